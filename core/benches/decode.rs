@@ -1,0 +1,2 @@
+//! Placeholder: the decode benchmark is written next.
+fn main() {}

@@ -1,0 +1,30 @@
+//! The HTTP/1.1 codec (RFC 9112): request encoding and response decoding.
+//!
+//! It knows nothing of pipelines or pools. Response heads are parsed by
+//! `httparse`; everything httparse leaves open is ours: the status range,
+//! obs-fold, body framing (RFC 9112 §6.3), the chunked coding with strict
+//! size lines, trailers, the connection signals, and a limit on everything a
+//! peer controls.
+
+mod chunked;
+mod decode;
+mod encode;
+mod error;
+mod framing;
+mod head;
+mod head_parse;
+mod header;
+mod limits;
+mod lines;
+mod method;
+mod request;
+pub(crate) mod syntax;
+
+pub use decode::{Remaining, ResponseDecoder, ResponsePart};
+pub use encode::{EncodeError, encode_request, validate_request};
+pub use error::{DecodeError, HeadSyntax};
+pub use head::{ConnectionSignals, Framing, ResponseHead, Version};
+pub use header::Header;
+pub use limits::Limits;
+pub use method::{InvalidMethod, Method};
+pub use request::Request;
