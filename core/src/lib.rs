@@ -64,7 +64,12 @@ extern crate std;
 
 mod error_kind;
 pub mod h1;
+pub mod pipeline;
 mod time;
 
 pub use error_kind::ErrorKind;
+pub use pipeline::{
+    Capability, Cause, CloseReason, Closed, Codec, Config, Connection, Event, Failure, Idempotency, Progress, RequestId,
+    RequestOptions, Retry, SubmitError,
+};
 pub use time::{Duration, Instant};

@@ -124,7 +124,17 @@ pub fn encode_request(request: &Request, host: &[u8], dst: &mut Vec<u8>) -> Resu
         dst.extend_from_slice(host);
         dst.extend_from_slice(b"\r\n");
     }
+    let mut wrote_length = false;
     for header in &request.headers {
+        if header.is("content-length") {
+            // Every caller Content-Length equals the body's length (checked
+            // above); send it once, as a second field makes servers such as
+            // nginx refuse the request.
+            if wrote_length {
+                continue;
+            }
+            wrote_length = true;
+        }
         dst.extend_from_slice(&header.name);
         dst.extend_from_slice(b": ");
         dst.extend_from_slice(trim_ows(&header.value));

@@ -7,6 +7,7 @@
 //! peer controls.
 
 mod chunked;
+mod codec;
 mod decode;
 mod encode;
 mod error;
@@ -18,8 +19,10 @@ mod limits;
 mod lines;
 mod method;
 mod request;
+mod response;
 pub(crate) mod syntax;
 
+pub use codec::H1Codec;
 pub use decode::{Remaining, ResponseDecoder, ResponsePart};
 pub use encode::{EncodeError, encode_request, validate_request};
 pub use error::{DecodeError, HeadSyntax};
@@ -28,3 +31,4 @@ pub use header::Header;
 pub use limits::Limits;
 pub use method::{InvalidMethod, Method};
 pub use request::Request;
+pub use response::{Response, ResponseCollector};

@@ -1,0 +1,134 @@
+//! The HTTP/1.1 codec as the pipeline sees it.
+
+use super::{
+    DecodeError, EncodeError, Framing, Limits, Request, Response, ResponseCollector, ResponseDecoder, ResponsePart,
+    encode_request, validate_request,
+};
+use crate::ErrorKind;
+use crate::pipeline::{Codec, CodecError, CorrelationId, Decoded, Recipient, Remaining, ResponseSignals, Role};
+use alloc::vec::Vec;
+use bytes::{Buf, Bytes, BytesMut};
+
+/// HTTP/1.1 for a [`Connection`](crate::pipeline::Connection): FIFO
+/// matching (RFC 9112 §9.3.2), idempotency by method, and `Host` from the
+/// origin the connection was opened to.
+#[derive(Clone, Debug)]
+pub struct H1Codec {
+    host: Bytes,
+    decoder: ResponseDecoder,
+}
+
+impl H1Codec {
+    /// A codec for a connection to `host` (the `Host` header value:
+    /// `host[:port]`, RFC 9110 §7.2), enforcing `limits`.
+    pub fn new(host: impl Into<Bytes>, limits: Limits) -> Self {
+        H1Codec { host: host.into(), decoder: ResponseDecoder::new(limits) }
+    }
+
+    fn wrap(part: ResponsePart) -> Decoded<ResponsePart> {
+        let role = match &part {
+            ResponsePart::Interim(_) => Role::Interim,
+            ResponsePart::Head(head) => Role::Head(ResponseSignals {
+                persistent: head.connection.persistent,
+                confirms_pipelining: head.connection.confirms_pipelining,
+                further_requests: head.connection.keep_alive_max,
+                ends_protocol: head.framing == Framing::Tunnel,
+            }),
+            ResponsePart::Data(data) => Role::Body(data.len() as u64),
+            ResponsePart::Trailers(_) => Role::Trailers,
+            ResponsePart::End => Role::End,
+        };
+        Decoded { part, to: Recipient::Next, role }
+    }
+
+    /// With nothing outstanding, bytes are an error (P2) — except empty
+    /// lines, which RFC 9112 §2.2 lets a recipient ignore.
+    fn unsolicited(buf: &mut BytesMut) -> Result<Option<Decoded<ResponsePart>>, DecodeError> {
+        let blank = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+        if blank == buf.len() {
+            let keep = usize::from(buf.last() == Some(&b'\r'));
+            buf.advance(blank - keep);
+            return Ok(None);
+        }
+        Err(DecodeError::Unsolicited { len: buf.len() })
+    }
+}
+
+impl CodecError for DecodeError {
+    fn kind(&self) -> ErrorKind {
+        DecodeError::kind(self)
+    }
+
+    fn is_response_fault(&self) -> bool {
+        DecodeError::is_response_fault(self)
+    }
+}
+
+impl Codec for H1Codec {
+    type Request = Request;
+    type Part = ResponsePart;
+    type Response = Response;
+    type Collector = ResponseCollector;
+    type Error = DecodeError;
+    type EncodeError = EncodeError;
+
+    fn validate(&self, request: &Request) -> Result<(), EncodeError> {
+        validate_request(request)
+    }
+
+    fn is_idempotent(&self, request: &Request) -> bool {
+        request.method.is_idempotent()
+    }
+
+    fn encode(&mut self, request: &Request, _id: Option<CorrelationId>, dst: &mut Vec<u8>) -> Result<(), EncodeError> {
+        encode_request(request, &self.host, dst)
+    }
+
+    fn decode(
+        &mut self,
+        buf: &mut BytesMut,
+        answering: Option<&Request>,
+    ) -> Result<Option<Decoded<ResponsePart>>, DecodeError> {
+        match answering {
+            Some(request) => Ok(self.decoder.decode(buf, &request.method)?.map(Self::wrap)),
+            None if self.decoder.is_tunnel() => Ok(None),
+            None => Self::unsolicited(buf),
+        }
+    }
+
+    fn decode_eof(
+        &mut self,
+        buf: &mut BytesMut,
+        answering: Option<&Request>,
+    ) -> Result<Option<Decoded<ResponsePart>>, DecodeError> {
+        match answering {
+            Some(request) => Ok(self.decoder.decode_eof(buf, &request.method)?.map(Self::wrap)),
+            None if self.decoder.is_tunnel() => Ok(None),
+            None => Self::unsolicited(buf),
+        }
+    }
+
+    fn remaining(&self, buf: &[u8]) -> Remaining {
+        match self.decoder.remaining(buf) {
+            super::Remaining::Nothing => Remaining::Nothing,
+            super::Remaining::Head => Remaining::Head,
+            super::Remaining::Exactly(n) => Remaining::Exactly(n),
+            super::Remaining::Chunked => Remaining::Unknown,
+            super::Remaining::UntilClose => Remaining::UntilClose,
+        }
+    }
+
+    fn collect(&self, collector: &mut ResponseCollector, part: ResponsePart) -> Result<(), DecodeError> {
+        match part {
+            ResponsePart::Head(head) => collector.head(head),
+            ResponsePart::Data(data) => collector.data(data, self.decoder.limits().max_body_bytes)?,
+            ResponsePart::Trailers(trailers) => collector.trailers(trailers),
+            ResponsePart::Interim(_) | ResponsePart::End => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&self, collector: ResponseCollector) -> Option<Response> {
+        collector.finish()
+    }
+}

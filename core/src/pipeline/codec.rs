@@ -1,0 +1,178 @@
+//! The boundary between the pipeline and a wire protocol.
+//!
+//! The pipeline knows requests only as opaque values and responses only as
+//! a stream of [`Decoded`] parts, each saying whom it answers and what role
+//! it plays. Everything protocol-specific stays behind [`Codec`].
+
+use crate::ErrorKind;
+use alloc::vec::Vec;
+use bytes::BytesMut;
+use core::fmt::{Debug, Display};
+
+/// How responses find their requests (DESIGN.md P2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Matching {
+    /// Responses come back in request order (HTTP/1.1, RESP).
+    Fifo,
+    /// Each response carries the wire correlation id of its request and may
+    /// come back in any order (DNS over TCP, RFC 7766 §6.2.1.1). Ids are
+    /// allocated below `id_space`.
+    CorrelationId {
+        /// Number of distinct ids on the wire (65,536 for DNS).
+        id_space: u32,
+    },
+}
+
+/// The id a codec puts on the wire to match a response to its request.
+///
+/// Unique among a connection's outstanding requests and kept when a request
+/// is replayed, so a server can recognise a duplicate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CorrelationId(pub u32);
+
+/// Whom a decoded part belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recipient {
+    /// The oldest outstanding request ([`Matching::Fifo`]).
+    Next,
+    /// The outstanding request with this wire id.
+    Id(CorrelationId),
+    /// No request: a message the server sent on its own (a RESP3 push).
+    Unsolicited,
+}
+
+/// What the connection learns from a final response head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseSignals {
+    /// The connection stays usable after this response.
+    pub persistent: bool,
+    /// The response shows the server takes pipelined requests (DESIGN.md P6).
+    pub confirms_pipelining: bool,
+    /// The server will answer at most this many further requests on this
+    /// connection (HTTP's `Keep-Alive: max=N`).
+    pub further_requests: Option<u64>,
+    /// The protocol ends after this response (HTTP 101, CONNECT 2xx).
+    pub ends_protocol: bool,
+}
+
+/// The role of one decoded part in its response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// An interim response: reported, but the request is still waiting.
+    Interim,
+    /// The start of the final response.
+    Head(ResponseSignals),
+    /// Content of this many bytes.
+    Body(u64),
+    /// Trailing metadata.
+    Trailers,
+    /// The response is complete: the request's terminal part.
+    End,
+    /// A complete response in one part (head and end at once).
+    Whole(ResponseSignals),
+}
+
+/// One decoded part with its recipient and role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded<P> {
+    /// The codec's part.
+    pub part: P,
+    /// Whom it answers.
+    pub to: Recipient,
+    /// What it is within the response.
+    pub role: Role,
+}
+
+/// How much of the response now being received is still to come; decides
+/// whether a cancelled request's response is read and dropped or the
+/// connection closed instead (DESIGN.md P9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remaining {
+    /// No response is in progress.
+    Nothing,
+    /// Its head is still arriving.
+    Head,
+    /// Exactly this many more bytes.
+    Exactly(u64),
+    /// An unknown amount that will be announced as it comes (chunked).
+    Unknown,
+    /// Everything until the connection closes.
+    UntilClose,
+}
+
+/// A peer's protocol violation as a codec reports it.
+pub trait CodecError: Debug + Display + Clone {
+    /// The C5 name of the error.
+    fn kind(&self) -> ErrorKind;
+    /// Whether the response being received is itself at fault (broken
+    /// framing, a limit): its request then fails and is not replayed
+    /// (DESIGN.md P8). `false` for a connection that merely ended mid-way.
+    fn is_response_fault(&self) -> bool;
+}
+
+/// A wire protocol the pipeline can drive.
+pub trait Codec {
+    /// A request as the caller submits it. Cloning should be cheap
+    /// (reference-counted bytes): failed requests are handed back.
+    type Request: Clone + Debug;
+    /// One decoded part of a response.
+    type Part: Debug;
+    /// A whole response, for whole-response mode.
+    type Response: Debug;
+    /// Collects the parts of one response in whole-response mode.
+    type Collector: Default + Debug;
+    /// A peer protocol violation.
+    type Error: CodecError;
+    /// A request that cannot be encoded (local misuse).
+    type EncodeError: Debug + Display + Clone;
+
+    /// How responses are matched to requests.
+    fn matching(&self) -> Matching {
+        Matching::Fifo
+    }
+
+    /// Checks a request at submission, so misuse is an `Err` at once rather
+    /// than a failure later.
+    fn validate(&self, request: &Self::Request) -> Result<(), Self::EncodeError>;
+
+    /// Whether the request may be replayed after it was written and lost.
+    fn is_idempotent(&self, request: &Self::Request) -> bool;
+
+    /// Appends the request's bytes to `dst`; `id` is its wire correlation id
+    /// in [`Matching::CorrelationId`] mode.
+    fn encode(
+        &mut self,
+        request: &Self::Request,
+        id: Option<CorrelationId>,
+        dst: &mut Vec<u8>,
+    ) -> Result<(), Self::EncodeError>;
+
+    /// Decodes the next part from the front of `buf`. `answering` is the
+    /// request the next part answers in FIFO mode (`None` when nothing is
+    /// outstanding, or in correlation-id mode). `Ok(None)`: more bytes needed.
+    fn decode(
+        &mut self,
+        buf: &mut BytesMut,
+        answering: Option<&Self::Request>,
+    ) -> Result<Option<Decoded<Self::Part>>, Self::Error>;
+
+    /// Like [`decode`](Self::decode) once the peer has closed: completes a
+    /// response delimited by the close, or reports one cut short.
+    fn decode_eof(
+        &mut self,
+        buf: &mut BytesMut,
+        answering: Option<&Self::Request>,
+    ) -> Result<Option<Decoded<Self::Part>>, Self::Error>;
+
+    /// How much of the response in progress is still to come.
+    fn remaining(&self, buf: &[u8]) -> Remaining;
+
+    /// Adds a part to a whole response being collected (whole-response
+    /// mode), enforcing the codec's size limit.
+    fn collect(&self, collector: &mut Self::Collector, part: Self::Part) -> Result<(), Self::Error>;
+
+    /// The collected response, once its last part was collected; `None` if
+    /// no final head was collected (a codec bug, reported as a protocol
+    /// failure).
+    fn finish(&self, collector: Self::Collector) -> Option<Self::Response>;
+}

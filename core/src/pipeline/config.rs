@@ -1,0 +1,78 @@
+//! Settings of one pipelined connection (DESIGN.md Defaults).
+
+use crate::Duration;
+
+/// What is known about the server's ability to take pipelined requests
+/// (DESIGN.md P6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capability {
+    /// Not known yet: one request goes out, the rest wait for its response.
+    Unknown,
+    /// Confirmed: up to `depth` requests in flight.
+    Pipelining,
+    /// One request at a time: an HTTP/1.0 server, one that closes after each
+    /// response, or an origin demoted after pipeline breaks.
+    OneAtATime,
+}
+
+/// Whether requests may be written behind one that is not idempotent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonIdempotentPolicy {
+    /// The default (DESIGN.md P5): a non-idempotent request is written only
+    /// on a connection with nothing outstanding, and nothing is written
+    /// behind it until its final response, so a loss can never be blamed on
+    /// the requests around it.
+    Alone,
+    /// Pipeline it like any other request. A loss still never replays it.
+    Pipelined,
+}
+
+/// Settings of a [`Connection`](super::Connection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Requests written and unanswered at most (P1). Default 8; at least 1.
+    pub depth: usize,
+    /// Requests waiting to be written at most; `submit` refuses beyond it.
+    /// Default 1,024.
+    pub queue_limit: usize,
+    /// The connection is closed when requests are outstanding and nothing
+    /// was received or written for this long (P10). Default 30 s.
+    pub stall_timeout: Option<Duration>,
+    /// The connection is closed after this long with nothing outstanding.
+    /// Default 60 s.
+    pub idle_timeout: Option<Duration>,
+    /// A cancelled request's response is read and dropped only if at most
+    /// this many content bytes would have to be dropped (P9). Default 64 KiB.
+    pub cancel_threshold: u64,
+    /// What is known of the server when the connection opens. Default
+    /// [`Capability::Unknown`]: probe with one request first.
+    pub capability: Capability,
+    /// How non-idempotent requests are written. Default
+    /// [`NonIdempotentPolicy::Alone`].
+    pub non_idempotent: NonIdempotentPolicy,
+    /// Idle time after which reusing the connection risks the server's
+    /// idle close crossing our request (the stale-connection race, P6).
+    /// Default 1 s.
+    pub stale_after: Duration,
+}
+
+impl Config {
+    /// The defaults of DESIGN.md.
+    pub const DEFAULT: Config = Config {
+        depth: 8,
+        queue_limit: 1024,
+        stall_timeout: Some(Duration::from_secs(30)),
+        idle_timeout: Some(Duration::from_secs(60)),
+        cancel_threshold: 64 * 1024,
+        capability: Capability::Unknown,
+        non_idempotent: NonIdempotentPolicy::Alone,
+        stale_after: Duration::from_secs(1),
+    };
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::DEFAULT
+    }
+}
