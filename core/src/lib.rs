@@ -65,6 +65,7 @@ extern crate std;
 mod error_kind;
 pub mod h1;
 pub mod pipeline;
+pub mod pool;
 mod time;
 
 pub use error_kind::ErrorKind;
@@ -72,4 +73,5 @@ pub use pipeline::{
     Capability, Cause, CloseReason, Closed, Codec, Config, Connection, Event, Failure, Idempotency, Progress, RequestId,
     RequestOptions, Retry, SubmitError,
 };
+pub use pool::{CodecFactory, ConnectionId, Origin, OriginStatus, Pool, PoolConfig, PoolEvent, PoolFailure};
 pub use time::{Duration, Instant};

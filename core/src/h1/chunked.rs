@@ -157,7 +157,27 @@ fn parse_trailers(block: &Bytes, limits: &Limits) -> Result<Vec<Header>, DecodeE
         Ok(httparse::Status::Complete((_, parsed))) => Ok(headers_from_block(block, parsed)),
         Ok(httparse::Status::Partial) => Err(DecodeError::MalformedTrailers),
         Err(httparse::Error::TooManyHeaders) => Err(DecodeError::TooManyHeaders { limit: limits.max_headers }),
-        Err(_) => Err(DecodeError::MalformedTrailers),
+        // `parse_headers` cannot accept obs-fold, which a user agent must in
+        // trailers too (RFC 9112 §5.2): retry (rarely) on a copy behind a
+        // stand-in status line, parsed as the head is.
+        Err(_) => parse_folded_trailers(block, limits),
+    }
+}
+
+fn parse_folded_trailers(block: &Bytes, limits: &Limits) -> Result<Vec<Header>, DecodeError> {
+    const STATUS_LINE: &[u8] = b"HTTP/1.1 200 \r\n";
+    let mut framed = BytesMut::with_capacity(STATUS_LINE.len() + block.len());
+    framed.extend_from_slice(STATUS_LINE);
+    framed.extend_from_slice(block);
+    let framed = framed.freeze();
+    let mut config = httparse::ParserConfig::default();
+    config.allow_obsolete_multiline_headers_in_responses(true);
+    let mut storage = super::head_parse::HeaderStorage::new(limits.max_headers);
+    let mut response = httparse::Response::new(storage.as_mut_slice());
+    match config.parse_response(&mut response, &framed) {
+        Ok(httparse::Status::Complete(_)) => Ok(headers_from_block(&framed, response.headers)),
+        Err(httparse::Error::TooManyHeaders) => Err(DecodeError::TooManyHeaders { limit: limits.max_headers }),
+        _ => Err(DecodeError::MalformedTrailers),
     }
 }
 

@@ -132,3 +132,19 @@ impl Codec for H1Codec {
         collector.finish()
     }
 }
+
+/// Makes an [`H1Codec`] per connection of a [`Pool`](crate::pool::Pool),
+/// with `Host` from the connection's origin.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct H1Factory {
+    /// The limits every connection enforces.
+    pub limits: Limits,
+}
+
+impl crate::pool::CodecFactory for H1Factory {
+    type Codec = H1Codec;
+
+    fn codec_for(&mut self, origin: &crate::pool::Origin) -> H1Codec {
+        H1Codec::new(origin.authority(), self.limits)
+    }
+}

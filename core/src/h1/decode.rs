@@ -84,12 +84,15 @@ enum Body {
 pub struct ResponseDecoder {
     limits: Limits,
     state: State,
+    /// An interim response was reported and its final response has not
+    /// begun: the response is in progress although the state is `Head`.
+    after_interim: bool,
 }
 
 impl ResponseDecoder {
     /// A decoder enforcing `limits`.
     pub fn new(limits: Limits) -> Self {
-        ResponseDecoder { limits, state: State::Head { scanned: 0 } }
+        ResponseDecoder { limits, state: State::Head { scanned: 0 }, after_interim: false }
     }
 
     /// The limits in force.
@@ -125,7 +128,7 @@ impl ResponseDecoder {
                 self.state = State::Head { scanned: 0 };
                 Ok(Some(ResponsePart::End))
             }
-            State::Head { .. } if buf.iter().all(|&b| b == b'\r' || b == b'\n') => Ok(None),
+            State::Head { .. } if !self.after_interim && buf.iter().all(|&b| b == b'\r' || b == b'\n') => Ok(None),
             State::Tunnel => Ok(None),
             _ => {
                 self.state = State::Dead;
@@ -137,7 +140,7 @@ impl ResponseDecoder {
     /// Whether the decoder is between responses with nothing of the next one
     /// consumed. Bytes may still wait in the caller's buffer.
     pub fn is_between_responses(&self) -> bool {
-        matches!(self.state, State::Head { .. })
+        matches!(self.state, State::Head { .. }) && !self.after_interim
     }
 
     /// Whether a framing error ended decoding for good.
@@ -153,7 +156,7 @@ impl ResponseDecoder {
     /// How much of the current response is still to come.
     pub fn remaining(&self, buf: &[u8]) -> Remaining {
         match &self.state {
-            State::Head { .. } if buf.is_empty() => Remaining::Nothing,
+            State::Head { .. } if buf.is_empty() && !self.after_interim => Remaining::Nothing,
             State::Head { .. } => Remaining::Head,
             State::Body(Body::Length { remaining }) => Remaining::Exactly(*remaining),
             State::Body(Body::Chunked(_)) => Remaining::Chunked,
@@ -202,6 +205,7 @@ impl ResponseDecoder {
                 }
                 let block = buf.split_to(end).freeze();
                 let head = parse_head(&block, method, &self.limits)?;
+                self.after_interim = head.is_interim();
                 if head.is_interim() {
                     self.state = State::Head { scanned: 0 };
                     return Ok(Some(ResponsePart::Interim(head)));

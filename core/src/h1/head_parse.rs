@@ -60,7 +60,16 @@ pub(crate) fn parse_head(block: &Bytes, method: &Method, limits: &Limits) -> Res
     if !(100..=999).contains(&status) {
         return Err(DecodeError::InvalidStatus { code: status });
     }
-    let reason = response.reason.map_or_else(Bytes::new, |r| block.slice_ref(r.as_bytes()));
+    let reason = match response.reason {
+        Some(r) if !r.is_empty() => block.slice_ref(r.as_bytes()),
+        // httparse reports a reason with obs-text (RFC 9112 §4) as empty; the
+        // bytes follow `HTTP/1.x NNN ` on the first line.
+        _ => {
+            let line = &block[..block.iter().position(|&b| b == b'\n').unwrap_or(block.len())];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            line.get(13..).map_or_else(Bytes::new, |r| block.slice_ref(r))
+        }
+    };
     let headers = headers_from_block(block, response.headers);
     let framing = super::framing::framing_for(method, status, version, &headers)?;
     let connection = ConnectionSignals::from_head(version, &headers, framing);

@@ -22,7 +22,7 @@ mod request;
 mod response;
 pub(crate) mod syntax;
 
-pub use codec::H1Codec;
+pub use codec::{H1Codec, H1Factory};
 pub use decode::{Remaining, ResponseDecoder, ResponsePart};
 pub use encode::{EncodeError, encode_request, validate_request};
 pub use error::{DecodeError, HeadSyntax};
