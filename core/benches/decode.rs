@@ -8,10 +8,13 @@
 //!
 //! Run: `cargo bench -p pipelining --bench decode`.
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use std::hint::black_box;
 use pipelining::h1::{Limits, Method, ResponseDecoder, ResponsePart};
+use std::hint::black_box;
 
 const RESPONSES: usize = 16;
 const BODY: usize = 1024;

@@ -70,8 +70,8 @@ mod time;
 
 pub use error_kind::ErrorKind;
 pub use pipeline::{
-    Capability, Cause, CloseReason, Closed, Codec, Config, Connection, Event, Failure, Idempotency, Progress, RequestId,
-    RequestOptions, Retry, SubmitError,
+    Capability, Cause, CloseReason, Closed, Codec, Config, Connection, Event, Failure, Idempotency, Progress,
+    RequestId, RequestOptions, Retry, SubmitError,
 };
 pub use pool::{CodecFactory, ConnectionId, Origin, OriginStatus, Pool, PoolConfig, PoolEvent, PoolFailure};
 pub use time::{Duration, Instant};

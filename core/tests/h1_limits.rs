@@ -4,7 +4,7 @@
 
 use bytes::BytesMut;
 use pipelining::ErrorKind;
-use pipelining::h1::{DecodeError, Header, HeadSyntax, Limits, Method, ResponseDecoder, ResponsePart};
+use pipelining::h1::{DecodeError, HeadSyntax, Header, Limits, Method, ResponseDecoder, ResponsePart};
 
 /// What a whole input decodes to: every part, then the error if any.
 #[derive(Debug, PartialEq, Eq)]

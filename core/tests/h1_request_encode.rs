@@ -38,12 +38,8 @@ fn parse_one(buf: &[u8]) -> (Parsed, usize) {
     assert!(lengths.len() <= 1, "at most one Content-Length: {headers:?}");
     let body_len = lengths.first().copied().unwrap_or(0);
     let body = buf[head_len..head_len + body_len].to_vec();
-    let parsed = Parsed {
-        method: req.method.unwrap().to_owned(),
-        target: req.path.unwrap().as_bytes().to_vec(),
-        headers,
-        body,
-    };
+    let parsed =
+        Parsed { method: req.method.unwrap().to_owned(), target: req.path.unwrap().as_bytes().to_vec(), headers, body };
     (parsed, head_len + body_len)
 }
 
@@ -103,9 +99,8 @@ fn get_round_trips_with_host_first() {
 #[test]
 fn post_round_trips_with_content_length_last_and_body_after_head() {
     let body = Bytes::from_static(b"{\"a\":1}\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
-    let request = Request::new(Method::POST, "/submit")
-        .with_header("Content-Type", "application/json")
-        .with_body(body.clone());
+    let request =
+        Request::new(Method::POST, "/submit").with_header("Content-Type", "application/json").with_body(body.clone());
     let out = encode(&request);
     let (parsed, used) = parse_one(&out);
     assert_eq!(used, out.len());
@@ -279,10 +274,7 @@ fn targets_that_would_break_the_request_line_are_refused() {
         (b"/ok/then\x80", 0x80, 8),
     ];
     for (target, byte, offset) in cases {
-        assert_rejected(
-            &Request::get(Bytes::copy_from_slice(target)),
-            EncodeError::InvalidTarget { byte, offset },
-        );
+        assert_rejected(&Request::get(Bytes::copy_from_slice(target)), EncodeError::InvalidTarget { byte, offset });
     }
 }
 
@@ -293,20 +285,8 @@ fn empty_target_is_refused() {
 
 #[test]
 fn invalid_header_names_are_refused() {
-    let names: [&[u8]; 12] = [
-        b"",
-        b"X Y",
-        b" X",
-        b"X ",
-        b"X:Y",
-        b"X:",
-        b"Host:",
-        b"X\r\nY",
-        b"X\0",
-        b"(comment)",
-        b"a@b",
-        b"caf\xc3\xa9",
-    ];
+    let names: [&[u8]; 12] =
+        [b"", b"X Y", b" X", b"X ", b"X:Y", b"X:", b"Host:", b"X\r\nY", b"X\0", b"(comment)", b"a@b", b"caf\xc3\xa9"];
     for name in names {
         let request = Request::get("/").with_header("Accept", "*/*").with_header(Bytes::copy_from_slice(name), "v");
         assert_rejected(&request, EncodeError::InvalidHeaderName { index: 1 });
@@ -446,8 +426,16 @@ fn bytes_from(rng: &mut Rng, alphabet: &[u8], max_len: usize, wild_one_in: usize
 
 fn random_request(rng: &mut Rng) -> Request {
     let method = if rng.chance(2) {
-        rng.pick(&[Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::DELETE, Method::PATCH, Method::OPTIONS])
-            .clone()
+        rng.pick(&[
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::PATCH,
+            Method::OPTIONS,
+        ])
+        .clone()
     } else {
         let mut token = bytes_from(rng, TCHARS, 10, usize::MAX);
         if token.is_empty() {

@@ -31,7 +31,10 @@ pub enum DecodeError {
     /// The status line or a header line is malformed (RFC 9112 §4, §5).
     #[error("malformed response head ({0:?})")]
     MalformedHead(HeadSyntax),
-    /// The status code is outside 100–999 (RFC 9110 §15).
+    /// The status code's first digit is 0. RFC 9112 §4 makes it three
+    /// digits; RFC 9110 §15 defines classes 1xx–5xx and asks recipients to
+    /// treat an unknown code by its class, so 600–999 pass and are the
+    /// caller's to judge.
     #[error("invalid status code {code}")]
     InvalidStatus {
         /// The code as parsed.
@@ -53,8 +56,7 @@ pub enum DecodeError {
     /// a sign of response splitting, treated as an error.
     #[error("both Transfer-Encoding and Content-Length")]
     TransferEncodingWithContentLength,
-    /// A `Transfer-Encoding` that is empty or applies chunked twice
-    /// (RFC 9112 §7).
+    /// A `Transfer-Encoding` that applies chunked twice (RFC 9112 §7.1).
     #[error("invalid Transfer-Encoding")]
     InvalidTransferEncoding,
     /// A chunk-size line with no hex digits (httparse would read it as 0 and

@@ -21,7 +21,7 @@ pub enum Version {
 pub struct ResponseHead {
     /// The version on the status line.
     pub version: Version,
-    /// The status code, 100–999 (RFC 9110 §15).
+    /// The status code, 100–999 (three digits, RFC 9112 §4).
     pub status: u16,
     /// The reason phrase, possibly empty.
     pub reason: Bytes,

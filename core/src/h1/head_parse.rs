@@ -61,7 +61,7 @@ pub(crate) fn parse_head(block: &Bytes, method: &Method, limits: &Limits) -> Res
         return Err(DecodeError::InvalidStatus { code: status });
     }
     let reason = match response.reason {
-        Some(r) if !r.is_empty() => block.slice_ref(r.as_bytes()),
+        Some(r) if !r.is_empty() => super::header::shared(block, r.as_bytes()),
         // httparse reports a reason with obs-text (RFC 9112 §4) as empty; the
         // bytes follow `HTTP/1.x NNN ` on the first line.
         _ => {

@@ -571,8 +571,7 @@ impl<C: Codec> Connection<C> {
     /// What a final head teaches about the connection (P6, P7, P11).
     fn learn(&mut self, idx: usize, signals: ResponseSignals) {
         if self.capability == Capability::Unknown {
-            self.capability =
-                if signals.confirms_pipelining { Capability::Pipelining } else { Capability::OneAtATime };
+            self.capability = if signals.confirms_pipelining { Capability::Pipelining } else { Capability::OneAtATime };
             self.events.push_back(Event::Capability(self.capability));
         }
         if !signals.persistent || signals.ends_protocol {
@@ -618,9 +617,7 @@ impl<C: Codec> Connection<C> {
                     let outcome = self.codec.collect(&mut collector, part);
                     let whole = self.codec.finish(collector);
                     match (outcome, whole) {
-                        (Ok(()), Some(response)) => {
-                            self.events.push_back(Event::Complete { id: entry.id, response })
-                        }
+                        (Ok(()), Some(response)) => self.events.push_back(Event::Complete { id: entry.id, response }),
                         (Err(e), _) => self.events.push_back(Event::Failed(Failure {
                             id: entry.id,
                             request: entry.request,

@@ -23,7 +23,12 @@ pub(crate) struct OriginMemory {
 
 impl OriginMemory {
     pub(crate) fn new() -> Self {
-        OriginMemory { learned: Capability::Unknown, breaks: VecDeque::new(), demoted_until: None, closes: VecDeque::new() }
+        OriginMemory {
+            learned: Capability::Unknown,
+            breaks: VecDeque::new(),
+            demoted_until: None,
+            closes: VecDeque::new(),
+        }
     }
 
     /// The capability a new connection starts with.

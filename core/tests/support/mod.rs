@@ -134,8 +134,7 @@ impl Responses {
         let Some(method) = self.waiting.front() else {
             return Ok(None);
         };
-        let part =
-            if eof { self.decoder.decode_eof(buf, method)? } else { self.decoder.decode(buf, method)? };
+        let part = if eof { self.decoder.decode_eof(buf, method)? } else { self.decoder.decode(buf, method)? };
         if part == Some(ResponsePart::End) {
             self.waiting.pop_front();
         }

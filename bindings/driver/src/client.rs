@@ -1,0 +1,444 @@
+//! The client: one sans-IO pool behind a lock, routes from pool events to
+//! waiting futures, and the tasks that move bytes and time.
+
+use crate::body::{Body, BodyItem};
+use crate::clock::Clock;
+use crate::config::{Builder, Glue, Observer};
+use crate::runtime::{Connector, SharedRuntime};
+use crate::{Error, convert};
+use bytes::Bytes;
+use event_listener::Event as Notify;
+use futures_channel::{mpsc, oneshot};
+use pipelining::h1::{H1Factory, ResponsePart};
+use pipelining::{
+    Capability, Closed, ConnectionId, ErrorKind, Idempotency, Instant, Origin, OriginStatus, Pool, PoolEvent,
+    RequestId, RequestOptions, SubmitError,
+};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How many times a request was written, fully or partly (DESIGN.md C1's
+/// `attempts`), found in a response's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempts(pub u32);
+
+/// Something that happened to a connection or an origin.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Observation {
+    /// A connection to `origin` is being opened.
+    Connecting {
+        /// The connection.
+        conn: ConnectionId,
+        /// Its origin.
+        origin: Origin,
+    },
+    /// The connection is open.
+    Connected {
+        /// The connection.
+        conn: ConnectionId,
+    },
+    /// Opening the connection failed.
+    ConnectFailed {
+        /// The connection.
+        conn: ConnectionId,
+        /// Why.
+        error: String,
+    },
+    /// The connection closed; `summary` says how, if it was open.
+    Closed {
+        /// The connection.
+        conn: ConnectionId,
+        /// Its origin.
+        origin: Origin,
+        /// How it ended.
+        summary: Option<Closed>,
+    },
+    /// What an origin can do changed.
+    Capability {
+        /// The origin.
+        origin: Origin,
+        /// Its capability.
+        capability: Capability,
+        /// The end of a demotion.
+        until: Option<Instant>,
+    },
+}
+
+/// A response's head as routed to its waiting `send`.
+type HeadResult = Result<(http::Response<()>, u32), Error>;
+
+struct Route {
+    head: Option<oneshot::Sender<HeadResult>>,
+    body: Option<mpsc::UnboundedSender<BodyItem>>,
+}
+
+/// Per-connection plumbing between the pool and the connection's task.
+pub(crate) struct ConnPlumbing {
+    /// Bytes the pool produced for this connection, not yet written.
+    pub(crate) outbox: Vec<u8>,
+    /// Wakes the connection's writer (new bytes, or closing).
+    pub(crate) wake: Arc<Notify>,
+    /// The pool said to close the transport.
+    pub(crate) closing: bool,
+}
+
+pub(crate) struct State {
+    pub(crate) pool: Pool<H1Factory>,
+    routes: HashMap<RequestId, Route>,
+    pub(crate) conns: HashMap<ConnectionId, ConnPlumbing>,
+    pub(crate) timer_deadline: Option<Instant>,
+    scratch: Vec<u8>,
+    /// The last client handle was dropped.
+    pub(crate) shut_down: bool,
+}
+
+/// What every task of a client shares.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    pub(crate) runtime: SharedRuntime,
+    pub(crate) connector: Arc<dyn Connector>,
+    pub(crate) clock: Clock,
+    /// Wakes the timer task when the next deadline changes.
+    pub(crate) timer_wake: Notify,
+    /// Wakes senders waiting for room in a full submit queue.
+    room: Notify,
+    observer: Option<Observer>,
+    request_timeout: Option<pipelining::Duration>,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the pool half-updated
+        // in a way that matters more than stopping every request would.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn observe(&self, observation: Observation) {
+        if let Some(observer) = &self.observer {
+            observer(&observation);
+        }
+    }
+
+    /// Drains the pool after an input: transmits to their connections'
+    /// outboxes, events to their routes and tasks, the next deadline to the
+    /// timer.
+    pub(crate) fn drive(self: &Arc<Self>, state: &mut State) {
+        let now = self.clock.now();
+        let mut scratch = std::mem::take(&mut state.scratch);
+        while let Some((conn, n)) = state.pool.poll_transmit(now, &mut scratch) {
+            let start = scratch.len() - n;
+            if let Some(plumbing) = state.conns.get_mut(&conn) {
+                plumbing.outbox.extend_from_slice(&scratch[start..]);
+                plumbing.wake.notify(usize::MAX);
+            }
+            scratch.clear();
+        }
+        state.scratch = scratch;
+        let deadline = state.pool.poll_timeout();
+        if deadline != state.timer_deadline {
+            state.timer_deadline = deadline;
+            self.timer_wake.notify(usize::MAX);
+        }
+        let mut freed = false;
+        while let Some(event) = state.pool.poll_event() {
+            freed |= event.terminal_id().is_some();
+            self.on_event(state, event);
+        }
+        if freed {
+            self.room.notify(usize::MAX);
+        }
+        if state.shut_down && state.pool.pending() == 0 && !state.conns.is_empty() {
+            state.pool.close(now);
+            // Closing produces only Close events; route them now.
+            while let Some(event) = state.pool.poll_event() {
+                self.on_event(state, event);
+            }
+        }
+    }
+
+    fn on_event(self: &Arc<Self>, state: &mut State, event: PoolEvent<pipelining::h1::H1Codec>) {
+        match event {
+            PoolEvent::Connect { conn, origin } => {
+                let wake = Arc::new(Notify::new());
+                state.conns.insert(conn, ConnPlumbing { outbox: Vec::new(), wake, closing: false });
+                self.observe(Observation::Connecting { conn, origin: origin.clone() });
+                let task = crate::connection_task::run(self.clone(), conn, origin);
+                self.runtime.spawn(Box::pin(task));
+            }
+            PoolEvent::Close { conn, origin, summary } => {
+                if let Some(plumbing) = state.conns.get_mut(&conn) {
+                    plumbing.closing = true;
+                    plumbing.outbox.clear();
+                    plumbing.wake.notify(usize::MAX);
+                }
+                self.observe(Observation::Closed { conn, origin, summary });
+            }
+            PoolEvent::Capability { origin, capability, until } => {
+                self.observe(Observation::Capability { origin, capability, until });
+            }
+            PoolEvent::Response { id, part, end, attempts } => {
+                let Some(route) = state.routes.get_mut(&id) else { return };
+                match part {
+                    ResponsePart::Head(head) => {
+                        if let Some(tx) = route.head.take() {
+                            let result = convert::to_http(&head).and_then(|builder| {
+                                builder.body(()).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))
+                            });
+                            let _ = tx.send(result.map(|r| (r, attempts)));
+                        }
+                    }
+                    ResponsePart::Data(data) => {
+                        if let Some(tx) = &route.body {
+                            let _ = tx.unbounded_send(BodyItem::Data(data));
+                        }
+                    }
+                    ResponsePart::Trailers(fields) => {
+                        let mut map = http::HeaderMap::new();
+                        let item = match convert::append_headers(&mut map, &fields) {
+                            Ok(()) => BodyItem::Trailers(map),
+                            Err(e) => BodyItem::Failed(e),
+                        };
+                        if let Some(tx) = &route.body {
+                            let _ = tx.unbounded_send(item);
+                        }
+                    }
+                    ResponsePart::Interim(_) | ResponsePart::End => {}
+                }
+                if end {
+                    if let Some(route) = state.routes.remove(&id) {
+                        if let Some(tx) = route.body {
+                            let _ = tx.unbounded_send(BodyItem::End);
+                        }
+                    }
+                }
+            }
+            PoolEvent::Complete { id, .. } => {
+                // The driver streams; whole-response mode is not requested.
+                state.routes.remove(&id);
+            }
+            PoolEvent::Failed(failure) => {
+                let Some(mut route) = state.routes.remove(&failure.id) else { return };
+                let message = match &failure.cause {
+                    pipelining::Cause::Response(e) => e.to_string(),
+                    pipelining::Cause::Lost(reason) if !failure.tries.is_empty() => {
+                        format!("{reason:?} (tries lost to: {:?})", failure.tries)
+                    }
+                    pipelining::Cause::Lost(reason) => format!("{reason:?}"),
+                    other => format!("{other:?}"),
+                };
+                let error = Error::new(failure.kind, message).with_attempts(failure.attempts);
+                match route.head.take() {
+                    Some(tx) => {
+                        let _ = tx.send(Err(error));
+                    }
+                    None => {
+                        if let Some(tx) = route.body.take() {
+                            let _ = tx.unbounded_send(BodyItem::Failed(error));
+                        }
+                    }
+                }
+            }
+            PoolEvent::Unsolicited { .. } => {}
+        }
+    }
+
+    fn cancel(self: &Arc<Self>, id: RequestId) {
+        let mut state = self.lock();
+        state.routes.remove(&id);
+        let now = self.clock.now();
+        state.pool.cancel(now, id);
+        self.drive(&mut state);
+    }
+}
+
+/// Cancels its request when dropped before the request finished.
+pub(crate) struct RequestGuard {
+    shared: Option<Arc<Shared>>,
+    id: RequestId,
+}
+
+impl std::fmt::Debug for RequestGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestGuard").field("id", &self.id).field("live", &self.shared.is_some()).finish()
+    }
+}
+
+impl RequestGuard {
+    pub(crate) fn finished(&mut self) {
+        self.shared = None;
+    }
+}
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            shared.cancel(self.id);
+        }
+    }
+}
+
+/// Marks the client shut down when the last handle goes.
+struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.shut_down = true;
+        self.shared.drive(&mut state);
+        drop(state);
+        self.shared.timer_wake.notify(usize::MAX);
+    }
+}
+
+/// A pipelining HTTP/1.1 client.
+///
+/// Cheap to clone; clones share connections. Requests to one origin are
+/// pipelined on up to `connections` connections, `depth` deep on each, and
+/// every response is matched to its request. A request whose connection is
+/// lost is resent when that is safe (idempotent, or known unprocessed), and
+/// otherwise fails with an [`Error`] whose [`kind`](Error::kind) says why.
+pub struct Client<G: Glue> {
+    handle: Arc<Handle>,
+    glue: PhantomData<G>,
+}
+
+impl<G: Glue> Clone for Client<G> {
+    fn clone(&self) -> Self {
+        Client { handle: self.handle.clone(), glue: PhantomData }
+    }
+}
+
+impl<G: Glue> std::fmt::Debug for Client<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.handle.shared.lock();
+        f.debug_struct("Client").field("pool", &state.pool).finish()
+    }
+}
+
+impl<G: Glue> Client<G> {
+    /// A builder with the defaults of DESIGN.md.
+    pub fn builder() -> Builder<G> {
+        Builder::default()
+    }
+
+    /// A client with the defaults (for tokio: call inside a runtime).
+    pub fn new() -> Result<Self, Error> {
+        Builder::default().build()
+    }
+
+    pub(crate) fn from_builder(builder: Builder<G>) -> Result<Self, Error> {
+        let runtime = G::runtime();
+        let connector = match builder.connector.clone() {
+            Some(connector) => connector,
+            None => {
+                let tls = crate::tls::client_config(&builder.roots)
+                    .map_err(|e| Error::new(ErrorKind::InvalidRequest, format!("TLS configuration: {e}")))?;
+                G::connector(tls)
+            }
+        };
+        let factory = H1Factory { limits: builder.limits };
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                pool: Pool::new(factory, builder.pool),
+                routes: HashMap::new(),
+                conns: HashMap::new(),
+                timer_deadline: None,
+                scratch: Vec::new(),
+                shut_down: false,
+            }),
+            runtime: runtime.clone(),
+            connector,
+            clock: Clock::new(),
+            timer_wake: Notify::new(),
+            room: Notify::new(),
+            observer: builder.observer.clone(),
+            request_timeout: builder.deadline_after(),
+        });
+        runtime.spawn(Box::pin(crate::timer_task::run(shared.clone())));
+        Ok(Client { handle: Arc::new(Handle { shared }), glue: PhantomData })
+    }
+
+    /// Sends a request and waits for its response head; the body streams.
+    ///
+    /// The request goes on a connection to its URI's origin, pipelined
+    /// behind others. Dropping the future (or the response's body) cancels
+    /// it. A request carrying `Idempotency-Key`, or an
+    /// [`Idempotency`] in its extensions, is treated as that says.
+    pub async fn send<B: Into<Bytes>>(&self, request: http::Request<B>) -> Result<http::Response<Body>, Error> {
+        let shared = &self.handle.shared;
+        let mut idempotency = request.extensions().get::<Idempotency>().copied().unwrap_or_default();
+        if idempotency == Idempotency::ByMethod && request.headers().contains_key("idempotency-key") {
+            idempotency = Idempotency::Idempotent;
+        }
+        let (origin, core) = convert::to_core(request)?;
+        let (head_tx, head_rx) = oneshot::channel();
+        let (body_tx, body_rx) = mpsc::unbounded();
+        let mut pending = Some((core, head_tx, body_tx));
+        let id = loop {
+            let listener = shared.room.listen();
+            {
+                let mut state = shared.lock();
+                let now = shared.clock.now();
+                let mut options = RequestOptions::default().idempotency(idempotency);
+                if let Some(timeout) = shared.request_timeout {
+                    options = options.deadline(now + timeout);
+                }
+                let Some((core, head_tx, body_tx)) = pending.take() else {
+                    return Err(Error::new(ErrorKind::InvalidRequest, "request lost"));
+                };
+                match state.pool.submit(now, &origin, core.clone(), options) {
+                    Ok(id) => {
+                        state.routes.insert(id, Route { head: Some(head_tx), body: Some(body_tx) });
+                        shared.drive(&mut state);
+                        break id;
+                    }
+                    Err(SubmitError::QueueFull { .. }) => pending = Some((core, head_tx, body_tx)),
+                    Err(SubmitError::Invalid(e)) => return Err(Error::new(ErrorKind::InvalidRequest, e.to_string())),
+                    Err(e) => return Err(Error::new(ErrorKind::ConnectionLost, e.to_string())),
+                }
+            }
+            // Backpressure (P1): wait until a request ends, then try again.
+            listener.await;
+        };
+        let mut guard = RequestGuard { shared: Some(shared.clone()), id };
+        match head_rx.await {
+            Ok(Ok((response, attempts))) => {
+                let (mut parts, ()) = response.into_parts();
+                parts.extensions.insert(Attempts(attempts));
+                Ok(http::Response::from_parts(parts, Body::new(body_rx, guard)))
+            }
+            Ok(Err(error)) => {
+                guard.finished();
+                Err(error)
+            }
+            Err(_) => {
+                guard.finished();
+                Err(Error::new(ErrorKind::ConnectionLost, "the client shut down"))
+            }
+        }
+    }
+
+    /// `GET url`.
+    pub async fn get(&self, url: &str) -> Result<http::Response<Body>, Error> {
+        let request = http::Request::get(url)
+            .body(Bytes::new())
+            .map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
+        self.send(request).await
+    }
+
+    /// What the client knows of an origin (capability, demotion, budget).
+    pub fn origin_status(&self, origin: &Origin) -> Option<OriginStatus> {
+        let shared = &self.handle.shared;
+        let state = shared.lock();
+        state.pool.origin_status(origin, shared.clock.now())
+    }
+
+    /// Every origin the client has talked to.
+    pub fn origins(&self) -> Vec<Origin> {
+        self.handle.shared.lock().pool.origins().cloned().collect()
+    }
+}

@@ -1,0 +1,193 @@
+//! Client settings and the builder.
+
+use crate::runtime::{Connector, SharedRuntime};
+use crate::tls::TlsRoots;
+use crate::{Client, Observation};
+use pipelining::h1::Limits;
+use pipelining::pipeline::NonIdempotentPolicy;
+use pipelining::{Duration, PoolConfig};
+use rustls_pki_types::CertificateDer;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// What a runtime crate plugs in: its executor, timers and default
+/// transports.
+pub trait Glue: Send + Sync + 'static {
+    /// The runtime to spawn connection tasks and timers on (tokio captures
+    /// the current runtime here, so build the client inside it).
+    fn runtime() -> SharedRuntime;
+    /// TCP with `TCP_NODELAY`, and TLS via rustls for `https` origins.
+    fn connector(tls: Arc<rustls::ClientConfig>) -> Arc<dyn Connector>;
+}
+
+/// An observer of connection-level happenings (the CLI's `--verbose`).
+pub type Observer = Arc<dyn Fn(&Observation) + Send + Sync>;
+
+/// Builds a [`Client`].
+pub struct Builder<G: Glue> {
+    pub(crate) pool: PoolConfig,
+    pub(crate) limits: Limits,
+    pub(crate) request_timeout: Option<std::time::Duration>,
+    pub(crate) roots: TlsRoots,
+    pub(crate) connector: Option<Arc<dyn Connector>>,
+    pub(crate) observer: Option<Observer>,
+    glue: PhantomData<G>,
+}
+
+impl<G: Glue> Default for Builder<G> {
+    fn default() -> Self {
+        Builder {
+            pool: PoolConfig::default(),
+            limits: Limits::default(),
+            request_timeout: None,
+            roots: TlsRoots::default(),
+            connector: None,
+            observer: None,
+            glue: PhantomData,
+        }
+    }
+}
+
+impl<G: Glue> Builder<G> {
+    /// Requests in flight per connection (default 8).
+    #[must_use]
+    pub fn depth(mut self, depth: usize) -> Self {
+        self.pool.connection.depth = depth.max(1);
+        self
+    }
+
+    /// Connections per origin (default 2).
+    #[must_use]
+    pub fn connections(mut self, connections: usize) -> Self {
+        self.pool.connections = connections.max(1);
+        self
+    }
+
+    /// Tries per request, and failed connects per origin before its queued
+    /// requests fail (default 3).
+    #[must_use]
+    pub fn max_tries(mut self, tries: u32) -> Self {
+        self.pool.max_tries = tries.max(1);
+        self
+    }
+
+    /// Requests waiting per origin before `send` waits for room (default
+    /// 1,024).
+    #[must_use]
+    pub fn queue_limit(mut self, limit: usize) -> Self {
+        self.pool.queue_limit = limit.max(1);
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.pool.connect_timeout = Some(timeout.into());
+        self
+    }
+
+    /// Stall timeout: requests outstanding and nothing moving (default 30 s).
+    #[must_use]
+    pub fn stall_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.pool.connection.stall_timeout = Some(timeout.into());
+        self
+    }
+
+    /// Both the connect and the stall timeout (the CLI's `--timeout`).
+    #[must_use]
+    pub fn timeout(self, timeout: std::time::Duration) -> Self {
+        self.connect_timeout(timeout).stall_timeout(timeout)
+    }
+
+    /// Idle connections close after this (default 60 s).
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.pool.connection.idle_timeout = Some(timeout.into());
+        self
+    }
+
+    /// A deadline for each request, from `send` to its complete response
+    /// (default none).
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// A cancelled request's remaining response is read and dropped up to
+    /// this many bytes; beyond, the connection closes (default 64 KiB).
+    #[must_use]
+    pub fn cancel_threshold(mut self, bytes: u64) -> Self {
+        self.pool.connection.cancel_threshold = bytes;
+        self
+    }
+
+    /// Pipeline non-idempotent requests like any other instead of writing
+    /// each alone (default off, DESIGN.md P5). They are still never
+    /// replayed.
+    #[must_use]
+    pub fn pipeline_non_idempotent(mut self, on: bool) -> Self {
+        self.pool.connection.non_idempotent =
+            if on { NonIdempotentPolicy::Pipelined } else { NonIdempotentPolicy::Alone };
+        self
+    }
+
+    /// Start every origin as known to pipeline, skipping the one-request
+    /// probe (for servers you know).
+    #[must_use]
+    pub fn assume_pipelining(mut self, on: bool) -> Self {
+        self.pool.connection.capability =
+            if on { pipelining::Capability::Pipelining } else { pipelining::Capability::Unknown };
+        self
+    }
+
+    /// Response size limits.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Trust another root certificate (DER), e.g. a test CA.
+    #[must_use]
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.roots.extra.push(CertificateDer::from(der.into()));
+        self
+    }
+
+    /// Do not trust the built-in Mozilla roots.
+    #[must_use]
+    pub fn without_webpki_roots(mut self) -> Self {
+        self.roots.without_webpki_roots = true;
+        self
+    }
+
+    /// Open transports with `connector` instead of TCP/TLS: any
+    /// `AsyncRead + AsyncWrite` stream can carry the pipeline.
+    #[must_use]
+    pub fn connector(mut self, connector: impl Connector) -> Self {
+        self.connector = Some(Arc::new(connector));
+        self
+    }
+
+    /// Be told about connections opening, closing and origins' capability.
+    #[must_use]
+    pub fn observer(mut self, observer: impl Fn(&Observation) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// The pool settings so far.
+    pub fn pool_config(&self) -> &PoolConfig {
+        &self.pool
+    }
+
+    /// Builds the client (for tokio: inside a runtime).
+    pub fn build(self) -> Result<Client<G>, crate::Error> {
+        Client::from_builder(self)
+    }
+
+    pub(crate) fn deadline_after(&self) -> Option<Duration> {
+        self.request_timeout.map(Duration::from)
+    }
+}

@@ -1,0 +1,48 @@
+//! The drivers' error: one [`ErrorKind`] per failure (DESIGN.md C5).
+
+use pipelining::ErrorKind;
+use std::fmt;
+
+/// Why a request failed.
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    attempts: u32,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { kind, message: message.into(), attempts: 0 }
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// The C5 name of the failure (`connect`, `timeout`, `protocol`, …),
+    /// the same as the command line's `error_kind` and JavaScript's
+    /// `Error.kind`.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// How many times the request was written, fully or partly.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// A description of the cause.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for Error {}

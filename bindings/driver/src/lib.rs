@@ -1,0 +1,30 @@
+//! Runtime-agnostic async glue for `pipelining` clients.
+//!
+//! The sans-IO [`Pool`](pipelining::Pool) sits behind one lock; each
+//! connection gets a task that reads and writes concurrently; one timer task
+//! sleeps until the pool's next deadline; requests wait on channels their
+//! responses are routed to. A runtime crate (`pipelining-tokio`,
+//! `pipelining-smol`) supplies only spawning, sleeping and transports
+//! ([`Glue`]).
+//!
+//! Time is read here, never in the core: [`std::time::Instant`] since the
+//! client's creation becomes the core's [`pipelining::Instant`].
+
+mod body;
+mod client;
+mod clock;
+mod config;
+mod connection_task;
+mod convert;
+mod error;
+mod runtime;
+mod timer_task;
+pub mod tls;
+
+pub use body::Body;
+pub use client::{Attempts, Client, Observation};
+pub use config::{Builder, Glue, Observer};
+pub use convert::origin_of;
+pub use error::Error;
+pub use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus};
+pub use runtime::{BoxFuture, BoxTransport, Connector, Runtime, SharedRuntime, Transport};

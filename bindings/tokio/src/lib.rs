@@ -1,0 +1,102 @@
+//! # pipelining-tokio
+//!
+//! A pipelining HTTP/1.1 client on tokio: many requests on one connection
+//! without waiting for each response, every response matched to its
+//! request, lost requests resent only when that is safe.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), pipelining_tokio::Error> {
+//! let client = pipelining_tokio::Client::builder().depth(8).connections(2).build()?;
+//! let (a, b, c) = tokio::join!(
+//!     client.get("http://127.0.0.1:8080/a"),
+//!     client.get("http://127.0.0.1:8080/b"),
+//!     client.get("http://127.0.0.1:8080/c"),
+//! );
+//! for response in [a?, b?, c?] {
+//!     println!("{} {} bytes", response.status(), response.into_body().bytes().await?.len());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Build the client inside a tokio runtime: its connection tasks and timer
+//! run on that runtime. HTTPS goes through rustls with the `ring` provider
+//! and the Mozilla roots (`webpki-roots`); add a root with
+//! [`Builder::add_root_certificate`](pipelining_driver::Builder::add_root_certificate).
+//! Any `tokio::io::AsyncRead + AsyncWrite` stream can carry the pipeline:
+//! see [`connector`].
+
+use pipelining_driver::{BoxFuture, BoxTransport, Connector, Glue, Runtime, SharedRuntime};
+use std::io;
+use std::sync::Arc;
+use tokio_util::compat::TokioAsyncReadCompatExt;
+
+pub use pipelining_driver::{Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus};
+
+/// The tokio client.
+pub type Client = pipelining_driver::Client<Tokio>;
+/// Its builder.
+pub type Builder = pipelining_driver::Builder<Tokio>;
+
+/// The tokio glue: spawning on the runtime current at build time, tokio's
+/// timers, tokio TCP and tokio-rustls.
+#[derive(Debug)]
+pub struct Tokio;
+
+struct TokioRuntime(tokio::runtime::Handle);
+
+impl Runtime for TokioRuntime {
+    fn spawn(&self, task: BoxFuture<'static, ()>) {
+        drop(self.0.spawn(task));
+    }
+
+    fn sleep(&self, duration: std::time::Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+impl Glue for Tokio {
+    fn runtime() -> SharedRuntime {
+        Arc::new(TokioRuntime(tokio::runtime::Handle::current()))
+    }
+
+    fn connector(tls: Arc<rustls::ClientConfig>) -> Arc<dyn Connector> {
+        Arc::new(TcpConnector { tls })
+    }
+}
+
+struct TcpConnector {
+    tls: Arc<rustls::ClientConfig>,
+}
+
+impl Connector for TcpConnector {
+    fn connect(&self, origin: &Origin) -> BoxFuture<'static, io::Result<BoxTransport>> {
+        let origin = origin.clone();
+        let tls = self.tls.clone();
+        Box::pin(async move {
+            let tcp = tokio::net::TcpStream::connect((origin.host.as_str(), origin.port)).await?;
+            // Small pipelined writes must not wait for Nagle's algorithm.
+            tcp.set_nodelay(true)?;
+            if origin.scheme == "https" {
+                let name = pipelining_driver::tls::server_name(&origin.host)?;
+                let stream = tokio_rustls::TlsConnector::from(tls).connect(name, tcp).await?;
+                Ok(Box::new(stream.compat()) as BoxTransport)
+            } else {
+                Ok(Box::new(tcp.compat()) as BoxTransport)
+            }
+        })
+    }
+}
+
+/// A connector from a function returning any tokio stream, for
+/// [`Builder::connector`](pipelining_driver::Builder::connector).
+pub fn connector<F, Fut, S>(connect: F) -> impl Connector
+where
+    F: Fn(Origin) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = io::Result<S>> + Send + 'static,
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    move |origin: &Origin| -> BoxFuture<'static, io::Result<BoxTransport>> {
+        let fut = connect(origin.clone());
+        Box::pin(async move { Ok(Box::new(fut.await?.compat()) as BoxTransport) })
+    }
+}

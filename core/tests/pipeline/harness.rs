@@ -1,0 +1,1040 @@
+//! The scripted peer: a `Connection<H1Codec>` driven against a programmable
+//! fake HTTP/1.1 server on a virtual clock, in the shape of quinn-proto's
+//! `Pair` (`src/tests/util.rs`).
+//!
+//! * The **server** parses every request the connection writes (method,
+//!   target, body), so a test can assert what reached it and how often, and
+//!   answers each one by script: a [`Reply`] is response bytes plus what
+//!   happens after them (nothing, EOF, reset, stall).
+//! * The **pair** moves bytes both ways: transmits are accepted whole, in
+//!   chunks, or only up to a byte budget (partial writes); server bytes are
+//!   delivered whole, in chunks of any size, or split at chosen offsets.
+//!   [`Pair::drive`] moves bytes until nothing moves; [`Pair::step`] also
+//!   jumps the virtual clock to the connection's next deadline. No sleeps.
+//! * The pair **records** every event and checks, as it goes, the rules a
+//!   correct connection can never break whatever the server does:
+//!   - P12: every submitted id ends in exactly one terminal event, nothing
+//!     for an id after it, `Closed` once and last, every id ended by then;
+//!   - P2: a response head carrying `X-Target` (every scripted response
+//!     does) answers the request with that target, and an echoed body is
+//!     that target;
+//!   - P1: the server never sees more requests outstanding than the depth in
+//!     force when they were encoded (one before the capability is known);
+//!   - P5: requests reach the server in submission order, none twice, a
+//!     non-idempotent one only on an empty connection and nothing behind it
+//!     until its response is complete;
+//!   - P7: no new transmit once a `close` response was received;
+//!   - P8: every request lost with the connection is classified by how far
+//!     it got, as the server saw it.
+
+use bytes::Bytes;
+use pipelining::h1::{DecodeError, H1Codec, Limits, Method, Request, Response, ResponseHead, ResponsePart};
+use pipelining::pipeline::NonIdempotentPolicy;
+use pipelining::{
+    Capability, Cause, CloseReason, Closed, Config, Connection, ErrorKind, Event, Idempotency, Instant, Progress,
+    RequestId, RequestOptions, Retry, SubmitError,
+};
+use std::collections::{BTreeMap, VecDeque};
+
+/// The connection under test.
+pub(crate) type Conn = Connection<H1Codec>;
+/// One of its events.
+pub(crate) type Ev = Event<H1Codec>;
+
+/// The `Host` the codec writes.
+pub(crate) const HOST: &str = "example.test";
+
+// ---------------------------------------------------------------- requests
+
+pub(crate) fn get(target: &str) -> Request {
+    Request::get(Bytes::copy_from_slice(target.as_bytes()))
+}
+
+pub(crate) fn head(target: &str) -> Request {
+    Request::new(Method::HEAD, Bytes::copy_from_slice(target.as_bytes()))
+}
+
+pub(crate) fn post(target: &str) -> Request {
+    Request::new(Method::POST, Bytes::copy_from_slice(target.as_bytes())).with_body(&b"payload"[..])
+}
+
+pub(crate) fn put(target: &str) -> Request {
+    Request::new(Method::PUT, Bytes::copy_from_slice(target.as_bytes())).with_body(&b"payload"[..])
+}
+
+/// Whether `request` may be replayed under `options` (DESIGN.md P5).
+pub(crate) fn replayable(request: &Request, options: &RequestOptions) -> bool {
+    match options.idempotency {
+        Idempotency::ByMethod => request.method.is_idempotent(),
+        Idempotency::Idempotent => true,
+        Idempotency::NeverRetry => false,
+    }
+}
+
+// ---------------------------------------------------------------- server
+
+/// A request as the server parsed it.
+#[derive(Clone, Debug)]
+pub(crate) struct Received {
+    /// Its position among everything the server received.
+    pub(crate) index: usize,
+    pub(crate) method: String,
+    pub(crate) target: String,
+    pub(crate) body: Vec<u8>,
+    /// The server was still answering when it arrived (not after its EOF,
+    /// reset or stall).
+    pub(crate) processed: bool,
+    /// The transmit whose bytes completed it.
+    pub(crate) transmit: usize,
+}
+
+/// What the server does after a reply's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Then {
+    /// Goes on answering.
+    Continue,
+    /// Closes its side (the client sees EOF once the bytes before it are
+    /// delivered) and answers nothing more.
+    Eof,
+    /// Resets the connection (a transport error for the client).
+    Reset,
+    /// Stops answering until [`Server::release`].
+    Hold,
+}
+
+/// The server's answer to one request: bytes, where complete responses end
+/// in them, and what happens next.
+#[derive(Clone, Debug)]
+pub(crate) struct Reply {
+    bytes: Vec<u8>,
+    /// End offsets of complete final responses in `bytes`, and whether each
+    /// one closes the connection (`Connection: close`, HTTP/1.0 without
+    /// keep-alive).
+    ends: Vec<(usize, bool)>,
+    then: Then,
+}
+
+/// The body a scripted response carries for `target`: the target itself, so
+/// a test sees which request a response answers.
+pub(crate) fn echo_body(target: &str) -> Vec<u8> {
+    target.as_bytes().to_vec()
+}
+
+/// A response head and body for `r`: `X-Target` names the request answered,
+/// `X-Echo` says the body is the target. `extra` is more header lines, each
+/// ending in CRLF. HEAD gets the Content-Length of the body it would have had.
+pub(crate) fn response_bytes(r: &Received, version: &str, status: u16, extra: &str) -> Vec<u8> {
+    let body = echo_body(&r.target);
+    let mut out = format!(
+        "{version} {status} X\r\nX-Target: {}\r\nX-Echo: 1\r\n{extra}Content-Length: {}\r\n\r\n",
+        r.target,
+        body.len()
+    )
+    .into_bytes();
+    if r.method != "HEAD" {
+        out.extend_from_slice(&body);
+    }
+    out
+}
+
+/// Whether a complete response closes the connection after it.
+fn closes(response: &[u8]) -> bool {
+    let mut slots = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Response::new(&mut slots);
+    let Ok(httparse::Status::Complete(_)) = parsed.parse(response) else { return false };
+    let (mut close, mut keep_alive) = (false, false);
+    for h in parsed.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("connection")) {
+        for token in String::from_utf8_lossy(h.value).split(',') {
+            close |= token.trim().eq_ignore_ascii_case("close");
+            keep_alive |= token.trim().eq_ignore_ascii_case("keep-alive");
+        }
+    }
+    close || (parsed.version == Some(0) && !keep_alive)
+}
+
+impl Reply {
+    /// `200` with the echoed body, HTTP/1.1, persistent.
+    pub(crate) fn ok(r: &Received) -> Reply {
+        Reply::response(response_bytes(r, "HTTP/1.1", 200, ""))
+    }
+
+    /// `200` with extra header lines (`"Connection: close\r\n"`, …).
+    pub(crate) fn ok_with(r: &Received, extra: &str) -> Reply {
+        Reply::response(response_bytes(r, "HTTP/1.1", 200, extra))
+    }
+
+    /// `200` in HTTP/1.0, with `Connection: keep-alive` or without (then it
+    /// closes the connection after it).
+    pub(crate) fn http10(r: &Received, keep_alive: bool) -> Reply {
+        let extra = if keep_alive { "Connection: keep-alive\r\n" } else { "" };
+        let reply = Reply::response(response_bytes(r, "HTTP/1.0", 200, extra));
+        if keep_alive { reply } else { reply.then_eof() }
+    }
+
+    /// The echoed body in `pieces` chunks, optionally with a trailer.
+    pub(crate) fn chunked(r: &Received, pieces: usize, trailer: bool) -> Reply {
+        let body = echo_body(&r.target);
+        let mut out =
+            format!("HTTP/1.1 200 X\r\nX-Target: {}\r\nX-Echo: 1\r\nTransfer-Encoding: chunked\r\n\r\n", r.target)
+                .into_bytes();
+        if r.method != "HEAD" {
+            let per = body.len().div_ceil(pieces.max(1)).max(1);
+            for piece in body.chunks(per) {
+                out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+                out.extend_from_slice(piece);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"0\r\n");
+            if trailer {
+                out.extend_from_slice(b"X-Checksum: 1\r\n");
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::response(out)
+    }
+
+    /// A complete custom response.
+    pub(crate) fn response(bytes: impl Into<Vec<u8>>) -> Reply {
+        let bytes = bytes.into();
+        let close = closes(&bytes);
+        Reply { ends: vec![(bytes.len(), close)], bytes, then: Then::Continue }
+    }
+
+    /// Bytes that complete no response (garbage, an interim response, a
+    /// piece of one).
+    pub(crate) fn raw(bytes: impl Into<Vec<u8>>) -> Reply {
+        Reply { bytes: bytes.into(), ends: Vec::new(), then: Then::Continue }
+    }
+
+    /// An interim response (`100 Continue`, `103 Early Hints`, …).
+    pub(crate) fn interim(status: u16) -> Reply {
+        Reply::raw(format!("HTTP/1.1 {status} Interim\r\nLink: </style.css>\r\n\r\n"))
+    }
+
+    /// No answer, and none to anything after it until released (a stall).
+    pub(crate) fn nothing() -> Reply {
+        Reply::raw(Vec::new()).then_hold()
+    }
+
+    /// No answer: the server closes instead.
+    pub(crate) fn eof() -> Reply {
+        Reply::raw(Vec::new()).then_eof()
+    }
+
+    /// No answer: the server resets instead.
+    pub(crate) fn reset() -> Reply {
+        Reply::raw(Vec::new()).then_reset()
+    }
+
+    /// These bytes, then `other`'s.
+    pub(crate) fn and(mut self, other: Reply) -> Reply {
+        let at = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|&(end, close)| (at + end, close)));
+        self.then = other.then;
+        self
+    }
+
+    /// Only the first `n` bytes, then EOF: a response cut off.
+    pub(crate) fn truncate(mut self, n: usize) -> Reply {
+        self.bytes.truncate(n);
+        self.ends.retain(|&(end, _)| end <= n);
+        self.then_eof()
+    }
+
+    pub(crate) fn then_eof(mut self) -> Reply {
+        self.then = Then::Eof;
+        self
+    }
+
+    pub(crate) fn then_reset(mut self) -> Reply {
+        self.then = Then::Reset;
+        self
+    }
+
+    pub(crate) fn then_hold(mut self) -> Reply {
+        self.then = Then::Hold;
+        self
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// How the server ended the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum End {
+    Eof,
+    Reset,
+}
+
+type Script = Box<dyn FnMut(&Received) -> Reply>;
+
+/// The fake HTTP/1.1 server.
+pub(crate) struct Server {
+    script: Script,
+    inbuf: Vec<u8>,
+    /// Every request it parsed, in arrival order.
+    pub(crate) received: Vec<Received>,
+    /// Received requests waiting for their reply (while held).
+    waiting: VecDeque<usize>,
+    /// Not answering for now.
+    pub(crate) hold: bool,
+    /// Everything it sent, in order.
+    pub(crate) out: Vec<u8>,
+    /// End offsets in `out` of complete final responses, and whether each
+    /// closes the connection.
+    pub(crate) ends: Vec<(usize, bool)>,
+    /// It closed or reset its side after this many bytes of `out`.
+    pub(crate) end: Option<(usize, End)>,
+    /// Bytes of requests received.
+    pub(crate) bytes_received: usize,
+    current_transmit: usize,
+}
+
+impl Server {
+    fn new(script: Script) -> Self {
+        Server {
+            script,
+            inbuf: Vec::new(),
+            received: Vec::new(),
+            waiting: VecDeque::new(),
+            hold: false,
+            out: Vec::new(),
+            ends: Vec::new(),
+            end: None,
+            bytes_received: 0,
+            current_transmit: 0,
+        }
+    }
+
+    /// Parses what `bytes` complete; returns how many requests arrived.
+    fn receive(&mut self, bytes: &[u8]) -> usize {
+        self.bytes_received += bytes.len();
+        self.inbuf.extend_from_slice(bytes);
+        let before = self.received.len();
+        loop {
+            let mut slots = [httparse::EMPTY_HEADER; 64];
+            let mut parsed = httparse::Request::new(&mut slots);
+            let head_len = match parsed.parse(&self.inbuf) {
+                Ok(httparse::Status::Complete(n)) => n,
+                Ok(httparse::Status::Partial) => break,
+                Err(e) => {
+                    panic!("the client wrote an invalid request ({e}): {:?}", String::from_utf8_lossy(&self.inbuf))
+                }
+            };
+            assert_eq!(parsed.version, Some(1), "requests are HTTP/1.1");
+            let hosts: Vec<_> = parsed.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("host")).collect();
+            assert_eq!(hosts.len(), 1, "exactly one Host");
+            let length = parsed
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                .map_or(0, |h| std::str::from_utf8(h.value).unwrap().parse::<usize>().unwrap());
+            if self.inbuf.len() < head_len + length {
+                break;
+            }
+            let index = self.received.len();
+            let received = Received {
+                index,
+                method: parsed.method.unwrap().to_owned(),
+                target: parsed.path.unwrap().to_owned(),
+                body: self.inbuf[head_len..head_len + length].to_vec(),
+                processed: self.end.is_none() && !self.stalled(),
+                transmit: self.current_transmit,
+            };
+            self.inbuf.drain(..head_len + length);
+            self.received.push(received);
+            if self.end.is_none() {
+                self.waiting.push_back(index);
+            }
+        }
+        self.answer();
+        self.received.len() - before
+    }
+
+    fn stalled(&self) -> bool {
+        self.hold
+    }
+
+    /// Answers waiting requests by script until held or ended.
+    fn answer(&mut self) {
+        while !self.hold && self.end.is_none() {
+            let Some(index) = self.waiting.pop_front() else { break };
+            let reply = (self.script)(&self.received[index]);
+            self.send(reply);
+        }
+    }
+
+    /// Sends a reply now, outside the script.
+    pub(crate) fn send(&mut self, reply: Reply) {
+        assert!(self.end.is_none(), "the server already closed");
+        let at = self.out.len();
+        self.out.extend_from_slice(&reply.bytes);
+        self.ends.extend(reply.ends.iter().map(|&(end, close)| (at + end, close)));
+        match reply.then {
+            Then::Continue => {}
+            Then::Eof => self.end = Some((self.out.len(), End::Eof)),
+            Then::Reset => self.end = Some((self.out.len(), End::Reset)),
+            Then::Hold => self.hold = true,
+        }
+    }
+
+    /// Resumes answering after a hold; answers what waited.
+    pub(crate) fn release(&mut self) {
+        self.hold = false;
+        for r in &mut self.received {
+            if self.waiting.contains(&r.index) {
+                r.processed = true;
+            }
+        }
+        self.answer();
+    }
+
+    /// How many requests reached it with this method and target.
+    pub(crate) fn count(&self, method: &str, target: &str) -> usize {
+        self.received.iter().filter(|r| r.method == method && r.target == target).count()
+    }
+
+    /// The targets it received, in order.
+    pub(crate) fn targets(&self) -> Vec<&str> {
+        self.received.iter().map(|r| r.target.as_str()).collect()
+    }
+
+    /// Bytes of an incomplete request it holds.
+    pub(crate) fn partial_request_bytes(&self) -> usize {
+        self.inbuf.len()
+    }
+}
+
+// ---------------------------------------------------------------- pair
+
+/// How server bytes reach the connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Everything available in one `handle_received`.
+    Whole,
+    /// At most this many bytes per `handle_received` (1: byte by byte).
+    Chunks(usize),
+    /// Split at these offsets of the server's byte stream.
+    At(Vec<usize>),
+}
+
+/// A submitted request as the harness remembers it.
+#[derive(Clone, Debug)]
+pub(crate) struct Sub {
+    pub(crate) id: RequestId,
+    pub(crate) method: Method,
+    pub(crate) target: String,
+    pub(crate) options: RequestOptions,
+    /// Must be alone on the connection (P5).
+    pub(crate) alone: bool,
+    pub(crate) replayable: bool,
+}
+
+/// How a request ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Streamed response (its last part arrived).
+    Response { status: u16, body: Vec<u8>, interim: Vec<u16>, trailers: bool },
+    /// Whole-response mode.
+    Complete { response: Response, interim: Vec<u16> },
+    /// Failed here.
+    Failed { progress: Progress, retry: Retry, cause: Cause<DecodeError>, kind: ErrorKind },
+}
+
+#[derive(Default, Debug)]
+struct Stream {
+    interim: Vec<u16>,
+    status: Option<u16>,
+    body: Vec<u8>,
+    echo: bool,
+    trailers: bool,
+}
+
+pub(crate) struct Pair {
+    pub(crate) conn: Conn,
+    pub(crate) server: Server,
+    pub(crate) now: Instant,
+    pub(crate) delivery: Delivery,
+    /// Bytes accepted per `handle_written` call at most.
+    pub(crate) write_chunk: usize,
+    /// Bytes the transport will still accept (`None`: unlimited).
+    pub(crate) write_budget: Option<usize>,
+    transmit: Vec<u8>,
+    transmit_accepted: usize,
+    /// Size of every transmit produced.
+    pub(crate) transmits: Vec<usize>,
+    /// Depth in force when the current transmit was encoded.
+    transmit_limit: usize,
+    policy_alone: bool,
+    /// Bytes of `server.out` delivered to the connection.
+    delivered: usize,
+    end_delivered: bool,
+    /// A `close` response was delivered: nothing new may be written.
+    fence: bool,
+    pub(crate) subs: Vec<Sub>,
+    /// Sub index of each request the server received, in order.
+    wire: Vec<usize>,
+    /// Next sub the server may receive.
+    next_sub: usize,
+    streams: BTreeMap<RequestId, Stream>,
+    pub(crate) outcomes: BTreeMap<RequestId, Outcome>,
+    /// Every event, in order.
+    pub(crate) log: Vec<Ev>,
+    pub(crate) capabilities: Vec<Capability>,
+    pub(crate) closed: Option<Closed>,
+}
+
+/// Settings for the usual tests: a server already known to pipeline.
+pub(crate) fn pipelining(depth: usize) -> Config {
+    let mut config = Config::default();
+    config.depth = depth;
+    config.capability = Capability::Pipelining;
+    config
+}
+
+impl Pair {
+    /// A connection with `config` against a server answering every request
+    /// with [`Reply::ok`].
+    pub(crate) fn new(config: Config) -> Pair {
+        Pair::with_limits(config, Limits::default())
+    }
+
+    pub(crate) fn with_limits(config: Config, limits: Limits) -> Pair {
+        let now = Instant::from_millis(1_000);
+        Pair {
+            conn: Connection::new(H1Codec::new(HOST, limits), config, now),
+            server: Server::new(Box::new(Reply::ok)),
+            now,
+            delivery: Delivery::Whole,
+            write_chunk: usize::MAX,
+            write_budget: None,
+            transmit: Vec::new(),
+            transmit_accepted: 0,
+            transmits: Vec::new(),
+            transmit_limit: 0,
+            policy_alone: config.non_idempotent == NonIdempotentPolicy::Alone,
+            delivered: 0,
+            end_delivered: false,
+            fence: false,
+            subs: Vec::new(),
+            wire: Vec::new(),
+            next_sub: 0,
+            streams: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
+            log: Vec::new(),
+            capabilities: Vec::new(),
+            closed: None,
+        }
+    }
+
+    /// Sets the server's script.
+    pub(crate) fn script(&mut self, script: impl FnMut(&Received) -> Reply + 'static) -> &mut Self {
+        self.server.script = Box::new(script);
+        self
+    }
+
+    /// Sets the server's script by request index: `replies[i]` answers the
+    /// i-th request received, [`Reply::ok`] the rest.
+    pub(crate) fn script_by_index(&mut self, mut replies: BTreeMap<usize, Box<dyn FnMut(&Received) -> Reply>>) {
+        self.script(move |r| match replies.get_mut(&r.index) {
+            Some(reply) => reply(r),
+            None => Reply::ok(r),
+        });
+    }
+
+    // ------------------------------------------------------------ commands
+
+    pub(crate) fn submit(&mut self, request: Request) -> RequestId {
+        self.submit_with(request, RequestOptions::default())
+    }
+
+    pub(crate) fn submit_with(&mut self, request: Request, options: RequestOptions) -> RequestId {
+        self.try_submit(request, options).expect("submit")
+    }
+
+    pub(crate) fn try_submit(
+        &mut self,
+        request: Request,
+        options: RequestOptions,
+    ) -> Result<RequestId, SubmitError<pipelining::h1::EncodeError>> {
+        let method = request.method.clone();
+        let target = String::from_utf8(request.target.to_vec()).unwrap();
+        let replayable = replayable(&request, &options);
+        let alone =
+            self.policy_alone && options.idempotency == Idempotency::ByMethod && !request.method.is_idempotent();
+        let result = self.conn.submit(self.now, request, options);
+        if let Ok(id) = result {
+            assert_eq!(id.0 as usize, self.subs.len(), "ids are allocated in order");
+            assert!(self.closed.is_none(), "submit accepted after Closed");
+            self.subs.push(Sub { id, method, target, options, alone, replayable });
+        } else if self.closed.is_some() {
+            assert!(matches!(result, Err(SubmitError::Closed)), "{result:?} after Closed");
+        }
+        self.drain();
+        result
+    }
+
+    pub(crate) fn cancel(&mut self, id: RequestId) {
+        self.conn.cancel(self.now, id);
+        self.drain();
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.conn.close(self.now);
+        self.drain();
+    }
+
+    pub(crate) fn set_depth(&mut self, depth: usize) {
+        self.conn.set_depth(depth);
+        self.drain();
+    }
+
+    /// The client sees EOF now, whatever the server is doing.
+    pub(crate) fn eof_now(&mut self) {
+        self.end_delivered = true;
+        self.conn.handle_eof(self.now);
+        self.drain();
+    }
+
+    /// The transport fails now.
+    pub(crate) fn transport_error_now(&mut self) {
+        self.end_delivered = true;
+        self.conn.handle_transport_error(self.now);
+        self.drain();
+    }
+
+    /// Moves the clock by `ms` and fires the connection's timer if due.
+    pub(crate) fn advance_ms(&mut self, ms: u64) {
+        self.now = Instant::from_micros(self.now.as_micros() + ms * 1_000);
+        if self.conn.poll_timeout().is_some_and(|t| t <= self.now) {
+            self.conn.handle_timeout(self.now);
+            self.drain();
+        }
+    }
+
+    /// Jumps the clock to the connection's next deadline and fires it;
+    /// `false` if there is none.
+    pub(crate) fn fire_timeout(&mut self) -> bool {
+        let Some(at) = self.conn.poll_timeout() else { return false };
+        assert!(self.closed.is_none(), "a deadline after Closed");
+        self.now = self.now.max(at);
+        self.conn.handle_timeout(self.now);
+        self.drain();
+        true
+    }
+
+    // ------------------------------------------------------------ moving
+
+    /// Writes what the connection has to write, as far as the transport
+    /// accepts it, and feeds it to the server. `true` if anything moved.
+    pub(crate) fn flush_writes(&mut self) -> bool {
+        let mut progressed = false;
+        loop {
+            if self.closed.is_some() {
+                let mut scratch = Vec::new();
+                assert!(self.conn.poll_transmit(self.now, &mut scratch).is_none(), "a transmit after Closed");
+                return progressed;
+            }
+            if self.transmit_accepted == self.transmit.len() {
+                self.transmit.clear();
+                self.transmit_accepted = 0;
+                let limit = self.depth_limit();
+                let produced = self.conn.poll_transmit(self.now, &mut self.transmit);
+                self.drain();
+                match produced {
+                    Some(n) => {
+                        assert_eq!(n, self.transmit.len(), "poll_transmit reports what it appended");
+                        assert!(n > 0, "an empty transmit");
+                        assert!(!self.fence, "a new transmit after a `close` response was received (P7)");
+                        self.transmits.push(n);
+                        self.transmit_limit = limit;
+                        progressed = true;
+                    }
+                    None => {
+                        assert!(self.transmit.is_empty(), "poll_transmit wrote bytes but returned None");
+                        return progressed;
+                    }
+                }
+            } else {
+                let mut scratch = Vec::new();
+                let early = self.conn.poll_transmit(self.now, &mut scratch);
+                assert!(early.is_none() && scratch.is_empty(), "a new transmit before the last one was accepted");
+            }
+            let rest = self.transmit.len() - self.transmit_accepted;
+            let take = rest.min(self.write_chunk).min(self.write_budget.unwrap_or(usize::MAX));
+            if take == 0 {
+                return progressed;
+            }
+            let from = self.transmit_accepted;
+            self.transmit_accepted += take;
+            if let Some(budget) = &mut self.write_budget {
+                *budget -= take;
+            }
+            self.conn.handle_written(self.now, take);
+            progressed = true;
+            self.server.current_transmit = self.transmits.len() - 1;
+            let bytes = self.transmit[from..from + take].to_vec();
+            let arrived = self.server.receive(&bytes);
+            let first = self.server.received.len() - arrived;
+            for index in first..self.server.received.len() {
+                self.check_arrival(index);
+            }
+            self.drain();
+        }
+    }
+
+    /// Delivers the next piece of the server's bytes (or its EOF / reset).
+    /// `true` if anything was delivered.
+    pub(crate) fn deliver_once(&mut self) -> bool {
+        if self.closed.is_some() {
+            return false;
+        }
+        let available = self.server.out.len();
+        if self.delivered < available {
+            let upto = match &self.delivery {
+                Delivery::Whole => available,
+                Delivery::Chunks(n) => (self.delivered + n.max(&1)).min(available),
+                Delivery::At(offsets) => {
+                    offsets.iter().copied().find(|&o| o > self.delivered).unwrap_or(available).min(available)
+                }
+            };
+            let bytes = self.server.out[self.delivered..upto].to_vec();
+            self.delivered = upto;
+            self.conn.handle_received(self.now, &bytes);
+            self.fence |= self.server.ends.iter().any(|&(end, close)| close && end <= self.delivered);
+            self.drain();
+            return true;
+        }
+        match self.server.end {
+            Some((at, end)) if !self.end_delivered && self.delivered >= at => {
+                self.end_delivered = true;
+                match end {
+                    End::Eof => self.conn.handle_eof(self.now),
+                    End::Reset => self.conn.handle_transport_error(self.now),
+                }
+                self.drain();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Moves bytes both ways until nothing moves. No time passes.
+    pub(crate) fn drive(&mut self) {
+        for _ in 0..1_000_000 {
+            let wrote = self.flush_writes();
+            let delivered = self.deliver_once();
+            if !wrote && !delivered {
+                self.check();
+                return;
+            }
+        }
+        panic!("the pair never settled");
+    }
+
+    /// [`drive`](Self::drive), then jumps to the next deadline and fires it.
+    /// `false` if nothing was due.
+    pub(crate) fn step(&mut self) -> bool {
+        self.drive();
+        let fired = self.closed.is_none() && self.fire_timeout();
+        self.drive();
+        fired
+    }
+
+    /// Drives and fires timers until nothing is outstanding or queued (the
+    /// idle timer is left alone) or the connection closed.
+    pub(crate) fn run_until_idle(&mut self) {
+        for _ in 0..100_000 {
+            self.drive();
+            if self.closed.is_some() || (self.conn.in_flight() == 0 && self.conn.queued() == 0) {
+                return;
+            }
+            if !self.fire_timeout() {
+                return;
+            }
+        }
+        panic!("never idle");
+    }
+
+    /// Drives and fires every timer until the connection closed.
+    pub(crate) fn run_to_close(&mut self) -> Closed {
+        for _ in 0..100_000 {
+            self.drive();
+            if let Some(closed) = self.closed {
+                return closed;
+            }
+            assert!(self.fire_timeout(), "open with no deadline left");
+        }
+        panic!("never closed");
+    }
+
+    // ------------------------------------------------------------ recording
+
+    fn depth_limit(&self) -> usize {
+        match self.conn.capability() {
+            Capability::Pipelining => self.conn.config().depth,
+            Capability::Unknown | Capability::OneAtATime => 1,
+        }
+    }
+
+    /// Bytes of the server's stream delivered to the connection.
+    pub(crate) fn delivered_bytes(&self) -> usize {
+        self.delivered
+    }
+
+    /// Complete final responses delivered to the connection.
+    pub(crate) fn responses_delivered(&self) -> usize {
+        self.server.ends.iter().filter(|&&(end, _)| end <= self.delivered).count()
+    }
+
+    /// P1, P5 as the server sees a request arrive.
+    fn check_arrival(&mut self, index: usize) {
+        let r = &self.server.received[index];
+        let found = self.subs[self.next_sub..]
+            .iter()
+            .position(|s| s.method.as_str() == r.method && s.target == r.target)
+            .unwrap_or_else(|| {
+                panic!(
+                    "the server received {} {} which is not a later submitted request: written twice, out of order, or never submitted",
+                    r.method, r.target
+                )
+            });
+        let sub = self.next_sub + found;
+        for skipped in &self.subs[self.next_sub..sub] {
+            let unwritten =
+                matches!(self.outcomes.get(&skipped.id), Some(Outcome::Failed { progress: Progress::NotWritten, .. }));
+            assert!(unwritten, "{} {} overtook {:?} (P5)", r.method, r.target, skipped);
+        }
+        self.next_sub = sub + 1;
+        self.wire.push(sub);
+        let answered = self.responses_delivered().min(self.wire.len());
+        let outstanding = self.wire.len() - answered;
+        assert!(
+            outstanding <= self.transmit_limit,
+            "{} requests outstanding at the server, depth {} (P1): {:?}",
+            outstanding,
+            self.transmit_limit,
+            self.server.targets()
+        );
+        if self.policy_alone {
+            let before = &self.wire[answered..self.wire.len() - 1];
+            for &w in before {
+                assert!(!self.subs[w].alone, "{} written behind non-idempotent {} (P5)", r.target, self.subs[w].target);
+            }
+            if self.subs[sub].alone {
+                assert!(before.is_empty(), "non-idempotent {} written on a busy connection (P5)", r.target);
+            }
+        }
+    }
+
+    fn sub(&self, id: RequestId) -> &Sub {
+        self.subs.get(id.0 as usize).unwrap_or_else(|| panic!("event for {id:?}, never submitted"))
+    }
+
+    /// P2: a head naming its request answers that request.
+    fn check_head(&self, id: RequestId, head: &ResponseHead) {
+        if let Some(target) = head.header("x-target") {
+            let sub = self.sub(id);
+            assert_eq!(
+                &target[..],
+                sub.target.as_bytes(),
+                "the response to {} was handed to {:?} {} (P2)",
+                String::from_utf8_lossy(target),
+                id,
+                sub.target
+            );
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(event) = self.conn.poll_event() {
+            self.record(event);
+        }
+    }
+
+    fn record(&mut self, event: Ev) {
+        assert!(self.closed.is_none(), "an event after Closed: {event:?}");
+        if let Some(id) = event.terminal_id() {
+            assert!(!self.outcomes.contains_key(&id), "a second terminal event for {id:?}: {event:?} (P12)");
+        }
+        match &event {
+            Event::Response { id, part, end } => {
+                let id = *id;
+                assert!(!self.outcomes.contains_key(&id), "a part for {id:?} after its terminal event: {event:?}");
+                let sub_target = self.sub(id).target.clone();
+                let is_head_request = self.sub(id).method == Method::HEAD;
+                if let ResponsePart::Head(head) | ResponsePart::Interim(head) = part {
+                    self.check_head(id, head);
+                }
+                let stream = self.streams.entry(id).or_default();
+                match part {
+                    ResponsePart::Interim(head) => {
+                        assert!(stream.status.is_none(), "an interim response after the final head");
+                        stream.interim.push(head.status);
+                    }
+                    ResponsePart::Head(head) => {
+                        assert!(stream.status.is_none(), "two final heads for {id:?}");
+                        stream.status = Some(head.status);
+                        stream.echo = head.header("x-echo").is_some();
+                    }
+                    ResponsePart::Data(data) => {
+                        assert!(stream.status.is_some(), "content before the head");
+                        stream.body.extend_from_slice(data);
+                    }
+                    ResponsePart::Trailers(_) => stream.trailers = true,
+                    ResponsePart::End => assert!(*end, "End without end"),
+                }
+                if *end {
+                    assert_eq!(part, &ResponsePart::End, "the terminal part is End");
+                    let stream = self.streams.remove(&id).unwrap();
+                    let status = stream.status.expect("a response without a final head");
+                    if stream.echo && !is_head_request {
+                        assert_eq!(stream.body, echo_body(&sub_target), "the body of {id:?} (P2)");
+                    }
+                    if is_head_request {
+                        assert!(stream.body.is_empty(), "a response to HEAD has no content");
+                    }
+                    self.outcomes.insert(
+                        id,
+                        Outcome::Response {
+                            status,
+                            body: stream.body,
+                            interim: stream.interim,
+                            trailers: stream.trailers,
+                        },
+                    );
+                }
+            }
+            Event::Complete { id, response } => {
+                let id = *id;
+                self.check_head(id, &response.head);
+                let sub = self.sub(id);
+                if response.head.header("x-echo").is_some() && sub.method != Method::HEAD {
+                    assert_eq!(&response.body[..], &echo_body(&sub.target)[..], "the body of {id:?} (P2)");
+                }
+                let interim = self.streams.remove(&id).map(|s| s.interim).unwrap_or_default();
+                self.outcomes.insert(id, Outcome::Complete { response: response.clone(), interim });
+            }
+            Event::Failed(f) => {
+                let sub = self.sub(f.id).clone();
+                assert_eq!(f.request.target, sub.target.as_bytes(), "the request handed back is the one submitted");
+                self.check_classification(&sub, f.progress, f.retry, &f.cause);
+                self.streams.remove(&f.id);
+                self.outcomes.insert(
+                    f.id,
+                    Outcome::Failed { progress: f.progress, retry: f.retry, cause: f.cause.clone(), kind: f.kind() },
+                );
+            }
+            Event::Unsolicited(part) => panic!("HTTP/1.1 has no unsolicited messages: {part:?}"),
+            Event::Capability(c) => self.capabilities.push(*c),
+            Event::Closed(closed) => {
+                for sub in &self.subs {
+                    assert!(self.outcomes.contains_key(&sub.id), "{:?} {} never ended (P12)", sub.id, sub.target);
+                }
+                self.closed = Some(*closed);
+            }
+        }
+        self.log.push(event);
+    }
+
+    /// P7/P8 classification of a request lost with the connection, against
+    /// what the server saw.
+    fn check_classification(&self, sub: &Sub, progress: Progress, retry: Retry, cause: &Cause<DecodeError>) {
+        match cause {
+            Cause::Lost(reason) => {
+                match self.wire.iter().position(|&w| w == sub.id.0 as usize) {
+                    // Not (completely) received: at most partly written, and
+                    // partly only if the server holds part of a request.
+                    None => assert!(
+                        progress == Progress::NotWritten
+                            || (progress == Progress::PartlyWritten && self.server.partial_request_bytes() > 0),
+                        "{:?} {} never reached the server but is {progress:?}",
+                        sub.id,
+                        sub.target
+                    ),
+                    Some(at) => {
+                        // Any byte after the previous response's end belongs
+                        // to this request's response.
+                        let previous_end = match at {
+                            0 => 0,
+                            _ => self.server.ends.get(at - 1).map_or(usize::MAX, |e| e.0),
+                        };
+                        let expected = if at == self.responses_delivered() && self.delivered > previous_end {
+                            Progress::ResponsePartlyReceived
+                        } else {
+                            Progress::Written
+                        };
+                        assert_eq!(progress, expected, "progress of {:?} {} lost with {reason:?}", sub.id, sub.target);
+                    }
+                }
+                let expected = if progress == Progress::NotWritten || *reason == CloseReason::ServerClose {
+                    vec![Retry::Move]
+                } else if !sub.replayable {
+                    vec![Retry::Never]
+                } else if matches!(reason, CloseReason::PeerClosed | CloseReason::Transport) {
+                    // Move in the stale-connection race.
+                    vec![Retry::Replay, Retry::Move]
+                } else {
+                    vec![Retry::Replay]
+                };
+                assert!(
+                    expected.contains(&retry),
+                    "{:?} {} ({progress:?}, lost with {reason:?}) classified {retry:?}, expected {expected:?}",
+                    sub.id,
+                    sub.target
+                );
+            }
+            Cause::Cancelled | Cause::Deadline => assert_eq!(retry, Retry::Never, "a cancelled request is not resent"),
+            Cause::Response(_) => {
+                assert_eq!(retry, Retry::Never, "a request whose own response broke is not replayed (P8)");
+                assert_eq!(progress, Progress::ResponsePartlyReceived);
+            }
+            Cause::Unencodable => panic!("valid requests are always encodable"),
+        }
+    }
+
+    /// The standing invariants between inputs.
+    pub(crate) fn check(&self) {
+        assert_eq!(self.conn.is_closed(), self.closed.is_some(), "is_closed agrees with the Closed event");
+        if self.closed.is_none() {
+            let pending: Vec<RequestId> = self.conn.pending_ids().collect();
+            for sub in &self.subs {
+                let ended = self.outcomes.contains_key(&sub.id);
+                assert_ne!(ended, pending.contains(&sub.id), "{:?} is either pending or ended (P12)", sub.id);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ queries
+
+    pub(crate) fn outcome(&self, id: RequestId) -> &Outcome {
+        self.outcomes.get(&id).unwrap_or_else(|| panic!("{id:?} has not ended"))
+    }
+
+    /// Status and body of a streamed response.
+    pub(crate) fn response(&self, id: RequestId) -> (u16, &[u8]) {
+        match self.outcome(id) {
+            Outcome::Response { status, body, .. } => (*status, body),
+            other => panic!("{id:?}: expected a response, got {other:?}"),
+        }
+    }
+
+    /// Progress, retry, cause and kind of a failure.
+    pub(crate) fn failure(&self, id: RequestId) -> (Progress, Retry, &Cause<DecodeError>, ErrorKind) {
+        match self.outcome(id) {
+            Outcome::Failed { progress, retry, cause, kind } => (*progress, *retry, cause, *kind),
+            other => panic!("{id:?}: expected a failure, got {other:?}"),
+        }
+    }
+
+    pub(crate) fn closed(&self) -> Closed {
+        self.closed.expect("the connection has not closed")
+    }
+
+    pub(crate) fn is_ok(&self, id: RequestId) -> bool {
+        matches!(self.outcomes.get(&id), Some(Outcome::Response { status: 200, .. } | Outcome::Complete { .. }))
+    }
+}

@@ -1,0 +1,1186 @@
+//! A virtual network for the pool: one scripted HTTP/1.1 server per origin,
+//! accepting (or refusing) the connections the pool asks for, on a virtual
+//! clock. Nothing sleeps: [`Net::step`] moves bytes one hop each way and,
+//! when nothing moved, jumps the clock to the pool's next deadline (the
+//! quinn-proto `Pair` shape).
+//!
+//! Every server counts, per connection, the requests it received (method,
+//! target, how many were outstanding then), the responses it sent and the
+//! most it ever had outstanding. Each response names its request's target in
+//! an `X-Target` field and in its body, so a response handed to the wrong
+//! request is caught.
+
+use bytes::Bytes;
+use pipelining::h1::{H1Factory, Method, Request, ResponsePart};
+use pipelining::{
+    Capability, CloseReason, Closed, ConnectionId, Duration, ErrorKind, Instant, Origin, OriginStatus, Pool,
+    PoolConfig, PoolEvent, Progress, RequestId, RequestOptions, SubmitError,
+};
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Write as _;
+
+/// A small seeded generator (splitmix64): no dependency, same run for the
+/// same seed.
+#[derive(Clone, Debug)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+
+    /// A number in `lo..=hi`.
+    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// True with probability `per_mille` / 1000.
+    pub(crate) fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+
+    pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+// ---- scripts ----
+
+/// What the server puts on its status lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    Http11,
+    /// HTTP/1.0 without keep-alive: one response per connection.
+    Http10,
+    /// HTTP/1.0 with `Connection: keep-alive`: persistent, never pipelined to.
+    Http10KeepAlive,
+}
+
+/// How a server ends a connection after its request limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CloseStyle {
+    /// `Connection: close` on the last response (nginx `keepalive_requests`).
+    Header,
+    /// A plain EOF right after the last response.
+    Eof,
+}
+
+/// How many requests a server answers per turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// Everything it has.
+    All,
+    /// At most this many per turn.
+    PerTurn(usize),
+    /// Until it has sent this many responses on the connection, then it
+    /// holds the rest.
+    UpTo(u64),
+    /// Nothing.
+    Hold,
+}
+
+/// When a scripted fault strikes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// When the server is about to send response `n + 1`.
+    Responses(u64),
+    /// As soon as this many requests are outstanding.
+    Outstanding(usize),
+}
+
+/// What a fault does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// EOF at a response boundary.
+    Eof,
+    /// The next response is cut in the middle, then EOF.
+    Cut,
+    /// A reset: the client sees a transport error.
+    Reset,
+    /// The server stops answering (the client's stall timer fires).
+    Stall,
+    /// `Connection: close` on the next response.
+    CloseHeader,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fault {
+    pub(crate) when: Trigger,
+    pub(crate) action: Action,
+}
+
+/// How the server answers a connect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Connect {
+    Accept,
+    Refuse,
+    /// Never answered: only the pool's connect timeout ends it.
+    Hang,
+}
+
+/// How one accepted connection behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub(crate) answer: Answer,
+    /// Close after this many responses.
+    pub(crate) close_after: Option<(u64, CloseStyle)>,
+    pub(crate) fault: Option<Fault>,
+}
+
+impl Plan {
+    pub(crate) const NORMAL: Plan = Plan { answer: Answer::All, close_after: None, fault: None };
+
+    pub(crate) fn close_after(n: u64, style: CloseStyle) -> Plan {
+        Plan { close_after: Some((n, style)), ..Plan::NORMAL }
+    }
+
+    pub(crate) fn fault(when: Trigger, action: Action) -> Plan {
+        Plan { fault: Some(Fault { when, action }), ..Plan::NORMAL }
+    }
+
+    pub(crate) fn answer(answer: Answer) -> Plan {
+        Plan { answer, ..Plan::NORMAL }
+    }
+}
+
+/// Random faults: on each turn of a connection with requests outstanding,
+/// with probability `per_mille`/1000, one of `actions`.
+#[derive(Clone, Debug)]
+pub(crate) struct Chaos {
+    pub(crate) per_mille: u64,
+    pub(crate) actions: Vec<Action>,
+    pub(crate) rng: Rng,
+}
+
+/// The behaviour of one origin's server.
+#[derive(Clone, Debug)]
+pub(crate) struct Script {
+    pub(crate) version: Version,
+    /// Chunked responses instead of `Content-Length`.
+    pub(crate) chunked: bool,
+    /// Announce the remaining requests of `close_after` with `Keep-Alive: max=N`.
+    pub(crate) keep_alive_max: bool,
+    /// Answers to the first connects, then `connect`.
+    pub(crate) connects: VecDeque<Connect>,
+    pub(crate) connect: Connect,
+    /// Plans of the first connections, in accept order, then `plan`.
+    pub(crate) plans: VecDeque<Plan>,
+    pub(crate) plan: Plan,
+    pub(crate) chaos: Option<Chaos>,
+}
+
+impl Script {
+    /// A well-behaved HTTP/1.1 server.
+    pub(crate) fn http11() -> Self {
+        Script {
+            version: Version::Http11,
+            chunked: false,
+            keep_alive_max: false,
+            connects: VecDeque::new(),
+            connect: Connect::Accept,
+            plans: VecDeque::new(),
+            plan: Plan::NORMAL,
+            chaos: None,
+        }
+    }
+
+    pub(crate) fn version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
+    pub(crate) fn plan(mut self, plan: Plan) -> Self {
+        self.plan = plan;
+        self
+    }
+
+    pub(crate) fn plans(mut self, plans: impl IntoIterator<Item = Plan>) -> Self {
+        self.plans = plans.into_iter().collect();
+        self
+    }
+
+    pub(crate) fn connects(mut self, connects: impl IntoIterator<Item = Connect>, then: Connect) -> Self {
+        self.connects = connects.into_iter().collect();
+        self.connect = then;
+        self
+    }
+}
+
+// ---- what the servers saw ----
+
+/// One request as a server received it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Received {
+    pub(crate) method: String,
+    pub(crate) target: String,
+    /// Requests outstanding on the connection right after it arrived, itself
+    /// included.
+    pub(crate) outstanding: usize,
+    /// Position in the network-wide order of receipts.
+    pub(crate) seq: u64,
+}
+
+/// How a connection ended, from the server's side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum End {
+    /// After a `Connection: close` response (or an HTTP/1.0 one).
+    ServerClose,
+    Eof,
+    Cut,
+    Reset,
+    /// The client closed it.
+    ClientClose,
+}
+
+/// One accepted connection, as its server counted it.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnStats {
+    pub(crate) conn: ConnectionId,
+    pub(crate) received: Vec<Received>,
+    pub(crate) responses: u64,
+    pub(crate) max_outstanding: usize,
+    /// The origin's learnt budget when the connection opened.
+    pub(crate) budget_at_open: Option<u64>,
+    pub(crate) opened_at: Instant,
+    pub(crate) end: Option<End>,
+}
+
+impl ConnStats {
+    /// Requests received and never answered.
+    pub(crate) fn waste(&self) -> u64 {
+        self.received.len() as u64 - self.responses
+    }
+
+    pub(crate) fn targets(&self) -> Vec<&str> {
+        self.received.iter().map(|r| r.target.as_str()).collect()
+    }
+}
+
+/// One origin's server.
+#[derive(Clone, Debug)]
+pub(crate) struct Server {
+    pub(crate) script: Script,
+    /// Accepted connections in accept order.
+    pub(crate) conns: Vec<ConnStats>,
+    pub(crate) connect_attempts: u32,
+    /// Most connections it had open at once.
+    pub(crate) max_open: usize,
+    open: usize,
+}
+
+impl Server {
+    /// How many times it received `target`, over all connections.
+    pub(crate) fn copies(&self, target: &str) -> usize {
+        self.conns.iter().flat_map(|c| &c.received).filter(|r| r.target == target).count()
+    }
+
+    pub(crate) fn received(&self) -> impl Iterator<Item = (&ConnStats, &Received)> {
+        self.conns.iter().flat_map(|c| c.received.iter().map(move |r| (c, r)))
+    }
+
+    fn stats(&mut self, conn: ConnectionId) -> &mut ConnStats {
+        self.conns.iter_mut().find(|c| c.conn == conn).expect("a connection the server accepted")
+    }
+}
+
+// ---- the client side ----
+
+/// A request's terminal outcome.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    Response {
+        status: u16,
+        /// The response's `X-Target` field.
+        target: Option<String>,
+        body: Vec<u8>,
+        attempts: u32,
+    },
+    Failed {
+        kind: ErrorKind,
+        attempts: u32,
+        tries: Vec<CloseReason>,
+        progress: Progress,
+        cause: String,
+    },
+}
+
+impl Outcome {
+    pub(crate) fn attempts(&self) -> u32 {
+        match self {
+            Outcome::Response { attempts, .. } | Outcome::Failed { attempts, .. } => *attempts,
+        }
+    }
+
+    pub(crate) fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            Outcome::Failed { kind, .. } => Some(*kind),
+            Outcome::Response { .. } => None,
+        }
+    }
+
+    pub(crate) fn is_response(&self) -> bool {
+        matches!(self, Outcome::Response { .. })
+    }
+}
+
+/// A submitted request.
+#[derive(Clone, Debug)]
+pub(crate) struct Submitted {
+    pub(crate) origin: Origin,
+    pub(crate) method: Method,
+    pub(crate) target: String,
+    pub(crate) at: Instant,
+}
+
+#[derive(Default)]
+struct Partial {
+    status: Option<u16>,
+    target: Option<String>,
+    body: Vec<u8>,
+}
+
+/// What the server does once its pending bytes are delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Done {
+    Eof,
+    Reset,
+}
+
+/// One open connection: the client's transport and the server's socket.
+struct Link {
+    origin: Origin,
+    plan: Plan,
+    /// The transmit the client's transport has not accepted yet.
+    unwritten: Vec<u8>,
+    /// Bytes at the server not yet parsed into requests.
+    inbox: Vec<u8>,
+    /// Requests received and not answered: method and target.
+    pending: VecDeque<(String, String)>,
+    stalled: bool,
+    close_next: bool,
+    cut_next: bool,
+    done: Option<Done>,
+    /// Response bytes on their way to the client.
+    to_client: Vec<u8>,
+    /// The EOF or reset was delivered to the pool.
+    delivered_done: bool,
+}
+
+/// A connect the pool asked for, answered at the next step.
+struct PendingConnect {
+    conn: ConnectionId,
+    origin: Origin,
+    answer: Connect,
+}
+
+/// The pool, its driver and the servers, on one virtual clock.
+pub(crate) struct Net {
+    pub(crate) pool: Pool<H1Factory>,
+    pub(crate) now: Instant,
+    /// Time each step takes.
+    pub(crate) tick: Duration,
+    /// Bytes the client's transport accepts per step.
+    pub(crate) write_chunk: usize,
+    /// Bytes handed to the pool per `handle_received`.
+    pub(crate) read_chunk: usize,
+    config: PoolConfig,
+    servers: BTreeMap<Origin, Server>,
+    links: BTreeMap<ConnectionId, Link>,
+    connects: Vec<PendingConnect>,
+    hung: BTreeMap<ConnectionId, Origin>,
+    /// Connections asked for and not yet closed, per origin (driver view).
+    driver_open: BTreeMap<Origin, usize>,
+    pub(crate) max_driver_open: BTreeMap<Origin, usize>,
+    requests: BTreeMap<RequestId, Submitted>,
+    partial: BTreeMap<RequestId, Partial>,
+    outcomes: BTreeMap<RequestId, Vec<Outcome>>,
+    /// Capability events: when, origin, capability, demoted until.
+    pub(crate) capabilities: Vec<(Instant, Origin, Capability, Option<Instant>)>,
+    /// Close events of open connections: when, connection, summary.
+    pub(crate) closes: Vec<(Instant, ConnectionId, Closed)>,
+    /// Connects the pool abandoned (refused or timed out), with when.
+    pub(crate) abandoned: Vec<(Instant, ConnectionId)>,
+    violations: Vec<String>,
+    seq: u64,
+    next_target: u64,
+    buf: Vec<u8>,
+}
+
+impl Net {
+    pub(crate) fn new(config: PoolConfig) -> Self {
+        Net {
+            pool: Pool::new(H1Factory::default(), config),
+            now: Instant::from_millis(1_000),
+            tick: Duration::from_millis(1),
+            write_chunk: usize::MAX,
+            read_chunk: usize::MAX,
+            config,
+            servers: BTreeMap::new(),
+            links: BTreeMap::new(),
+            connects: Vec::new(),
+            hung: BTreeMap::new(),
+            driver_open: BTreeMap::new(),
+            max_driver_open: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            partial: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
+            capabilities: Vec::new(),
+            closes: Vec::new(),
+            abandoned: Vec::new(),
+            violations: Vec::new(),
+            seq: 0,
+            next_target: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Starts a server for `host` and returns its origin.
+    pub(crate) fn server(&mut self, host: &str, script: Script) -> Origin {
+        let origin = Origin::new("http", host, 80);
+        self.servers.insert(
+            origin.clone(),
+            Server { script, conns: Vec::new(), connect_attempts: 0, max_open: 0, open: 0 },
+        );
+        origin
+    }
+
+    pub(crate) fn stats(&self, origin: &Origin) -> &Server {
+        &self.servers[origin]
+    }
+
+    pub(crate) fn script_mut(&mut self, origin: &Origin) -> &mut Script {
+        &mut self.servers.get_mut(origin).expect("a known origin").script
+    }
+
+    pub(crate) fn status(&self, origin: &Origin) -> OriginStatus {
+        self.pool.origin_status(origin, self.now).expect("an origin the pool has seen")
+    }
+
+    /// The open connections of `origin`, oldest first.
+    pub(crate) fn open_conns(&self, origin: &Origin) -> Vec<ConnectionId> {
+        self.links.iter().filter(|(_, l)| &l.origin == origin).map(|(&c, _)| c).collect()
+    }
+
+    /// Changes how the server answers on every open connection of `origin`
+    /// and on later ones.
+    pub(crate) fn set_answer(&mut self, origin: &Origin, answer: Answer) {
+        for link in self.links.values_mut().filter(|l| &l.origin == origin) {
+            link.plan.answer = answer;
+        }
+        self.script_mut(origin).plan.answer = answer;
+    }
+
+    /// Changes how the server answers on one connection.
+    pub(crate) fn set_conn_answer(&mut self, conn: ConnectionId, answer: Answer) {
+        self.links.get_mut(&conn).expect("an open connection").plan.answer = answer;
+    }
+
+    /// Puts a fault on every open connection of `origin` and on later ones.
+    pub(crate) fn set_fault(&mut self, origin: &Origin, fault: Option<Fault>) {
+        for link in self.links.values_mut().filter(|l| &l.origin == origin) {
+            link.plan.fault = fault;
+        }
+        self.script_mut(origin).plan.fault = fault;
+    }
+
+    // ---- the client's commands ----
+
+    /// A request to `origin` with a fresh target; POST and PUT carry a body.
+    pub(crate) fn request(&mut self, origin: &Origin, method: Method) -> Request {
+        let n = self.next_target;
+        self.next_target += 1;
+        let target = format!("/{}/{n}", origin.host);
+        let request = Request::new(method.clone(), Bytes::from(target));
+        if method == Method::POST || method == Method::PUT {
+            request.with_body(Bytes::from(format!("payload {n}")))
+        } else {
+            request
+        }
+    }
+
+    pub(crate) fn try_submit(
+        &mut self,
+        origin: &Origin,
+        method: Method,
+        options: RequestOptions,
+    ) -> Result<RequestId, SubmitError<pipelining::h1::EncodeError>> {
+        let request = self.request(origin, method);
+        let target = String::from_utf8(request.target.to_vec()).expect("ASCII target");
+        let method = request.method.clone();
+        let id = self.pool.submit(self.now, origin, request, options)?;
+        self.requests.insert(id, Submitted { origin: origin.clone(), method, target, at: self.now });
+        self.drain();
+        Ok(id)
+    }
+
+    pub(crate) fn submit(&mut self, origin: &Origin, method: Method) -> RequestId {
+        self.try_submit(origin, method, RequestOptions::default()).expect("submit accepted")
+    }
+
+    pub(crate) fn get(&mut self, origin: &Origin) -> RequestId {
+        self.submit(origin, Method::GET)
+    }
+
+    pub(crate) fn gets(&mut self, origin: &Origin, n: usize) -> Vec<RequestId> {
+        (0..n).map(|_| self.get(origin)).collect()
+    }
+
+    pub(crate) fn cancel(&mut self, id: RequestId) {
+        self.pool.cancel(self.now, id);
+        self.drain();
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.pool.close(self.now);
+        self.drain();
+    }
+
+    /// Moves the clock forward by `by` at once (handling the pool's timers
+    /// that fall due on the way, in order).
+    pub(crate) fn advance(&mut self, by: Duration) {
+        let until = self.now + by;
+        let mut guard = 0;
+        while let Some(t) = self.pool.poll_timeout().filter(|&t| t <= until) {
+            guard += 1;
+            assert!(guard < 100_000, "the pool's timer never settles at {t:?}");
+            self.now = self.now.max(t);
+            self.pool.handle_timeout(self.now);
+            self.drain();
+        }
+        self.now = until;
+    }
+
+    // ---- driving ----
+
+    /// Drains the pool's outputs in the documented order.
+    fn drain(&mut self) {
+        loop {
+            self.buf.clear();
+            let Some((conn, n)) = self.pool.poll_transmit(self.now, &mut self.buf) else { break };
+            assert_eq!(n, self.buf.len(), "poll_transmit reports what it appended");
+            match self.links.get_mut(&conn) {
+                Some(link) => {
+                    if !link.unwritten.is_empty() {
+                        self.violations.push(format!("{conn:?}: a new transmit before the last was accepted"));
+                    }
+                    link.unwritten.extend_from_slice(&self.buf);
+                }
+                None => self.violations.push(format!("transmit for {conn:?}, which is not open")),
+            }
+        }
+        let _ = self.pool.poll_timeout();
+        while let Some(event) = self.pool.poll_event() {
+            self.on_event(event);
+        }
+    }
+
+    fn on_event(&mut self, event: PoolEvent<pipelining::h1::H1Codec>) {
+        let now = self.now;
+        if let Some(id) = event.terminal_id() {
+            if !self.requests.contains_key(&id) {
+                self.violations.push(format!("terminal event for unknown {id:?}"));
+            }
+        }
+        match event {
+            PoolEvent::Connect { conn, origin } => {
+                let open = self.driver_open.entry(origin.clone()).or_default();
+                *open += 1;
+                let open = *open;
+                let max = self.max_driver_open.entry(origin.clone()).or_default();
+                *max = (*max).max(open);
+                if open > self.config.connections {
+                    self.violations.push(format!("{origin}: {open} connections at once"));
+                }
+                let server = self.servers.get_mut(&origin).expect("a scripted origin");
+                server.connect_attempts += 1;
+                let answer = server.script.connects.pop_front().unwrap_or(server.script.connect);
+                self.connects.push(PendingConnect { conn, origin, answer });
+            }
+            PoolEvent::Close { conn, origin, summary } => {
+                if let Some(open) = self.driver_open.get_mut(&origin) {
+                    *open -= 1;
+                }
+                match summary {
+                    Some(summary) => self.closes.push((now, conn, summary)),
+                    None => self.abandoned.push((now, conn)),
+                }
+                self.hung.remove(&conn);
+                self.connects.retain(|c| c.conn != conn);
+                if let Some(link) = self.links.remove(&conn) {
+                    let server = self.servers.get_mut(&link.origin).expect("a scripted origin");
+                    server.open -= 1;
+                    let stats = server.stats(conn);
+                    stats.end.get_or_insert(End::ClientClose);
+                }
+            }
+            PoolEvent::Response { id, part, end, attempts } => {
+                if self.outcomes.contains_key(&id) {
+                    self.violations.push(format!("{id:?}: a response part after its terminal event"));
+                }
+                let partial = self.partial.entry(id).or_default();
+                match part {
+                    ResponsePart::Head(head) => {
+                        partial.status = Some(head.status);
+                        partial.target =
+                            head.header("x-target").map(|v| String::from_utf8_lossy(v).into_owned());
+                    }
+                    ResponsePart::Data(data) => partial.body.extend_from_slice(&data),
+                    ResponsePart::Interim(_) | ResponsePart::Trailers(_) | ResponsePart::End => {}
+                }
+                if end {
+                    let partial = self.partial.remove(&id).unwrap_or_default();
+                    let outcome = Outcome::Response {
+                        status: partial.status.unwrap_or(0),
+                        target: partial.target,
+                        body: partial.body,
+                        attempts,
+                    };
+                    self.outcomes.entry(id).or_default().push(outcome);
+                }
+            }
+            PoolEvent::Complete { id, response, attempts } => {
+                let outcome = Outcome::Response {
+                    status: response.head.status,
+                    target: response.head.header("x-target").map(|v| String::from_utf8_lossy(v).into_owned()),
+                    body: response.body.to_vec(),
+                    attempts,
+                };
+                self.outcomes.entry(id).or_default().push(outcome);
+            }
+            PoolEvent::Failed(failure) => {
+                let outcome = Outcome::Failed {
+                    kind: failure.kind,
+                    attempts: failure.attempts,
+                    tries: failure.tries.clone(),
+                    progress: failure.progress,
+                    cause: format!("{:?}", failure.cause),
+                };
+                self.partial.remove(&failure.id);
+                self.outcomes.entry(failure.id).or_default().push(outcome);
+            }
+            PoolEvent::Unsolicited { conn, part } => {
+                self.violations.push(format!("{conn:?}: unsolicited {part:?}"));
+            }
+            PoolEvent::Capability { origin, capability, until } => {
+                self.capabilities.push((now, origin, capability, until));
+            }
+        }
+    }
+
+    /// One hop each way: connects answered, writes accepted and delivered,
+    /// servers answer, responses delivered; then the clock moves one tick.
+    /// When nothing moved, the clock jumps to the pool's next deadline.
+    /// Returns `false` when there is nothing left to do.
+    pub(crate) fn step(&mut self) -> bool {
+        let mut moved = self.answer_connects();
+        moved |= self.write();
+        moved |= self.serve();
+        moved |= self.read();
+        self.now = self.now + self.tick;
+        if self.pool.poll_timeout().is_some_and(|t| t <= self.now) {
+            self.pool.handle_timeout(self.now);
+            self.drain();
+            moved = true;
+        }
+        if moved {
+            return true;
+        }
+        match self.pool.poll_timeout() {
+            Some(t) => {
+                self.now = self.now.max(t);
+                self.pool.handle_timeout(self.now);
+                self.drain();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Steps until nothing is left to do.
+    pub(crate) fn run(&mut self) {
+        self.run_for(200_000);
+    }
+
+    /// Steps until nothing is left to do or `max` steps were taken; whether
+    /// it settled.
+    pub(crate) fn run_for(&mut self, max: usize) -> bool {
+        for _ in 0..max {
+            if !self.step() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Steps until every submitted request has ended (timers of idle
+    /// connections may remain).
+    pub(crate) fn settle(&mut self) {
+        let mut steps = 0;
+        while self.pool.pending() > 0 {
+            steps += 1;
+            assert!(steps < 200_000, "not settled: {} requests pending at {:?}", self.pool.pending(), self.now);
+            if !self.step() {
+                break;
+            }
+        }
+    }
+
+    /// Steps until `done` holds.
+    pub(crate) fn run_until(&mut self, mut done: impl FnMut(&Net) -> bool) {
+        let mut steps = 0;
+        while !done(self) {
+            steps += 1;
+            assert!(steps < 200_000, "condition never met at {:?}", self.now);
+            assert!(self.step(), "the network went quiet before the condition was met");
+        }
+    }
+
+    fn answer_connects(&mut self) -> bool {
+        let connects = std::mem::take(&mut self.connects);
+        let moved = !connects.iter().all(|c| c.answer == Connect::Hang);
+        for PendingConnect { conn, origin, answer } in connects {
+            match answer {
+                Connect::Hang => {
+                    self.hung.insert(conn, origin);
+                }
+                Connect::Refuse => {
+                    self.pool.handle_connect_failed(self.now, conn);
+                    self.drain();
+                }
+                Connect::Accept => {
+                    let budget_at_open = self.pool.origin_status(&origin, self.now).and_then(|s| s.budget);
+                    let server = self.servers.get_mut(&origin).expect("a scripted origin");
+                    let plan = server.script.plans.pop_front().unwrap_or(server.script.plan);
+                    server.conns.push(ConnStats {
+                        conn,
+                        received: Vec::new(),
+                        responses: 0,
+                        max_outstanding: 0,
+                        budget_at_open,
+                        opened_at: self.now,
+                        end: None,
+                    });
+                    server.open += 1;
+                    server.max_open = server.max_open.max(server.open);
+                    if server.open > self.config.connections {
+                        self.violations.push(format!("{origin}: server has {} connections open", server.open));
+                    }
+                    self.links.insert(
+                        conn,
+                        Link {
+                            origin,
+                            plan,
+                            unwritten: Vec::new(),
+                            inbox: Vec::new(),
+                            pending: VecDeque::new(),
+                            stalled: false,
+                            close_next: false,
+                            cut_next: false,
+                            done: None,
+                            to_client: Vec::new(),
+                            delivered_done: false,
+                        },
+                    );
+                    self.pool.handle_connected(self.now, conn);
+                    self.drain();
+                }
+            }
+        }
+        moved
+    }
+
+    /// The client's transports accept (part of) their pending transmits.
+    fn write(&mut self) -> bool {
+        let mut moved = false;
+        let conns: Vec<ConnectionId> = self.links.keys().copied().collect();
+        for conn in conns {
+            let Some(link) = self.links.get_mut(&conn) else { continue };
+            if link.unwritten.is_empty() {
+                continue;
+            }
+            let n = link.unwritten.len().min(self.write_chunk.max(1));
+            let bytes: Vec<u8> = link.unwritten.drain(..n).collect();
+            if link.done.is_none() {
+                link.inbox.extend_from_slice(&bytes);
+            }
+            moved = true;
+            self.pool.handle_written(self.now, conn, n);
+            self.drain();
+        }
+        moved
+    }
+
+    /// Every server reads its requests and answers per its script.
+    fn serve(&mut self) -> bool {
+        let mut moved = false;
+        let conns: Vec<ConnectionId> = self.links.keys().copied().collect();
+        for conn in conns {
+            let Some(link) = self.links.get_mut(&conn) else { continue };
+            let server = self.servers.get_mut(&link.origin).expect("a scripted origin");
+            moved |= serve_one(conn, link, server, &mut self.seq);
+        }
+        moved
+    }
+
+    /// Response bytes, then EOF or reset, reach the pool.
+    fn read(&mut self) -> bool {
+        let mut moved = false;
+        let conns: Vec<ConnectionId> = self.links.keys().copied().collect();
+        for conn in conns {
+            loop {
+                let Some(link) = self.links.get_mut(&conn) else { break };
+                if link.to_client.is_empty() {
+                    break;
+                }
+                let n = link.to_client.len().min(self.read_chunk.max(1));
+                let bytes: Vec<u8> = link.to_client.drain(..n).collect();
+                moved = true;
+                self.pool.handle_received(self.now, conn, &bytes);
+                self.drain();
+            }
+            let Some(link) = self.links.get_mut(&conn) else { continue };
+            if link.delivered_done {
+                continue;
+            }
+            match link.done {
+                Some(Done::Eof) => {
+                    link.delivered_done = true;
+                    moved = true;
+                    self.pool.handle_eof(self.now, conn);
+                    self.drain();
+                }
+                Some(Done::Reset) => {
+                    link.delivered_done = true;
+                    moved = true;
+                    self.pool.handle_transport_error(self.now, conn);
+                    self.drain();
+                }
+                None => {}
+            }
+        }
+        moved
+    }
+
+    // ---- checks ----
+
+    pub(crate) fn submitted(&self) -> impl Iterator<Item = (RequestId, &Submitted)> {
+        self.requests.iter().map(|(&id, s)| (id, s))
+    }
+
+    pub(crate) fn submitted_count(&self) -> usize {
+        self.requests.len()
+    }
+
+    pub(crate) fn target(&self, id: RequestId) -> &str {
+        &self.requests[&id].target
+    }
+
+    pub(crate) fn id_of(&self, target: &str) -> RequestId {
+        self.requests.iter().find(|(_, s)| s.target == target).map(|(&id, _)| id).expect("a submitted target")
+    }
+
+    /// The terminal outcome of `id`; panics unless there is exactly one.
+    pub(crate) fn outcome(&self, id: RequestId) -> &Outcome {
+        match self.outcomes.get(&id).map(Vec::as_slice) {
+            Some([one]) => one,
+            other => panic!("{id:?} ({}): expected one terminal event, got {other:?}", self.requests[&id].target),
+        }
+    }
+
+    pub(crate) fn is_done(&self, id: RequestId) -> bool {
+        self.outcomes.contains_key(&id)
+    }
+
+    /// P12 and matching: every submitted request ended in exactly one
+    /// terminal event; every response is its own request's; nothing else
+    /// went wrong on the way.
+    pub(crate) fn check(&self) {
+        assert!(self.violations.is_empty(), "violations: {:#?}", self.violations);
+        for (id, sub) in &self.requests {
+            let outcome = self.outcome(*id);
+            if let Outcome::Response { status, target, body, attempts } = outcome {
+                assert_eq!(*status, 200, "{id:?}");
+                assert_eq!(target.as_deref(), Some(sub.target.as_str()), "{id:?}: a response for another request");
+                let expected = if sub.method == Method::HEAD { Vec::new() } else { body_for(&sub.target) };
+                assert_eq!(body, &expected, "{id:?}: body of another request");
+                assert!(*attempts >= 1, "{id:?}: answered without being written");
+            }
+            // A server never sees a request more often than it was written.
+            let copies = self.servers[&sub.origin].copies(&sub.target);
+            assert!(
+                copies as u32 <= outcome.attempts(),
+                "{id:?} {}: received {copies} times, written {} times",
+                sub.target,
+                outcome.attempts()
+            );
+        }
+        assert_eq!(self.outcomes.len(), self.requests.len(), "terminal events for unknown requests");
+        assert!(self.partial.is_empty(), "responses begun and never ended: {:?}", self.partial.keys());
+    }
+
+    /// Everything ended and the pool holds nothing.
+    pub(crate) fn check_settled(&self) {
+        self.check();
+        assert_eq!(self.pool.pending(), 0);
+    }
+
+    /// P5 on the wire: no POST written twice, and a POST only on a
+    /// connection with nothing else outstanding, nothing behind it.
+    pub(crate) fn check_posts(&self) {
+        for server in self.servers.values() {
+            let mut seen = BTreeMap::new();
+            for (_, r) in server.received().filter(|(_, r)| r.method == "POST") {
+                *seen.entry(&r.target).or_insert(0) += 1;
+            }
+            for (target, n) in seen {
+                assert_eq!(n, 1, "POST {target} reached the server {n} times");
+            }
+            for conn in &server.conns {
+                for (i, r) in conn.received.iter().enumerate() {
+                    let after_post = i > 0 && conn.received[i - 1].method == "POST";
+                    if r.method == "POST" || after_post {
+                        assert_eq!(
+                            r.outstanding, 1,
+                            "{:?}: {} {} arrived with others outstanding: {:?}",
+                            conn.conn, r.method, r.target, conn.received
+                        );
+                    }
+                }
+            }
+        }
+        for (id, sub) in &self.requests {
+            if sub.method != Method::POST {
+                continue;
+            }
+            match self.outcome(*id) {
+                Outcome::Response { attempts, .. } => assert_eq!(*attempts, 1, "{id:?}: POST written twice"),
+                Outcome::Failed { kind, attempts, progress, cause, .. } => {
+                    assert!(*attempts <= 1, "{id:?}: POST written {attempts} times");
+                    let lost = cause.starts_with("Lost");
+                    if lost && *progress > Progress::NotWritten {
+                        assert_eq!(*kind, ErrorKind::MayHaveBeenProcessed, "{id:?}: {cause}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// P1 and P11 as the servers count them.
+    pub(crate) fn check_limits(&self, depth: usize) {
+        for (origin, server) in &self.servers {
+            assert!(server.max_open <= self.config.connections, "{origin}: {} connections open", server.max_open);
+            for conn in &server.conns {
+                assert!(
+                    conn.max_outstanding <= depth,
+                    "{origin} {:?}: {} outstanding (depth {depth})",
+                    conn.conn,
+                    conn.max_outstanding
+                );
+            }
+        }
+    }
+
+    /// A summary of what the servers saw, for failure messages.
+    pub(crate) fn describe(&self) -> String {
+        let mut out = String::new();
+        for (origin, server) in &self.servers {
+            let _ = writeln!(out, "{origin}: {} connects", server.connect_attempts);
+            for c in &server.conns {
+                let _ = writeln!(
+                    out,
+                    "  {:?} at {:?}: {} received, {} answered, max {} outstanding, budget {:?}, end {:?}: {:?}",
+                    c.conn,
+                    c.opened_at,
+                    c.received.len(),
+                    c.responses,
+                    c.max_outstanding,
+                    c.budget_at_open,
+                    c.end,
+                    c.received.iter().map(|r| (&r.target[..], r.outstanding)).collect::<Vec<_>>()
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The body a server sends for `target`.
+pub(crate) fn body_for(target: &str) -> Vec<u8> {
+    format!("body of {target}").into_bytes()
+}
+
+/// A complete request at the front of `buf`: method, target, length.
+fn parse_request(buf: &[u8]) -> Option<(String, String, usize)> {
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = std::str::from_utf8(&buf[..end]).expect("an ASCII request head");
+    let mut lines = head.split("\r\n");
+    let mut start = lines.next()?.split(' ');
+    let method = start.next()?.to_owned();
+    let target = start.next()?.to_owned();
+    assert_eq!(start.next(), Some("HTTP/1.1"), "request line of {head:?}");
+    let mut length = 0;
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse::<usize>().expect("a Content-Length");
+            }
+        }
+    }
+    (buf.len() >= end + length).then_some((method, target, end + length))
+}
+
+/// One server turn on one connection: read requests, strike faults, answer.
+fn serve_one(conn: ConnectionId, link: &mut Link, server: &mut Server, seq: &mut u64) -> bool {
+    if link.done.is_some() {
+        link.inbox.clear();
+        return false;
+    }
+    let mut moved = false;
+    let stats = server.stats(conn);
+    while let Some((method, target, len)) = parse_request(&link.inbox) {
+        link.inbox.drain(..len);
+        link.pending.push_back((method.clone(), target.clone()));
+        *seq += 1;
+        stats.received.push(Received { method, target, outstanding: link.pending.len(), seq: *seq });
+        stats.max_outstanding = stats.max_outstanding.max(link.pending.len());
+        moved = true;
+    }
+    if let Some(Fault { when: Trigger::Outstanding(n), action }) = link.plan.fault {
+        if link.pending.len() >= n {
+            link.plan.fault = None;
+            strike(link, stats, action);
+            moved = true;
+        }
+    }
+    if let Some(chaos) = &mut server.script.chaos {
+        if !link.pending.is_empty() && link.done.is_none() && chaos.rng.chance(chaos.per_mille) {
+            let action = chaos.rng.pick(&chaos.actions);
+            strike(link, server.conns.iter_mut().find(|c| c.conn == conn).expect("accepted"), action);
+            moved = true;
+        }
+    }
+    let script = &server.script;
+    let stats = server.conns.iter_mut().find(|c| c.conn == conn).expect("accepted");
+    let mut allowance = match link.plan.answer {
+        Answer::All => usize::MAX,
+        Answer::PerTurn(n) => n,
+        Answer::UpTo(n) => usize::try_from(n.saturating_sub(stats.responses)).unwrap_or(usize::MAX),
+        Answer::Hold => 0,
+    };
+    while allowance > 0 && !link.pending.is_empty() && !link.stalled && link.done.is_none() {
+        if let Some(Fault { when: Trigger::Responses(k), action }) = link.plan.fault {
+            if stats.responses >= k {
+                link.plan.fault = None;
+                strike(link, stats, action);
+                moved = true;
+                continue;
+            }
+        }
+        let (method, target) = link.pending.front().cloned().expect("pending");
+        let n = stats.responses + 1;
+        let (mut close_header, mut eof_after) = (link.close_next, false);
+        if let Some((limit, style)) = link.plan.close_after {
+            if n >= limit {
+                match style {
+                    CloseStyle::Header => close_header = true,
+                    CloseStyle::Eof => eof_after = true,
+                }
+            }
+        }
+        let further = link.plan.close_after.map(|(limit, _)| limit.saturating_sub(n));
+        let bytes = response(script, &method, &target, close_header, further);
+        if link.cut_next {
+            let cut = (bytes.len() / 2).max(1);
+            link.to_client.extend_from_slice(&bytes[..cut]);
+            link.done = Some(Done::Eof);
+            stats.end = Some(End::Cut);
+            moved = true;
+            break;
+        }
+        link.to_client.extend_from_slice(&bytes);
+        link.pending.pop_front();
+        stats.responses += 1;
+        allowance -= 1;
+        moved = true;
+        let implicit_close = script.version == Version::Http10;
+        if close_header || implicit_close {
+            link.done = Some(Done::Eof);
+            stats.end = Some(End::ServerClose);
+        } else if eof_after {
+            link.done = Some(Done::Eof);
+            stats.end = Some(End::Eof);
+        }
+    }
+    moved
+}
+
+fn strike(link: &mut Link, stats: &mut ConnStats, action: Action) {
+    match action {
+        Action::Eof => {
+            link.done = Some(Done::Eof);
+            stats.end = Some(End::Eof);
+        }
+        Action::Reset => {
+            link.done = Some(Done::Reset);
+            stats.end = Some(End::Reset);
+        }
+        Action::Cut => link.cut_next = true,
+        Action::Stall => link.stalled = true,
+        Action::CloseHeader => link.close_next = true,
+    }
+}
+
+/// The response to `method target`.
+fn response(script: &Script, method: &str, target: &str, close: bool, further: Option<u64>) -> Vec<u8> {
+    let body = body_for(target);
+    let mut out = String::new();
+    match script.version {
+        Version::Http11 => out.push_str("HTTP/1.1 200 OK\r\n"),
+        Version::Http10 => out.push_str("HTTP/1.0 200 OK\r\n"),
+        Version::Http10KeepAlive => out.push_str("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"),
+    }
+    let _ = write!(out, "X-Target: {target}\r\n");
+    if close {
+        out.push_str("Connection: close\r\n");
+    }
+    if script.keep_alive_max && !close {
+        if let Some(n) = further {
+            let _ = write!(out, "Keep-Alive: timeout=5, max={n}\r\n");
+        }
+    }
+    let head_only = method == "HEAD";
+    if script.chunked && script.version == Version::Http11 {
+        out.push_str("Transfer-Encoding: chunked\r\n\r\n");
+        let mut bytes = out.into_bytes();
+        if !head_only {
+            let (a, b) = body.split_at(body.len() / 2);
+            for piece in [a, b] {
+                bytes.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+                bytes.extend_from_slice(piece);
+                bytes.extend_from_slice(b"\r\n");
+            }
+            bytes.extend_from_slice(b"0\r\n\r\n");
+        }
+        bytes
+    } else {
+        let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
+        let mut bytes = out.into_bytes();
+        if !head_only {
+            bytes.extend_from_slice(&body);
+        }
+        bytes
+    }
+}

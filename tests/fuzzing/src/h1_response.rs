@@ -1,0 +1,360 @@
+//! `h1_response`: arbitrary bytes (raw, or assembled from pieces of HTTP),
+//! an arbitrary queue of request methods and arbitrary split points, fed to
+//! the response decoder through `H1Codec`. Checked:
+//!
+//! * no panic, and the same parts, error and unread bytes whole, byte by
+//!   byte and at the given split points;
+//! * no response without an outstanding request: once every method is
+//!   answered, the codec (with `answering: None`) only skips blank lines
+//!   (`Ok(None)`) or fails with `DecodeError::Unsolicited`;
+//! * parts come in wire order (`Interim* Head Data* Trailers? End`), each
+//!   with the matching role, and content agrees with the framing:
+//!   `Content-Length: n` gives exactly n bytes, HEAD, 1xx, 204 and 304
+//!   none, a close-delimited body ends only at EOF;
+//! * after a framing error the decoder stays dead.
+
+use crate::script::MethodChoice;
+use crate::track::ResponseTrack;
+use arbitrary::{Arbitrary, Unstructured};
+use bytes::BytesMut;
+use pipelining::Codec;
+use pipelining::h1::{DecodeError, Framing, H1Codec, Limits, Method, Request, ResponsePart};
+use pipelining::pipeline::{Decoded, Recipient, Remaining, Role};
+use std::fmt::Write as _;
+
+/// A piece of the response stream.
+#[derive(Arbitrary, Debug)]
+enum Piece {
+    Raw(Vec<u8>),
+    Status(StatusLine),
+    Header(HeaderLine),
+    Crlf,
+    Lf,
+    Cr,
+    ChunkSize(u8),
+    ChunkSizeExt(u8),
+    BadChunkSize(BadChunk),
+    Content(u8),
+    Trailer,
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum StatusLine {
+    Ok11,
+    Ok10,
+    Continue,
+    EarlyHints,
+    Switching,
+    NoContent,
+    NotModified,
+    NotFound,
+    Code(u16),
+    Http2,
+    NoReason,
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum HeaderLine {
+    ContentLength(u8),
+    ContentLengthList(u8),
+    ContentLengthConflict,
+    ContentLengthSigned,
+    ContentLengthHuge,
+    Chunked,
+    Gzip,
+    GzipChunked,
+    ChunkedGzip,
+    ChunkedTwice,
+    Close,
+    KeepAlive,
+    KeepAliveMax(u8),
+    Folded,
+    BadName,
+    NulValue,
+    Plain,
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum BadChunk {
+    Empty,
+    Overflow,
+    Space,
+    Hex0x,
+    Negative,
+}
+
+impl Piece {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut s = String::new();
+        match self {
+            Piece::Raw(bytes) => return out.extend_from_slice(bytes),
+            Piece::Status(line) => s.push_str(match line {
+                StatusLine::Ok11 => "HTTP/1.1 200 OK\r\n",
+                StatusLine::Ok10 => "HTTP/1.0 200 OK\r\n",
+                StatusLine::Continue => "HTTP/1.1 100 Continue\r\n",
+                StatusLine::EarlyHints => "HTTP/1.1 103 Early Hints\r\n",
+                StatusLine::Switching => "HTTP/1.1 101 Switching Protocols\r\n",
+                StatusLine::NoContent => "HTTP/1.1 204 No Content\r\n",
+                StatusLine::NotModified => "HTTP/1.1 304 Not Modified\r\n",
+                StatusLine::NotFound => "HTTP/1.1 404 \r\n",
+                StatusLine::Code(code) => {
+                    let _ = write!(s, "HTTP/1.1 {:03} X\r\n", code % 1000);
+                    ""
+                }
+                StatusLine::Http2 => "HTTP/2 200\r\n",
+                StatusLine::NoReason => "HTTP/1.1 200\r\n",
+            }),
+            Piece::Header(line) => match line {
+                HeaderLine::ContentLength(n) => {
+                    let _ = write!(s, "Content-Length: {n}\r\n");
+                }
+                HeaderLine::ContentLengthList(n) => {
+                    let _ = write!(s, "Content-Length: {n}, {n}\r\n");
+                }
+                HeaderLine::ContentLengthConflict => s.push_str("Content-Length: 1, 2\r\n"),
+                HeaderLine::ContentLengthSigned => s.push_str("Content-Length: +5\r\n"),
+                HeaderLine::ContentLengthHuge => s.push_str("Content-Length: 99999999999999999999\r\n"),
+                HeaderLine::Chunked => s.push_str("Transfer-Encoding: chunked\r\n"),
+                HeaderLine::Gzip => s.push_str("Transfer-Encoding: gzip\r\n"),
+                HeaderLine::GzipChunked => s.push_str("Transfer-Encoding: gzip, chunked\r\n"),
+                HeaderLine::ChunkedGzip => s.push_str("Transfer-Encoding: chunked, gzip\r\n"),
+                HeaderLine::ChunkedTwice => s.push_str("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"),
+                HeaderLine::Close => s.push_str("Connection: close\r\n"),
+                HeaderLine::KeepAlive => s.push_str("Connection: keep-alive\r\n"),
+                HeaderLine::KeepAliveMax(n) => {
+                    let _ = write!(s, "Keep-Alive: timeout=5, max={n}\r\n");
+                }
+                HeaderLine::Folded => s.push_str("X-Folded: a\r\n  b\r\n"),
+                HeaderLine::BadName => s.push_str("Bad Name: x\r\n"),
+                HeaderLine::NulValue => s.push_str("X-Nul: a\0b\r\n"),
+                HeaderLine::Plain => s.push_str("Server: fuzz\r\n"),
+            },
+            Piece::Crlf => s.push_str("\r\n"),
+            Piece::Lf => s.push('\n'),
+            Piece::Cr => s.push('\r'),
+            Piece::ChunkSize(n) => {
+                let _ = write!(s, "{n:x}\r\n");
+            }
+            Piece::ChunkSizeExt(n) => {
+                let _ = write!(s, "{n:X} ; name=\"value\"\r\n");
+            }
+            Piece::BadChunkSize(bad) => s.push_str(match bad {
+                BadChunk::Empty => "\r\n",
+                BadChunk::Overflow => "10000000000000000\r\n",
+                BadChunk::Space => " 5\r\n",
+                BadChunk::Hex0x => "0x5\r\n",
+                BadChunk::Negative => "-1\r\n",
+            }),
+            Piece::Content(n) => s.push_str(&"x".repeat(usize::from(*n))),
+            Piece::Trailer => s.push_str("X-Trailer: t\r\n"),
+        }
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    methods: Vec<MethodChoice>,
+    pieces: Vec<Piece>,
+    splits: Vec<u16>,
+    eof: bool,
+    small_limits: bool,
+}
+
+/// A decoded part, content kept apart so adjacent pieces can be merged.
+#[derive(Debug, PartialEq)]
+enum Item {
+    Part(ResponsePart),
+    Content(Vec<u8>),
+}
+
+/// What one run produced, normalised so that runs over different splits of
+/// the same input compare equal.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    /// Parts in order, adjacent content merged.
+    parts: Vec<Item>,
+    /// The error that stopped decoding (`Unsolicited`'s length, which
+    /// depends on how much was buffered, zeroed).
+    error: Option<DecodeError>,
+    /// After a decoder error: what the next call answered.
+    after_error: Option<String>,
+    /// Bytes left unread, when no error stopped decoding.
+    unread: Vec<u8>,
+}
+
+/// Runs the target on `data`; panics only on a violated property.
+pub fn run(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(input) = Input::arbitrary(&mut u) else { return };
+    let mut bytes = Vec::new();
+    for piece in &input.pieces {
+        piece.write(&mut bytes);
+    }
+    let methods: Vec<Method> = input.methods.iter().take(16).map(|m| m.method()).collect();
+    let mut limits = Limits::default();
+    if input.small_limits {
+        limits.max_head_bytes = 200;
+        limits.max_headers = 4;
+        limits.max_chunk_line_bytes = 12;
+        limits.max_trailer_bytes = 40;
+    }
+    crate::trace!("methods {methods:?}, eof {}, input {:?}", input.eof, String::from_utf8_lossy(&bytes));
+
+    let whole = decode(&methods, limits, [&bytes[..]], input.eof);
+    crate::trace!("outcome {whole:?}");
+    let bytewise = decode(&methods, limits, bytes.chunks(1), input.eof);
+    assert_eq!(whole, bytewise, "whole and byte-by-byte input disagree");
+    let mut cuts: Vec<usize> = input.splits.iter().map(|&s| usize::from(s) % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut chunks = Vec::new();
+    let mut at = 0;
+    for cut in cuts {
+        chunks.push(&bytes[at..cut]);
+        at = cut;
+    }
+    chunks.push(&bytes[at..]);
+    let split = decode(&methods, limits, chunks, input.eof);
+    assert_eq!(whole, split, "whole and split input disagree");
+}
+
+fn decode<'a>(methods: &[Method], limits: Limits, chunks: impl IntoIterator<Item = &'a [u8]>, eof: bool) -> Outcome {
+    let requests: Vec<Request> = methods.iter().map(|m| Request::new(m.clone(), "/")).collect();
+    let mut d = Decoding {
+        codec: H1Codec::new("fuzz.example", limits),
+        requests,
+        answered: 0,
+        track: ResponseTrack::default(),
+        framing: None,
+        content: 0,
+        parts: Vec::new(),
+        error: None,
+        after_error: None,
+    };
+    let mut buf = BytesMut::new();
+    'feed: for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        while d.step(&mut buf, false) {
+            if d.error.is_some() {
+                break 'feed;
+            }
+        }
+    }
+    if eof && d.error.is_none() {
+        while d.step(&mut buf, true) {
+            if d.error.is_some() {
+                break;
+            }
+        }
+    }
+    if d.error.is_some() {
+        buf.clear();
+    }
+    Outcome { parts: d.parts, error: d.error, after_error: d.after_error, unread: buf.to_vec() }
+}
+
+struct Decoding {
+    codec: H1Codec,
+    requests: Vec<Request>,
+    answered: usize,
+    track: ResponseTrack,
+    /// The framing of the response in progress, and its content so far.
+    framing: Option<Framing>,
+    content: u64,
+    parts: Vec<Item>,
+    error: Option<DecodeError>,
+    after_error: Option<String>,
+}
+
+impl Decoding {
+    /// One decode call; whether to call again.
+    fn step(&mut self, buf: &mut BytesMut, eof: bool) -> bool {
+        let answering = self.requests.get(self.answered);
+        let result = if eof { self.codec.decode_eof(buf, answering) } else { self.codec.decode(buf, answering) };
+        let Some(request) = answering else {
+            // Nothing outstanding: bytes can never be a response (P2).
+            return match result {
+                Ok(None) => false,
+                Err(DecodeError::Unsolicited { len }) => {
+                    assert!(len > 0, "Unsolicited with no bytes");
+                    self.error = Some(DecodeError::Unsolicited { len: 0 });
+                    true
+                }
+                other => panic!("a response without an outstanding request: {other:?}"),
+            };
+        };
+        let method = request.method.clone();
+        match result {
+            Ok(None) => false,
+            Ok(Some(decoded)) => {
+                self.part(decoded, &method, buf, eof);
+                true
+            }
+            Err(e) => {
+                assert_ne!(e, DecodeError::Dead, "Dead before any error");
+                if e == DecodeError::Truncated {
+                    assert!(eof, "Truncated before EOF");
+                }
+                let again = self.codec.decode(buf, Some(request));
+                assert_eq!(again, Err(DecodeError::Dead), "the decoder read on after {e:?}");
+                self.after_error = Some(format!("{again:?}"));
+                self.error = Some(e);
+                true
+            }
+        }
+    }
+
+    fn part(&mut self, decoded: Decoded<ResponsePart>, method: &Method, buf: &BytesMut, eof: bool) {
+        let Decoded { part, to, role } = decoded;
+        assert_eq!(to, Recipient::Next, "HTTP/1.1 matches in order");
+        match (&part, role) {
+            (ResponsePart::Interim(head), Role::Interim) => {
+                assert!((100..200).contains(&head.status) && head.status != 101, "interim status {}", head.status);
+            }
+            (ResponsePart::Head(head), Role::Head(signals)) => {
+                assert_eq!(signals.persistent, head.connection.persistent);
+                assert_eq!(signals.confirms_pipelining, head.connection.confirms_pipelining);
+                assert_eq!(signals.further_requests, head.connection.keep_alive_max);
+                assert_eq!(signals.ends_protocol, head.framing == Framing::Tunnel);
+                let tunnel = head.status == 101 || (method.is_connect() && (200..300).contains(&head.status));
+                if tunnel {
+                    assert_eq!(head.framing, Framing::Tunnel, "status {} to {method}", head.status);
+                } else if method.is_head() || head.status == 204 || head.status == 304 {
+                    assert_eq!(head.framing, Framing::Empty, "status {} to {method}", head.status);
+                }
+                if head.connection.confirms_pipelining {
+                    assert!(head.connection.persistent);
+                }
+                if matches!(head.framing, Framing::UntilClose | Framing::Tunnel) {
+                    assert!(!head.connection.persistent, "a close-delimited response kept the connection");
+                }
+                self.framing = Some(head.framing);
+                self.content = 0;
+            }
+            (ResponsePart::Data(data), Role::Body(len)) => {
+                assert_eq!(data.len() as u64, len, "Body role length");
+                self.content += len;
+                if let Some(Framing::Length(n)) = self.framing {
+                    assert_eq!(self.codec.remaining(buf), Remaining::Exactly(n - self.content.min(n)));
+                }
+            }
+            (ResponsePart::Trailers(_), Role::Trailers) => {}
+            (ResponsePart::End, Role::End) => {
+                if self.framing == Some(Framing::UntilClose) {
+                    assert!(eof, "a close-delimited response ended before EOF");
+                }
+                self.framing = None;
+                self.answered += 1;
+            }
+            (part, role) => panic!("part {part:?} with role {role:?}"),
+        }
+        let end = matches!(part, ResponsePart::End);
+        self.track.part(&part, end);
+        match (self.parts.last_mut(), part) {
+            (Some(Item::Content(last)), ResponsePart::Data(data)) => last.extend_from_slice(&data),
+            (_, ResponsePart::Data(data)) => self.parts.push(Item::Content(data.to_vec())),
+            (_, part) => self.parts.push(Item::Part(part)),
+        }
+    }
+}
