@@ -70,8 +70,19 @@ pub enum Observation {
 type HeadResult = Result<(http::Response<()>, u32), Error>;
 
 struct Route {
+    ticket: u64,
     head: Option<oneshot::Sender<HeadResult>>,
     body: Option<mpsc::UnboundedSender<BodyItem>>,
+}
+
+/// A request sent while its origin's submit queue was full: it waits here,
+/// in order, until the pool has room (P1 backpressure: its future stays
+/// pending meanwhile).
+struct Parked {
+    origin: Origin,
+    request: pipelining::h1::Request,
+    options: RequestOptions,
+    route: Route,
 }
 
 /// Per-connection plumbing between the pool and the connection's task.
@@ -87,11 +98,17 @@ pub(crate) struct ConnPlumbing {
 pub(crate) struct State {
     pub(crate) pool: Pool<H1Factory>,
     routes: HashMap<RequestId, Route>,
+    /// Tickets of requests in the pool, for cancellation.
+    submitted: HashMap<u64, RequestId>,
+    parked: std::collections::VecDeque<Parked>,
+    next_ticket: u64,
     pub(crate) conns: HashMap<ConnectionId, ConnPlumbing>,
     pub(crate) timer_deadline: Option<Instant>,
     scratch: Vec<u8>,
     /// The last client handle was dropped.
     pub(crate) shut_down: bool,
+    /// Every connection was closed after the shutdown.
+    closed_all: bool,
 }
 
 /// What every task of a client shares.
@@ -102,8 +119,6 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     /// Wakes the timer task when the next deadline changes.
     pub(crate) timer_wake: Notify,
-    /// Wakes senders waiting for room in a full submit queue.
-    room: Notify,
     observer: Option<Observer>,
     request_timeout: Option<pipelining::Duration>,
 }
@@ -125,36 +140,41 @@ impl Shared {
     /// outboxes, events to their routes and tasks, the next deadline to the
     /// timer.
     pub(crate) fn drive(self: &Arc<Self>, state: &mut State) {
-        let now = self.clock.now();
-        let mut scratch = std::mem::take(&mut state.scratch);
-        while let Some((conn, n)) = state.pool.poll_transmit(now, &mut scratch) {
-            let start = scratch.len() - n;
-            if let Some(plumbing) = state.conns.get_mut(&conn) {
-                plumbing.outbox.extend_from_slice(&scratch[start..]);
-                plumbing.wake.notify(usize::MAX);
+        loop {
+            let now = self.clock.now();
+            let mut scratch = std::mem::take(&mut state.scratch);
+            while let Some((conn, n)) = state.pool.poll_transmit(now, &mut scratch) {
+                let start = scratch.len() - n;
+                if let Some(plumbing) = state.conns.get_mut(&conn) {
+                    plumbing.outbox.extend_from_slice(&scratch[start..]);
+                    plumbing.wake.notify(usize::MAX);
+                }
+                scratch.clear();
             }
-            scratch.clear();
-        }
-        state.scratch = scratch;
-        let deadline = state.pool.poll_timeout();
-        if deadline != state.timer_deadline {
-            state.timer_deadline = deadline;
-            self.timer_wake.notify(usize::MAX);
-        }
-        let mut freed = false;
-        while let Some(event) = state.pool.poll_event() {
-            freed |= event.terminal_id().is_some();
-            self.on_event(state, event);
-        }
-        if freed {
-            self.room.notify(usize::MAX);
-        }
-        if state.shut_down && state.pool.pending() == 0 && !state.conns.is_empty() {
-            state.pool.close(now);
-            // Closing produces only Close events; route them now.
+            state.scratch = scratch;
+            let deadline = state.pool.poll_timeout();
+            if deadline != state.timer_deadline {
+                state.timer_deadline = deadline;
+                self.timer_wake.notify(usize::MAX);
+            }
+            let mut freed = false;
             while let Some(event) = state.pool.poll_event() {
+                freed |= event.terminal_id().is_some();
                 self.on_event(state, event);
             }
+            if state.shut_down && !state.closed_all && state.pool.pending() == 0 && state.parked.is_empty() {
+                // Nothing left to do: close the idle connections now rather
+                // than at their idle timeout.
+                state.closed_all = true;
+                state.pool.close(now);
+                continue;
+            }
+            if freed && !state.parked.is_empty() {
+                // Room freed: parked requests go in, and may need writing.
+                self.unpark(state);
+                continue;
+            }
+            return;
         }
     }
 
@@ -208,6 +228,7 @@ impl Shared {
                 }
                 if end {
                     if let Some(route) = state.routes.remove(&id) {
+                        state.submitted.remove(&route.ticket);
                         if let Some(tx) = route.body {
                             let _ = tx.unbounded_send(BodyItem::End);
                         }
@@ -216,10 +237,13 @@ impl Shared {
             }
             PoolEvent::Complete { id, .. } => {
                 // The driver streams; whole-response mode is not requested.
-                state.routes.remove(&id);
+                if let Some(route) = state.routes.remove(&id) {
+                    state.submitted.remove(&route.ticket);
+                }
             }
             PoolEvent::Failed(failure) => {
                 let Some(mut route) = state.routes.remove(&failure.id) else { return };
+                state.submitted.remove(&route.ticket);
                 let message = match &failure.cause {
                     pipelining::Cause::Response(e) => e.to_string(),
                     pipelining::Cause::Lost(reason) if !failure.tries.is_empty() => {
@@ -244,24 +268,87 @@ impl Shared {
         }
     }
 
-    fn cancel(self: &Arc<Self>, id: RequestId) {
+    fn cancel(self: &Arc<Self>, ticket: u64) {
         let mut state = self.lock();
+        if let Some(pos) = state.parked.iter().position(|p| p.route.ticket == ticket) {
+            state.parked.remove(pos);
+            return;
+        }
+        let Some(id) = state.submitted.remove(&ticket) else { return };
         state.routes.remove(&id);
         let now = self.clock.now();
         state.pool.cancel(now, id);
         self.drive(&mut state);
+    }
+
+    /// Submits a request now, or parks it behind earlier parked requests to
+    /// the same origin.
+    fn submit_or_park(self: &Arc<Self>, state: &mut State, parked: Parked) {
+        if state.parked.iter().any(|p| p.origin == parked.origin) {
+            state.parked.push_back(parked);
+            return;
+        }
+        if let Some(parked) = self.try_submit(state, parked) {
+            state.parked.push_back(parked);
+        }
+    }
+
+    /// Hands a request to the pool; gives it back if the queue is full.
+    fn try_submit(self: &Arc<Self>, state: &mut State, parked: Parked) -> Option<Parked> {
+        let now = self.clock.now();
+        let Parked { origin, request, mut options, route } = parked;
+        if let Some(timeout) = self.request_timeout {
+            options = options.deadline(now + timeout);
+        }
+        match state.pool.submit(now, &origin, request.clone(), options) {
+            Ok(id) => {
+                state.submitted.insert(route.ticket, id);
+                state.routes.insert(id, route);
+                None
+            }
+            Err(SubmitError::QueueFull { .. }) => Some(Parked { origin, request, options, route }),
+            Err(e) => {
+                let kind = if matches!(e, SubmitError::Invalid(_)) {
+                    ErrorKind::InvalidRequest
+                } else {
+                    ErrorKind::ConnectionLost
+                };
+                if let Some(tx) = route.head {
+                    let _ = tx.send(Err(Error::new(kind, e.to_string())));
+                }
+                None
+            }
+        }
+    }
+
+    /// Moves parked requests into the pool as room frees, in order per
+    /// origin.
+    fn unpark(self: &Arc<Self>, state: &mut State) {
+        let mut blocked: Vec<Origin> = Vec::new();
+        let mut still = std::collections::VecDeque::new();
+        while let Some(parked) = state.parked.pop_front() {
+            if blocked.contains(&parked.origin) {
+                still.push_back(parked);
+                continue;
+            }
+            if let Some(parked) = self.try_submit(state, parked) {
+                blocked.push(parked.origin.clone());
+                still.push_back(parked);
+            }
+        }
+        state.parked = still;
     }
 }
 
 /// Cancels its request when dropped before the request finished.
 pub(crate) struct RequestGuard {
     shared: Option<Arc<Shared>>,
-    id: RequestId,
+    ticket: u64,
 }
 
 impl std::fmt::Debug for RequestGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RequestGuard").field("id", &self.id).field("live", &self.shared.is_some()).finish()
+        f.debug_struct("RequestGuard").field("ticket", &self.ticket).field("live", &self.shared.is_some()).finish()
     }
 }
 
@@ -274,7 +361,7 @@ impl RequestGuard {
 impl Drop for RequestGuard {
     fn drop(&mut self) {
         if let Some(shared) = self.shared.take() {
-            shared.cancel(self.id);
+            shared.cancel(self.ticket);
         }
     }
 }
@@ -345,16 +432,19 @@ impl<G: Glue> Client<G> {
             state: Mutex::new(State {
                 pool: Pool::new(factory, builder.pool),
                 routes: HashMap::new(),
+                submitted: HashMap::new(),
+                parked: std::collections::VecDeque::new(),
+                next_ticket: 0,
                 conns: HashMap::new(),
                 timer_deadline: None,
                 scratch: Vec::new(),
                 shut_down: false,
+                closed_all: false,
             }),
             runtime: runtime.clone(),
             connector,
             clock: Clock::new(),
             timer_wake: Notify::new(),
-            room: Notify::new(),
             observer: builder.observer.clone(),
             request_timeout: builder.deadline_after(),
         });
@@ -362,72 +452,53 @@ impl<G: Glue> Client<G> {
         Ok(Client { handle: Arc::new(Handle { shared }), glue: PhantomData })
     }
 
-    /// Sends a request and waits for its response head; the body streams.
+    /// Sends a request; the returned future resolves to the response head,
+    /// and the body streams.
     ///
-    /// The request goes on a connection to its URI's origin, pipelined
-    /// behind others. Dropping the future (or the response's body) cancels
-    /// it. A request carrying `Idempotency-Key`, or an
-    /// [`Idempotency`] in its extensions, is treated as that says.
-    pub async fn send<B: Into<Bytes>>(&self, request: http::Request<B>) -> Result<http::Response<Body>, Error> {
+    /// The request is queued at once, so requests are written in the order
+    /// `send` is called (per origin), whether or not their futures have been
+    /// polled yet. When the origin's submit queue is full the request waits
+    /// in line and its future stays pending (backpressure). Dropping the
+    /// future (or the response's body) cancels the request (P9). A request
+    /// carrying `Idempotency-Key`, or an [`Idempotency`] in its extensions,
+    /// is treated as that says.
+    pub fn send<B: Into<Bytes>>(&self, request: http::Request<B>) -> ResponseFuture {
         let shared = &self.handle.shared;
         let mut idempotency = request.extensions().get::<Idempotency>().copied().unwrap_or_default();
         if idempotency == Idempotency::ByMethod && request.headers().contains_key("idempotency-key") {
             idempotency = Idempotency::Idempotent;
         }
-        let (origin, core) = convert::to_core(request)?;
+        let (origin, core) = match convert::to_core(request) {
+            Ok(parts) => parts,
+            Err(error) => return ResponseFuture { state: FutureState::Failed(Some(error)) },
+        };
         let (head_tx, head_rx) = oneshot::channel();
         let (body_tx, body_rx) = mpsc::unbounded();
-        let mut pending = Some((core, head_tx, body_tx));
-        let id = loop {
-            let listener = shared.room.listen();
-            {
-                let mut state = shared.lock();
-                let now = shared.clock.now();
-                let mut options = RequestOptions::default().idempotency(idempotency);
-                if let Some(timeout) = shared.request_timeout {
-                    options = options.deadline(now + timeout);
-                }
-                let Some((core, head_tx, body_tx)) = pending.take() else {
-                    return Err(Error::new(ErrorKind::InvalidRequest, "request lost"));
-                };
-                match state.pool.submit(now, &origin, core.clone(), options) {
-                    Ok(id) => {
-                        state.routes.insert(id, Route { head: Some(head_tx), body: Some(body_tx) });
-                        shared.drive(&mut state);
-                        break id;
-                    }
-                    Err(SubmitError::QueueFull { .. }) => pending = Some((core, head_tx, body_tx)),
-                    Err(SubmitError::Invalid(e)) => return Err(Error::new(ErrorKind::InvalidRequest, e.to_string())),
-                    Err(e) => return Err(Error::new(ErrorKind::ConnectionLost, e.to_string())),
-                }
-            }
-            // Backpressure (P1): wait until a request ends, then try again.
-            listener.await;
-        };
-        let mut guard = RequestGuard { shared: Some(shared.clone()), id };
-        match head_rx.await {
-            Ok(Ok((response, attempts))) => {
-                let (mut parts, ()) = response.into_parts();
-                parts.extensions.insert(Attempts(attempts));
-                Ok(http::Response::from_parts(parts, Body::new(body_rx, guard)))
-            }
-            Ok(Err(error)) => {
-                guard.finished();
-                Err(error)
-            }
-            Err(_) => {
-                guard.finished();
-                Err(Error::new(ErrorKind::ConnectionLost, "the client shut down"))
-            }
+        let mut state = shared.lock();
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        let route = Route { ticket, head: Some(head_tx), body: Some(body_tx) };
+        let options = RequestOptions::default().idempotency(idempotency);
+        shared.submit_or_park(&mut state, Parked { origin, request: core, options, route });
+        shared.drive(&mut state);
+        drop(state);
+        ResponseFuture {
+            state: FutureState::Waiting {
+                head: head_rx,
+                body: Some(body_rx),
+                guard: Some(RequestGuard { shared: Some(shared.clone()), ticket }),
+            },
         }
     }
 
-    /// `GET url`.
-    pub async fn get(&self, url: &str) -> Result<http::Response<Body>, Error> {
-        let request = http::Request::get(url)
-            .body(Bytes::new())
-            .map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
-        self.send(request).await
+    /// `GET url`, queued at once like [`send`](Self::send).
+    pub fn get(&self, url: &str) -> ResponseFuture {
+        match http::Request::get(url).body(Bytes::new()) {
+            Ok(request) => self.send(request),
+            Err(e) => ResponseFuture {
+                state: FutureState::Failed(Some(Error::new(ErrorKind::InvalidRequest, e.to_string()))),
+            },
+        }
     }
 
     /// What the client knows of an origin (capability, demotion, budget).
@@ -440,5 +511,68 @@ impl<G: Glue> Client<G> {
     /// Every origin the client has talked to.
     pub fn origins(&self) -> Vec<Origin> {
         self.handle.shared.lock().pool.origins().cloned().collect()
+    }
+}
+
+enum FutureState {
+    Failed(Option<Error>),
+    Waiting {
+        head: oneshot::Receiver<HeadResult>,
+        body: Option<mpsc::UnboundedReceiver<BodyItem>>,
+        guard: Option<RequestGuard>,
+    },
+}
+
+/// The response to a [`Client::send`]: resolves to the head, with the body
+/// streaming behind it. Dropping it cancels the request.
+pub struct ResponseFuture {
+    state: FutureState,
+}
+
+impl std::fmt::Debug for ResponseFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResponseFuture")
+    }
+}
+
+impl std::future::Future for ResponseFuture {
+    type Output = Result<http::Response<Body>, Error>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match &mut this.state {
+            FutureState::Failed(error) => Poll::Ready(Err(error
+                .take()
+                .unwrap_or_else(|| Error::new(ErrorKind::InvalidRequest, "response future polled after completion")))),
+            FutureState::Waiting { head, body, guard } => {
+                let result = match std::pin::Pin::new(head).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(result) => result,
+                };
+                let mut guard = guard.take();
+                let outcome = match (result, body.take(), guard.take()) {
+                    (Ok(Ok((response, attempts))), Some(body), Some(guard)) => {
+                        let (mut parts, ()) = response.into_parts();
+                        parts.extensions.insert(Attempts(attempts));
+                        Ok(http::Response::from_parts(parts, Body::new(body, guard)))
+                    }
+                    (Ok(Err(error)), _, mut guard) => {
+                        if let Some(g) = &mut guard {
+                            g.finished();
+                        }
+                        Err(error)
+                    }
+                    (_, _, mut guard) => {
+                        if let Some(g) = &mut guard {
+                            g.finished();
+                        }
+                        Err(Error::new(ErrorKind::ConnectionLost, "the client shut down"))
+                    }
+                };
+                this.state = FutureState::Failed(None);
+                Poll::Ready(outcome)
+            }
+        }
     }
 }
