@@ -23,6 +23,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attempts(pub u32);
 
+/// Put in a request's extensions to have the response buffered whole (up
+/// to the 64 MiB content limit) before `send` resolves.
+///
+/// A streamed response whose connection is lost after part of it was handed
+/// over fails (`connection_lost`): delivered bytes cannot be taken back. A
+/// whole response is not handed over until complete, so an idempotent
+/// request whose response was cut off is replayed instead (DESIGN.md P8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WholeResponse;
+
 /// Something that happened to a connection or an origin.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -235,10 +245,28 @@ impl Shared {
                     }
                 }
             }
-            PoolEvent::Complete { id, .. } => {
-                // The driver streams; whole-response mode is not requested.
-                if let Some(route) = state.routes.remove(&id) {
-                    state.submitted.remove(&route.ticket);
+            PoolEvent::Complete { id, response, attempts } => {
+                let Some(mut route) = state.routes.remove(&id) else { return };
+                state.submitted.remove(&route.ticket);
+                if let Some(tx) = route.head.take() {
+                    let result = convert::to_http(&response.head).and_then(|builder| {
+                        builder.body(()).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))
+                    });
+                    let _ = tx.send(result.map(|r| (r, attempts)));
+                }
+                if let Some(tx) = route.body.take() {
+                    if !response.body.is_empty() {
+                        let _ = tx.unbounded_send(BodyItem::Data(response.body));
+                    }
+                    if !response.trailers.is_empty() {
+                        let mut map = http::HeaderMap::new();
+                        let item = match convert::append_headers(&mut map, &response.trailers) {
+                            Ok(()) => BodyItem::Trailers(map),
+                            Err(e) => BodyItem::Failed(e),
+                        };
+                        let _ = tx.unbounded_send(item);
+                    }
+                    let _ = tx.unbounded_send(BodyItem::End);
                 }
             }
             PoolEvent::Failed(failure) => {
@@ -461,13 +489,15 @@ impl<G: Glue> Client<G> {
     /// in line and its future stays pending (backpressure). Dropping the
     /// future (or the response's body) cancels the request (P9). A request
     /// carrying `Idempotency-Key`, or an [`Idempotency`] in its extensions,
-    /// is treated as that says.
+    /// is treated as that says; [`WholeResponse`] in its extensions buffers
+    /// the response whole.
     pub fn send<B: Into<Bytes>>(&self, request: http::Request<B>) -> ResponseFuture {
         let shared = &self.handle.shared;
         let mut idempotency = request.extensions().get::<Idempotency>().copied().unwrap_or_default();
         if idempotency == Idempotency::ByMethod && request.headers().contains_key("idempotency-key") {
             idempotency = Idempotency::Idempotent;
         }
+        let whole = request.extensions().get::<WholeResponse>().is_some();
         let (origin, core) = match convert::to_core(request) {
             Ok(parts) => parts,
             Err(error) => return ResponseFuture { state: FutureState::Failed(Some(error)) },
@@ -478,7 +508,10 @@ impl<G: Glue> Client<G> {
         let ticket = state.next_ticket;
         state.next_ticket += 1;
         let route = Route { ticket, head: Some(head_tx), body: Some(body_tx) };
-        let options = RequestOptions::default().idempotency(idempotency);
+        let mut options = RequestOptions::default().idempotency(idempotency);
+        if whole {
+            options = options.whole();
+        }
         shared.submit_or_park(&mut state, Parked { origin, request: core, options, route });
         shared.drive(&mut state);
         drop(state);

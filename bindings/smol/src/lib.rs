@@ -25,7 +25,9 @@ use pipelining_driver::{BoxFuture, BoxTransport, Connector, Glue, Runtime, Share
 use std::io;
 use std::sync::Arc;
 
-pub use pipelining_driver::{Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus};
+pub use pipelining_driver::{
+    Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, ResponseFuture, WholeResponse,
+};
 
 /// The smol client.
 pub type Client = pipelining_driver::Client<Smol>;

@@ -30,7 +30,9 @@ use std::io;
 use std::sync::Arc;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
-pub use pipelining_driver::{Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus};
+pub use pipelining_driver::{
+    Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, ResponseFuture, WholeResponse,
+};
 
 /// The tokio client.
 pub type Client = pipelining_driver::Client<Tokio>;

@@ -84,6 +84,8 @@ pub struct Failure<C: Codec> {
     pub id: RequestId,
     /// The request itself.
     pub request: C::Request,
+    /// Whether it may be resent once written (idempotent, or marked so).
+    pub replayable: bool,
     /// How far it got.
     pub progress: Progress,
     /// What may be done with it.
@@ -102,7 +104,7 @@ impl<C: Codec> Failure<C> {
             Cause::Deadline => ErrorKind::Timeout,
             Cause::Response(e) => e.kind(),
             Cause::Unencodable => ErrorKind::InvalidRequest,
-            Cause::Lost(_) if self.retry == Retry::Never && self.progress > Progress::NotWritten => {
+            Cause::Lost(_) if !self.replayable && self.progress > Progress::NotWritten => {
                 ErrorKind::MayHaveBeenProcessed
             }
             Cause::Lost(CloseReason::StallTimeout) => ErrorKind::Timeout,
