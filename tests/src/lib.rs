@@ -1,4 +1,123 @@
 //! Integration tests of `pipelining` against real servers.
 //!
-//! The suites arrive with the drivers; this crate is wired into the workspace
-//! now so that `cargo test --workspace` already builds it.
+//! The library holds what the suites in `tests/` share:
+//!
+//! - [`hyper_server`]: an in-process hyper HTTP/1.1 server (an independent
+//!   implementation), optionally behind TLS ([`tls`]), counting connections,
+//!   requests per method and target, and requests read but not yet answered;
+//! - [`raw`]: a scripted raw-TCP server whose script decides, per request,
+//!   what bytes to write and whether to close, reset or fall silent, and
+//!   which counts the depth it saw on each connection;
+//! - [`scenarios`]: driver scenarios generic over the runtime glue, so each
+//!   one runs on both `pipelining-tokio` and `pipelining-smol` through
+//!   [`scenarios!`] without duplicated test bodies.
+//!
+//! Every server binds `127.0.0.1:0`, runs on its own thread and runtime,
+//! stops when its handle is dropped, and stops by itself after
+//! [`SERVER_LIFETIME`] in any case.
+
+pub mod hyper_server;
+pub mod raw;
+pub mod scan;
+pub mod scenarios;
+mod server_thread;
+pub mod stats;
+pub mod tls;
+
+pub use stats::{ConnStats, Stats};
+
+use std::future::Future;
+use std::time::Duration;
+
+/// The longest any test server lives.
+pub const SERVER_LIFETIME: Duration = Duration::from_secs(30);
+
+/// The longest one scenario may take before it counts as hung (a request
+/// whose future never resolved).
+pub const SCENARIO_LIMIT: Duration = Duration::from_secs(15);
+
+/// The body the servers answer a plain request with: its method and target,
+/// so every response says which request it belongs to.
+pub fn echo_body(method: &str, target: &str) -> String {
+    format!("{method} {target}")
+}
+
+/// `n` bytes of a fixed pattern (for large bodies checked byte by byte).
+pub fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+/// Runs a scenario on a fresh multi-threaded tokio runtime, failing it if
+/// it takes longer than [`SCENARIO_LIMIT`].
+pub fn run_on_tokio<F: Future<Output = ()>>(scenario: F) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        tokio::time::timeout(SCENARIO_LIMIT, scenario).await.expect("the scenario hung");
+    });
+}
+
+/// Runs a scenario under `smol::block_on`, failing it if it takes longer
+/// than [`SCENARIO_LIMIT`].
+pub fn run_on_smol<F: Future<Output = ()>>(scenario: F) {
+    smol::block_on(smol::future::or(async { Some(scenario.await) }, async {
+        smol::Timer::after(SCENARIO_LIMIT).await;
+        None
+    }))
+    .expect("the scenario hung");
+}
+
+/// Expands to one `#[test]` per named scenario of [`scenarios`], each
+/// running `scenarios::NAME::<GLUE>()` through `RUNNER`:
+/// `scenarios!(pipelining_tests::run_on_tokio, pipelining_tokio::Tokio; name, …)`.
+/// Without names it expands every plain-HTTP scenario; HTTPS ones are
+/// named in `tests/https.rs`.
+#[macro_export]
+macro_rules! scenarios {
+    ($runner:path, $glue:ty) => {
+        $crate::scenarios!($runner, $glue;
+            hyper_gets_pipelined_flush_on,
+            hyper_gets_pipelined_flush_off,
+            hyper_mixed_methods_posts_once,
+            hyper_head_204_304_and_sizes,
+            hyper_large_bodies_byte_checked,
+            hyper_cancel_before_written,
+            hyper_cancel_after_written,
+            hyper_cancel_large_response_closes_and_retries,
+            hyper_backpressure_queue_full_waits,
+            raw_depth_and_connection_limits,
+            raw_server_closes_after_k_responses,
+            raw_connection_close_on_response_k,
+            raw_connection_close_resends_pipelined_post,
+            raw_mid_body_drop_replays_gets,
+            raw_reset_mid_pipeline_replays_gets,
+            raw_http10_peer_one_at_a_time,
+            raw_chunked_with_trailers,
+            raw_interim_responses_before_final,
+            raw_head_204_304_bodiless,
+            raw_first_only_then_close,
+            raw_first_only_then_silent,
+            raw_cancel_before_written_never_reaches_server,
+            raw_cancel_after_written_keeps_matching,
+            raw_cancel_body_over_threshold_closes_and_retries,
+            error_refused_port_is_connect,
+            error_stall_is_timeout,
+            error_slow_head_request_deadline_is_timeout,
+            error_malformed_response_is_protocol,
+            error_oversized_head_is_limit,
+            error_post_lost_after_writing,
+            error_gets_fail_max_tries_when_every_try_breaks,
+        );
+    };
+    ($runner:path, $glue:ty; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $runner($crate::scenarios::$name::<$glue>());
+            }
+        )*
+    };
+}

@@ -33,6 +33,16 @@ pub struct Attempts(pub u32);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WholeResponse;
 
+/// Where and when a request was written (its last byte accepted by the
+/// transport), found in a response's extensions: latency counts from here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The connection it went on.
+    pub connection: ConnectionId,
+    /// When the transport accepted its last byte.
+    pub at: std::time::Instant,
+}
+
 /// Something that happened to a connection or an origin.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -77,10 +87,13 @@ pub enum Observation {
 }
 
 /// A response's head as routed to its waiting `send`.
-type HeadResult = Result<(http::Response<()>, u32), Error>;
+type HeadResult = Result<(http::Response<()>, u32, Option<Written>), Error>;
 
 struct Route {
     ticket: u64,
+    origin: Origin,
+    /// When and where its last byte was written, once it was.
+    written: Option<(std::time::Instant, ConnectionId)>,
     head: Option<oneshot::Sender<HeadResult>>,
     body: Option<mpsc::UnboundedSender<BodyItem>>,
 }
@@ -114,6 +127,8 @@ pub(crate) struct State {
     next_ticket: u64,
     pub(crate) conns: HashMap<ConnectionId, ConnPlumbing>,
     pub(crate) timer_deadline: Option<Instant>,
+    /// The last connect error per origin, for messages.
+    pub(crate) connect_errors: HashMap<Origin, String>,
     scratch: Vec<u8>,
     /// The last client handle was dropped.
     pub(crate) shut_down: bool,
@@ -216,7 +231,8 @@ impl Shared {
                             let result = convert::to_http(&head).and_then(|builder| {
                                 builder.body(()).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))
                             });
-                            let _ = tx.send(result.map(|r| (r, attempts)));
+                            let written = route.written.map(|(at, connection)| Written { connection, at });
+                            let _ = tx.send(result.map(|r| (r, attempts, written)));
                         }
                     }
                     ResponsePart::Data(data) => {
@@ -252,7 +268,8 @@ impl Shared {
                     let result = convert::to_http(&response.head).and_then(|builder| {
                         builder.body(()).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))
                     });
-                    let _ = tx.send(result.map(|r| (r, attempts)));
+                    let written = route.written.map(|(at, connection)| Written { connection, at });
+                    let _ = tx.send(result.map(|r| (r, attempts, written)));
                 }
                 if let Some(tx) = route.body.take() {
                     if !response.body.is_empty() {
@@ -280,6 +297,12 @@ impl Shared {
                     pipelining::Cause::Lost(reason) => format!("{reason:?}"),
                     other => format!("{other:?}"),
                 };
+                let message = match state.connect_errors.get(&route.origin) {
+                    Some(cause) if failure.kind == ErrorKind::Connect => {
+                        format!("connecting to {}: {cause}", route.origin)
+                    }
+                    _ => message,
+                };
                 let error = Error::new(failure.kind, message).with_attempts(failure.attempts);
                 match route.head.take() {
                     Some(tx) => {
@@ -290,6 +313,11 @@ impl Shared {
                             let _ = tx.unbounded_send(BodyItem::Failed(error));
                         }
                     }
+                }
+            }
+            PoolEvent::Written { id, conn } => {
+                if let Some(route) = state.routes.get_mut(&id) {
+                    route.written = Some((std::time::Instant::now(), conn));
                 }
             }
             PoolEvent::Unsolicited { .. } => {}
@@ -465,6 +493,7 @@ impl<G: Glue> Client<G> {
                 next_ticket: 0,
                 conns: HashMap::new(),
                 timer_deadline: None,
+                connect_errors: HashMap::new(),
                 scratch: Vec::new(),
                 shut_down: false,
                 closed_all: false,
@@ -507,7 +536,7 @@ impl<G: Glue> Client<G> {
         let mut state = shared.lock();
         let ticket = state.next_ticket;
         state.next_ticket += 1;
-        let route = Route { ticket, head: Some(head_tx), body: Some(body_tx) };
+        let route = Route { ticket, origin: origin.clone(), written: None, head: Some(head_tx), body: Some(body_tx) };
         let mut options = RequestOptions::default().idempotency(idempotency);
         if whole {
             options = options.whole();
@@ -585,9 +614,12 @@ impl std::future::Future for ResponseFuture {
                 };
                 let mut guard = guard.take();
                 let outcome = match (result, body.take(), guard.take()) {
-                    (Ok(Ok((response, attempts))), Some(body), Some(guard)) => {
+                    (Ok(Ok((response, attempts, written))), Some(body), Some(guard)) => {
                         let (mut parts, ()) = response.into_parts();
                         parts.extensions.insert(Attempts(attempts));
+                        if let Some(written) = written {
+                            parts.extensions.insert(written);
+                        }
                         Ok(http::Response::from_parts(parts, Body::new(body, guard)))
                     }
                     (Ok(Err(error)), _, mut guard) => {

@@ -30,6 +30,7 @@ pub(crate) async fn run(shared: Arc<Shared>, conn: ConnectionId, origin: Origin)
         futures_util::future::Either::Left((Err(error), _)) => {
             shared.observe(Observation::ConnectFailed { conn, error: error.to_string() });
             let mut state = shared.lock();
+            state.connect_errors.insert(origin.clone(), error.to_string());
             state.conns.remove(&conn);
             state.pool.handle_connect_failed(shared.clock.now(), conn);
             shared.drive(&mut state);

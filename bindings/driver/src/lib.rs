@@ -22,7 +22,7 @@ mod timer_task;
 pub mod tls;
 
 pub use body::Body;
-pub use client::{Attempts, Client, Observation, ResponseFuture, WholeResponse};
+pub use client::{Attempts, Client, Observation, ResponseFuture, WholeResponse, Written};
 pub use config::{Builder, Glue, Observer};
 pub use convert::origin_of;
 pub use error::Error;

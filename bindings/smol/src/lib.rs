@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 pub use pipelining_driver::{
     Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, ResponseFuture, WholeResponse,
+    Written,
 };
 
 /// The smol client.

@@ -32,6 +32,7 @@ use tokio_util::compat::TokioAsyncReadCompatExt;
 
 pub use pipelining_driver::{
     Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, ResponseFuture, WholeResponse,
+    Written,
 };
 
 /// The tokio client.

@@ -32,8 +32,13 @@ impl Header {
     pub fn is(&self, name: &str) -> bool {
         // Lengths first: most names differ in length, and this runs for
         // every field each time a head is searched for a name.
-        self.name.len() == name.len() && self.name.eq_ignore_ascii_case(name.as_bytes())
+        self.name.len() == name.len() && same_name(&self.name, name.as_bytes())
     }
+}
+
+/// Kept out of line so that [`Header::is`] inlines to a length check.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
 }
 
 impl fmt::Debug for Header {
@@ -82,6 +87,7 @@ pub(crate) fn headers_from_block(block: &Bytes, parsed: &[httparse::Header<'_>])
 /// dropped), which for a typical head cost more than parsing it; a static
 /// `Bytes` costs none. Matching is exact, case included, so the bytes are
 /// the ones the peer sent either way.
+#[inline]
 pub(crate) fn shared(block: &Bytes, part: &[u8]) -> Bytes {
     match well_known(part) {
         Some(known) => Bytes::from_static(known),
@@ -90,34 +96,89 @@ pub(crate) fn shared(block: &Bytes, part: &[u8]) -> Bytes {
 }
 
 fn well_known(part: &[u8]) -> Option<&'static [u8]> {
-    let candidates: &[&'static [u8]] = match part.len() {
-        1 => &[b"0"],
-        2 => &[b"OK"],
-        3 => &[b"Age", b"Via"],
-        4 => &[b"Date", b"ETag", b"Vary", b"Link", b"gzip"],
-        5 => &[b"close", b"bytes", b"Allow"],
-        6 => &[b"Server", b"Pragma"],
-        7 => &[b"chunked", b"Expires", b"Trailer", b"Upgrade", b"Alt-Svc", b"nosniff"],
-        8 => &[b"Location", b"no-cache"],
-        9 => &[b"text/html", b"Not Found"],
-        10 => &[b"Connection", b"keep-alive", b"Keep-Alive", b"Set-Cookie", b"text/plain", b"SAMEORIGIN"],
-        12 => &[b"Content-Type", b"X-Powered-By", b"Not Modified"],
-        13 => &[b"Last-Modified", b"Cache-Control", b"Accept-Ranges", b"Content-Range"],
-        14 => &[b"Content-Length"],
-        15 => &[b"X-Frame-Options", b"Accept-Encoding"],
-        16 => {
-            &[b"Content-Encoding", b"Content-Language", b"Content-Location", b"WWW-Authenticate", b"application/json"]
-        }
-        17 => &[b"Transfer-Encoding"],
-        19 => &[b"Content-Disposition"],
-        22 => &[b"X-Content-Type-Options"],
-        24 => &[b"text/html; charset=utf-8", b"text/html; charset=UTF-8"],
-        25 => &[b"Strict-Transport-Security"],
-        27 => &[b"Access-Control-Allow-Origin"],
+    // Length, first and last byte pick at most one candidate.
+    let key = (part.len(), *part.first()?, *part.last()?);
+    let known: &'static [u8] = match key {
+        (1, b'0', b'0') => b"0",
+        (2, b'O', b'K') => b"OK",
+        (3, b'A', b'e') => b"Age",
+        (3, b'V', b'a') => b"Via",
+        (4, b'D', b'e') => b"Date",
+        (4, b'E', b'g') => b"ETag",
+        (4, b'L', b'k') => b"Link",
+        (4, b'V', b'y') => b"Vary",
+        (4, b'g', b'p') => b"gzip",
+        (5, b'A', b'w') => b"Allow",
+        (5, b'b', b's') => b"bytes",
+        (5, b'c', b'e') => b"close",
+        (6, b'P', b'a') => b"Pragma",
+        (6, b'S', b'r') => b"Server",
+        (7, b'A', b'c') => b"Alt-Svc",
+        (7, b'E', b's') => b"Expires",
+        (7, b'T', b'r') => b"Trailer",
+        (7, b'U', b'e') => b"Upgrade",
+        (7, b'c', b'd') => b"chunked",
+        (7, b'n', b'f') => b"nosniff",
+        (8, b'L', b'n') => b"Location",
+        (8, b'n', b'e') => b"no-cache",
+        (9, b'N', b'd') => b"Not Found",
+        (9, b't', b'l') => b"text/html",
+        (10, b'C', b'n') => b"Connection",
+        (10, b'K', b'e') => b"Keep-Alive",
+        (10, b'S', b'N') => b"SAMEORIGIN",
+        (10, b'S', b'e') => b"Set-Cookie",
+        (10, b'k', b'e') => b"keep-alive",
+        (10, b't', b'n') => b"text/plain",
+        (12, b'C', b'e') => b"Content-Type",
+        (12, b'N', b'd') => b"Not Modified",
+        (12, b'X', b'y') => b"X-Powered-By",
+        (13, b'A', b's') => b"Accept-Ranges",
+        (13, b'C', b'l') => b"Cache-Control",
+        (13, b'C', b'e') => b"Content-Range",
+        (13, b'L', b'd') => b"Last-Modified",
+        (14, b'C', b'h') => b"Content-Length",
+        (15, b'A', b'g') => b"Accept-Encoding",
+        (15, b'X', b's') => b"X-Frame-Options",
+        (16, b'C', b'g') => b"Content-Encoding",
+        (16, b'C', b'e') => b"Content-Language",
+        (16, b'C', b'n') => b"Content-Location",
+        (16, b'W', b'e') => b"WWW-Authenticate",
+        (16, b'a', b'n') => b"application/json",
+        (17, b'T', b'g') => b"Transfer-Encoding",
+        (19, b'C', b'n') => b"Content-Disposition",
+        (22, b'X', b's') => b"X-Content-Type-Options",
+        (24, b't', b'8') => b"text/html; charset=utf-8",
+        (25, b'S', b'y') => b"Strict-Transport-Security",
+        (27, b'A', b'n') => b"Access-Control-Allow-Origin",
         _ => return None,
     };
-    // The first byte rules out most candidates without a call to memcmp.
-    candidates.iter().copied().find(|known| known[0] == part[0] && *known == part)
+    same_bytes(known, part).then_some(known)
+}
+
+/// `a == b` for slices of equal length, a word at a time: cheaper than a
+/// call to `memcmp` for the short strings of [`well_known`].
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn word(s: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    // Whole words, then a last word that may overlap the one before.
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
 }
 
 #[cfg(test)]
@@ -133,5 +194,13 @@ mod tests {
             assert_eq!(part.as_ptr() != block[range].as_ptr(), is_static);
         }
         assert!(well_known(b"").is_none());
+        assert_eq!(well_known(b"Content-Length"), Some(&b"Content-Length"[..]));
+        assert_eq!(well_known(b"Content-Lungth"), None);
+        assert_eq!(well_known(b"content-length"), None, "exact case only");
+        assert_eq!(well_known(b"Access-Control-Allow-Origin"), Some(&b"Access-Control-Allow-Origin"[..]));
+        assert_eq!(well_known(b"Access-Control-Allow-OriginX"), None);
+        assert_eq!(well_known(b"Access-Control-Xllow-Origin"), None);
+        assert_eq!(well_known(b"0"), Some(&b"0"[..]));
+        assert_eq!(well_known(b"ETxg"), None);
     }
 }

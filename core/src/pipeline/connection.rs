@@ -288,9 +288,18 @@ impl<C: Codec> Connection<C> {
             return;
         }
         let n = (n as u64).min(self.encoded - self.accepted);
+        let before = self.accepted;
         self.accepted += n;
         if n > 0 {
             self.restart_stall(now);
+            // Report each request whose last byte the transport just took.
+            for entry in self.entries.iter().take(self.in_flight) {
+                if let Some(wire) = entry.wire {
+                    if wire.end > before && wire.end <= self.accepted && !entry.terminated {
+                        self.events.push_back(Event::Written { id: entry.id });
+                    }
+                }
+            }
         }
     }
 
@@ -379,6 +388,7 @@ impl<C: Codec> Connection<C> {
                     self.events.push_back(Event::Failed(Failure {
                         id: entry.id,
                         request: entry.request,
+                        replayable: entry.replayable,
                         progress: Progress::NotWritten,
                         retry: Retry::Never,
                         cause: Cause::Unencodable,
@@ -621,6 +631,7 @@ impl<C: Codec> Connection<C> {
                         (Err(e), _) => self.events.push_back(Event::Failed(Failure {
                             id: entry.id,
                             request: entry.request,
+                            replayable: entry.replayable,
                             progress: Progress::ResponsePartlyReceived,
                             retry: Retry::Never,
                             cause: Cause::Response(e),
@@ -628,6 +639,7 @@ impl<C: Codec> Connection<C> {
                         (Ok(()), None) => self.events.push_back(Event::Failed(Failure {
                             id: entry.id,
                             request: entry.request,
+                            replayable: entry.replayable,
                             progress: Progress::ResponsePartlyReceived,
                             retry: Retry::Never,
                             cause: Cause::Lost(CloseReason::Protocol),
@@ -694,6 +706,7 @@ impl<C: Codec> Connection<C> {
                 self.events.push_back(Event::Failed(Failure {
                     id,
                     request: entry.request,
+                    replayable: entry.replayable,
                     progress: Progress::NotWritten,
                     retry: Retry::Never,
                     cause,
@@ -710,14 +723,17 @@ impl<C: Codec> Connection<C> {
         let progress = if entry.response_started {
             Progress::ResponsePartlyReceived
         } else {
-            entry.wire.map_or(Progress::NotWritten, |w| w.progress(accepted))
+            // Encoded into a transmit the caller must finish writing: it will
+            // reach the server even if no byte of it was accepted yet.
+            entry.wire.map_or(Progress::NotWritten, |w| w.progress(accepted).max(Progress::PartlyWritten))
         };
         let request = entry.request.clone();
+        let replayable = entry.replayable;
         let deadline = entry.deadline.take();
         if deadline.is_some() {
             self.with_deadline -= 1;
         }
-        self.events.push_back(Event::Failed(Failure { id, request, progress, retry: Retry::Never, cause }));
+        self.events.push_back(Event::Failed(Failure { id, request, replayable, progress, retry: Retry::Never, cause }));
         if idx == 0 && self.codec.matching() == Matching::Fifo {
             self.check_drain(now, idx);
         }
@@ -729,10 +745,11 @@ impl<C: Codec> Connection<C> {
         let entry = &mut self.entries[idx];
         if !entry.terminated {
             entry.terminated = true;
-            let (id, request) = (entry.id, entry.request.clone());
+            let (id, request, replayable) = (entry.id, entry.request.clone(), entry.replayable);
             self.events.push_back(Event::Failed(Failure {
                 id,
                 request,
+                replayable,
                 progress: Progress::ResponsePartlyReceived,
                 retry: Retry::Never,
                 cause: Cause::Response(error),
@@ -757,7 +774,16 @@ impl<C: Codec> Connection<C> {
     /// classification (P7, P8), then [`Event::Closed`].
     fn close_with(&mut self, now: Instant, reason: CloseReason, pipeline_break: bool, server_close: bool, stale: bool) {
         let _ = now;
-        let front_mid_response = !matches!(self.codec.remaining(&self.recv), Remaining::Nothing);
+        let front_mid_response = match reason {
+            // After a response that closed the connection, buffered bytes
+            // answer nothing: the server must not have processed what
+            // followed (P7).
+            CloseReason::ServerClose => false,
+            // Cut off inside a response, even a head cut short that no part
+            // was decoded from (the dead codec no longer says so).
+            CloseReason::Truncated => true,
+            _ => !matches!(self.codec.remaining(&self.recv), Remaining::Nothing),
+        };
         let context = LossContext { reason, stale, accepted: self.accepted };
         let fifo = self.codec.matching() == Matching::Fifo;
         for (idx, entry) in core::mem::take(&mut self.entries).into_iter().enumerate() {
@@ -765,10 +791,17 @@ impl<C: Codec> Connection<C> {
                 continue;
             }
             let receiving = entry.response_started || (fifo && idx == 0 && front_mid_response && entry.wire.is_some());
-            let (progress, retry) = classify(entry.wire, receiving, entry.replayable, &context);
+            let (progress, mut retry) = classify(entry.wire, receiving, entry.replayable, &context);
+            if entry.response_started && entry.collector.is_none() && retry != Retry::Never {
+                // Streaming: parts of this response were already handed to
+                // the application and cannot be taken back, so it is never
+                // resent (a whole-mode response is dropped and replayed).
+                retry = Retry::Never;
+            }
             self.events.push_back(Event::Failed(Failure {
                 id: entry.id,
                 request: entry.request,
+                replayable: entry.replayable,
                 progress,
                 retry,
                 cause: Cause::Lost(reason),

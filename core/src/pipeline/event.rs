@@ -104,7 +104,11 @@ impl<C: Codec> Failure<C> {
             Cause::Deadline => ErrorKind::Timeout,
             Cause::Response(e) => e.kind(),
             Cause::Unencodable => ErrorKind::InvalidRequest,
-            Cause::Lost(_) if !self.replayable && self.progress > Progress::NotWritten => {
+            // Not after a `close` response (Retry::Move): RFC 9112 §9.6 says
+            // the server did not process what followed it.
+            Cause::Lost(_)
+                if !self.replayable && self.retry == Retry::Never && self.progress > Progress::NotWritten =>
+            {
                 ErrorKind::MayHaveBeenProcessed
             }
             Cause::Lost(CloseReason::StallTimeout) => ErrorKind::Timeout,
@@ -166,6 +170,12 @@ pub enum Event<C: Codec> {
     },
     /// The request ended without a response here: terminal.
     Failed(Failure<C>),
+    /// The transport accepted the last byte of request `id` (for timing:
+    /// latency counts from here).
+    Written {
+        /// The request.
+        id: RequestId,
+    },
     /// A message that answers no request (a RESP3 push).
     Unsolicited(C::Part),
     /// The first final response taught what the server can do.
@@ -196,6 +206,7 @@ impl<C: Codec> fmt::Debug for Event<C> {
                 f.debug_struct("Complete").field("id", id).field("response", response).finish()
             }
             Event::Failed(failure) => f.debug_tuple("Failed").field(failure).finish(),
+            Event::Written { id } => f.debug_struct("Written").field("id", id).finish(),
             Event::Unsolicited(part) => f.debug_tuple("Unsolicited").field(part).finish(),
             Event::Capability(c) => f.debug_tuple("Capability").field(c).finish(),
             Event::Closed(c) => f.debug_tuple("Closed").field(c).finish(),

@@ -399,6 +399,12 @@ impl<F: CodecFactory> Pool<F> {
                 }
             }
         }
+        // A demotion's end is a deadline too: refresh every origin, not only
+        // those with requests waiting, or `poll_timeout` stays in the past.
+        let origins: Vec<Origin> = self.origins.keys().cloned().collect();
+        for origin in &origins {
+            self.refresh_memory(now, origin);
+        }
         self.schedule(now);
     }
 
@@ -512,6 +518,7 @@ impl<F: CodecFactory> Pool<F> {
                     self.events.push_back(PoolEvent::Complete { id, response, attempts });
                 }
                 Event::Failed(failure) => self.on_failure(&origin, failure, reroute),
+                Event::Written { id } => self.events.push_back(PoolEvent::Written { id, conn }),
                 Event::Unsolicited(part) => self.events.push_back(PoolEvent::Unsolicited { conn, part }),
                 Event::Capability(capability) => {
                     if let Some(entry) = self.origins.get_mut(&origin) {
@@ -573,9 +580,9 @@ impl<F: CodecFactory> Pool<F> {
     /// A connection handed a request back, or failed it.
     fn on_failure(&mut self, origin: &Origin, failure: Failure<F::Codec>, reroute: bool) {
         let max_tries = self.config.max_tries.max(1);
-        let Failure { id, request, progress, retry, cause } = failure;
-        let kind_if_final = match (&cause, retry, progress) {
-            (Cause::Lost(_), Retry::Never, p) if p > Progress::NotWritten => ErrorKind::MayHaveBeenProcessed,
+        let Failure { id, request, replayable, progress, retry, cause } = failure;
+        let kind_if_final = match (&cause, replayable, progress) {
+            (Cause::Lost(_), false, p) if p > Progress::NotWritten => ErrorKind::MayHaveBeenProcessed,
             (Cause::Lost(CloseReason::StallTimeout), ..) => ErrorKind::Timeout,
             _ => ErrorKind::ConnectionLost,
         };
@@ -611,7 +618,8 @@ impl<F: CodecFactory> Pool<F> {
             return;
         }
         let kind = match (&cause, retry) {
-            (Cause::Lost(_), Retry::Replay) if max_tries > 1 => ErrorKind::MaxTries,
+            // A replay refused because the pool is closing spent no last try.
+            (Cause::Lost(_), Retry::Replay) if max_tries > 1 && reroute => ErrorKind::MaxTries,
             (Cause::Lost(_), _) => kind_if_final,
             (Cause::Cancelled, _) => ErrorKind::Cancelled,
             (Cause::Deadline, _) => ErrorKind::Timeout,
@@ -630,8 +638,8 @@ impl<F: CodecFactory> Pool<F> {
         }
     }
 
-    fn schedule_origin(&mut self, now: Instant, origin: &Origin) {
-        let alone_policy = self.config.connection.non_idempotent == NonIdempotentPolicy::Alone;
+    /// Ends a demotion that is over: the origin is probed again (P6).
+    fn refresh_memory(&mut self, now: Instant, origin: &Origin) {
         let Some(entry) = self.origins.get_mut(origin) else { return };
         if entry.memory.refresh(now) {
             for &c in &entry.open {
@@ -640,6 +648,12 @@ impl<F: CodecFactory> Pool<F> {
                 }
             }
         }
+    }
+
+    fn schedule_origin(&mut self, now: Instant, origin: &Origin) {
+        let alone_policy = self.config.connection.non_idempotent == NonIdempotentPolicy::Alone;
+        self.refresh_memory(now, origin);
+        let Some(entry) = self.origins.get_mut(origin) else { return };
         while let Some(head) = entry.queue.front() {
             let replayed = self.requests.get(&head.id).is_some_and(|t| t.replayed);
             let must_be_alone = (alone_policy
@@ -668,7 +682,11 @@ impl<F: CodecFactory> Pool<F> {
                 // RFC 9112 §9.3.2: after a failed connection, the first
                 // replayed request goes out alone before pipelining resumes.
                 entry.replay_alone = false;
-                connection.set_capability(Capability::Unknown);
+                // Probe again only a pipelining connection: one kept at one
+                // request at a time (HTTP/1.0, a demoted origin) stays so.
+                if connection.capability() == Capability::Pipelining {
+                    connection.set_capability(Capability::Unknown);
+                }
             }
             let Waiting { id, request, options } = waiting;
             match connection.submit_as(now, id, request.clone(), options) {

@@ -82,6 +82,13 @@ pub enum PoolEvent<C: Codec> {
     },
     /// A request failed for good: terminal.
     Failed(PoolFailure<C>),
+    /// The last byte of request `id` was written on `conn`.
+    Written {
+        /// The request.
+        id: RequestId,
+        /// The connection it went on.
+        conn: ConnectionId,
+    },
     /// A message that answers no request.
     Unsolicited {
         /// The connection it came on.
@@ -123,6 +130,7 @@ impl<C: Codec> fmt::Debug for PoolEvent<C> {
                 write!(f, "Complete({id:?}, {response:?}, attempts={attempts})")
             }
             PoolEvent::Failed(failure) => write!(f, "Failed({failure:?})"),
+            PoolEvent::Written { id, conn } => write!(f, "Written({id:?}, {conn:?})"),
             PoolEvent::Unsolicited { conn, part } => write!(f, "Unsolicited({conn:?}, {part:?})"),
             PoolEvent::Capability { origin, capability, until } => {
                 write!(f, "Capability({origin}, {capability:?}, until={until:?})")

@@ -34,7 +34,7 @@ use pipelining::{
     Capability, Cause, CloseReason, Closed, Config, Connection, ErrorKind, Event, Idempotency, Instant, Progress,
     RequestId, RequestOptions, Retry, SubmitError,
 };
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The connection under test.
 pub(crate) type Conn = Connection<H1Codec>;
@@ -98,7 +98,8 @@ pub(crate) enum Then {
     Eof,
     /// Resets the connection (a transport error for the client).
     Reset,
-    /// Stops answering until [`Server::release`].
+    /// Stops answering for good (a stall): nothing after this reply is
+    /// answered, whatever [`Server::release`] says.
     Hold,
 }
 
@@ -279,8 +280,10 @@ pub(crate) struct Server {
     pub(crate) received: Vec<Received>,
     /// Received requests waiting for their reply (while held).
     waiting: VecDeque<usize>,
-    /// Not answering for now.
+    /// Not answering for now; [`Server::release`] resumes.
     pub(crate) hold: bool,
+    /// A reply ended in [`Then::Hold`]: never answers again.
+    stalled: bool,
     /// Everything it sent, in order.
     pub(crate) out: Vec<u8>,
     /// End offsets in `out` of complete final responses, and whether each
@@ -301,6 +304,7 @@ impl Server {
             received: Vec::new(),
             waiting: VecDeque::new(),
             hold: false,
+            stalled: false,
             out: Vec::new(),
             ends: Vec::new(),
             end: None,
@@ -341,7 +345,7 @@ impl Server {
                 method: parsed.method.unwrap().to_owned(),
                 target: parsed.path.unwrap().to_owned(),
                 body: self.inbuf[head_len..head_len + length].to_vec(),
-                processed: self.end.is_none() && !self.stalled(),
+                processed: self.end.is_none() && !self.stalled,
                 transmit: self.current_transmit,
             };
             self.inbuf.drain(..head_len + length);
@@ -354,13 +358,9 @@ impl Server {
         self.received.len() - before
     }
 
-    fn stalled(&self) -> bool {
-        self.hold
-    }
-
     /// Answers waiting requests by script until held or ended.
     fn answer(&mut self) {
-        while !self.hold && self.end.is_none() {
+        while !self.hold && !self.stalled && self.end.is_none() {
             let Some(index) = self.waiting.pop_front() else { break };
             let reply = (self.script)(&self.received[index]);
             self.send(reply);
@@ -377,18 +377,13 @@ impl Server {
             Then::Continue => {}
             Then::Eof => self.end = Some((self.out.len(), End::Eof)),
             Then::Reset => self.end = Some((self.out.len(), End::Reset)),
-            Then::Hold => self.hold = true,
+            Then::Hold => self.stalled = true,
         }
     }
 
     /// Resumes answering after a hold; answers what waited.
     pub(crate) fn release(&mut self) {
         self.hold = false;
-        for r in &mut self.received {
-            if self.waiting.contains(&r.index) {
-                r.processed = true;
-            }
-        }
         self.answer();
     }
 
@@ -471,6 +466,9 @@ pub(crate) struct Pair {
     policy_alone: bool,
     /// Bytes of `server.out` delivered to the connection.
     delivered: usize,
+    /// Bytes surely read: `delivered` but during a `handle_received`, whose
+    /// bytes the connection may stop reading when it closes.
+    receiving_from: usize,
     end_delivered: bool,
     /// A `close` response was delivered: nothing new may be written.
     fence: bool,
@@ -484,6 +482,8 @@ pub(crate) struct Pair {
     /// Every event, in order.
     pub(crate) log: Vec<Ev>,
     pub(crate) capabilities: Vec<Capability>,
+    /// Requests reported written ([`Event::Written`]).
+    pub(crate) written: BTreeSet<RequestId>,
     pub(crate) closed: Option<Closed>,
 }
 
@@ -517,6 +517,7 @@ impl Pair {
             transmit_limit: 0,
             policy_alone: config.non_idempotent == NonIdempotentPolicy::Alone,
             delivered: 0,
+            receiving_from: 0,
             end_delivered: false,
             fence: false,
             subs: Vec::new(),
@@ -526,6 +527,7 @@ impl Pair {
             outcomes: BTreeMap::new(),
             log: Vec::new(),
             capabilities: Vec::new(),
+            written: BTreeSet::new(),
             closed: None,
         }
     }
@@ -702,10 +704,12 @@ impl Pair {
                 }
             };
             let bytes = self.server.out[self.delivered..upto].to_vec();
+            self.receiving_from = self.delivered;
             self.delivered = upto;
             self.conn.handle_received(self.now, &bytes);
             self.fence |= self.server.ends.iter().any(|&(end, close)| close && end <= self.delivered);
             self.drain();
+            self.receiving_from = self.delivered;
             return true;
         }
         match self.server.end {
@@ -922,10 +926,31 @@ impl Pair {
                 let sub = self.sub(f.id).clone();
                 assert_eq!(f.request.target, sub.target.as_bytes(), "the request handed back is the one submitted");
                 self.check_classification(&sub, f.progress, f.retry, &f.cause);
+                if let Cause::Lost(reason) = &f.cause {
+                    // C1 precedence: a written non-idempotent request that is
+                    // never resent may have been processed; else the loss.
+                    let expected = if !sub.replayable && f.retry == Retry::Never && f.progress > Progress::NotWritten {
+                        ErrorKind::MayHaveBeenProcessed
+                    } else if *reason == CloseReason::StallTimeout {
+                        ErrorKind::Timeout
+                    } else {
+                        ErrorKind::ConnectionLost
+                    };
+                    assert_eq!(f.kind(), expected, "kind of {:?} {}", sub.id, sub.target);
+                }
                 self.streams.remove(&f.id);
                 self.outcomes.insert(
                     f.id,
                     Outcome::Failed { progress: f.progress, retry: f.retry, cause: f.cause.clone(), kind: f.kind() },
+                );
+            }
+            Event::Written { id } => {
+                let id = *id;
+                assert!(!self.outcomes.contains_key(&id), "Written after the terminal event of {id:?}");
+                assert!(self.written.insert(id), "{id:?} reported written twice");
+                assert!(
+                    self.wire.contains(&(id.0 as usize)),
+                    "{id:?} reported written before its last byte reached the server"
                 );
             }
             Event::Unsolicited(part) => panic!("HTTP/1.1 has no unsolicited messages: {part:?}"),
@@ -947,32 +972,55 @@ impl Pair {
             Cause::Lost(reason) => {
                 match self.wire.iter().position(|&w| w == sub.id.0 as usize) {
                     // Not (completely) received: at most partly written, and
-                    // partly only if the server holds part of a request.
-                    None => assert!(
-                        progress == Progress::NotWritten
-                            || (progress == Progress::PartlyWritten && self.server.partial_request_bytes() > 0),
-                        "{:?} {} never reached the server but is {progress:?}",
-                        sub.id,
-                        sub.target
-                    ),
+                    // partly only if the server holds part of a request; a
+                    // hostile server may have sent bytes the connection took
+                    // for the start of its response.
+                    None => {
+                        let last_end = self.server.ends.iter().map(|e| e.0).filter(|&e| e <= self.delivered).max();
+                        let stray_bytes = self.delivered > last_end.unwrap_or(0);
+                        assert!(
+                            progress == Progress::NotWritten
+                                || (progress == Progress::PartlyWritten && self.server.partial_request_bytes() > 0)
+                                || (progress == Progress::ResponsePartlyReceived && stray_bytes),
+                            "{:?} {} never reached the server but is {progress:?}",
+                            sub.id,
+                            sub.target
+                        );
+                    }
                     Some(at) => {
                         // Any byte after the previous response's end belongs
-                        // to this request's response.
-                        let previous_end = match at {
+                        // to this request's response. Bytes of the last
+                        // `handle_received` may have been left unread if the
+                        // connection closed while reading them; after a
+                        // response that ends the connection none are read.
+                        let start = match at {
                             0 => 0,
                             _ => self.server.ends.get(at - 1).map_or(usize::MAX, |e| e.0),
                         };
-                        let expected = if at == self.responses_delivered() && self.delivered > previous_end {
-                            Progress::ResponsePartlyReceived
+                        let expected = if matches!(reason, CloseReason::ServerClose | CloseReason::Upgraded) {
+                            vec![Progress::Written]
+                        } else if self.receiving_from > start {
+                            vec![Progress::ResponsePartlyReceived]
+                        } else if self.delivered > start {
+                            vec![Progress::Written, Progress::ResponsePartlyReceived]
                         } else {
-                            Progress::Written
+                            vec![Progress::Written]
                         };
-                        assert_eq!(progress, expected, "progress of {:?} {} lost with {reason:?}", sub.id, sub.target);
+                        assert!(
+                            expected.contains(&progress),
+                            "progress of {:?} {} lost with {reason:?}: {progress:?}, expected {expected:?}",
+                            sub.id,
+                            sub.target
+                        );
                     }
                 }
+                // Parts of a streamed response already handed over cannot be
+                // taken back: such a request is never resent. A head cut
+                // short handed nothing over.
+                let streamed = !sub.options.whole && self.streams.contains_key(&sub.id);
                 let expected = if progress == Progress::NotWritten || *reason == CloseReason::ServerClose {
                     vec![Retry::Move]
-                } else if !sub.replayable {
+                } else if !sub.replayable || streamed {
                     vec![Retry::Never]
                 } else if matches!(reason, CloseReason::PeerClosed | CloseReason::Transport) {
                     // Move in the stale-connection race.

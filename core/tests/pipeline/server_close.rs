@@ -183,7 +183,8 @@ fn local_close_hands_everything_back_by_progress() {
     assert_eq!(pair.failure(b).0, Progress::NotWritten, "the POST waits for an empty connection");
     assert_eq!(pair.failure(b).1, Retry::Move);
     assert_eq!(pair.closed().reason, CloseReason::Local);
+    let events = pair.log.len();
     pair.close();
-    assert_eq!(pair.log.len(), 3, "closing twice does nothing");
+    assert_eq!(pair.log.len(), events, "closing twice does nothing");
     assert_eq!(pair.conn.capability(), Capability::Pipelining);
 }

@@ -401,11 +401,13 @@ pub(crate) struct Net {
     links: BTreeMap<ConnectionId, Link>,
     connects: Vec<PendingConnect>,
     hung: BTreeMap<ConnectionId, Origin>,
-    /// Connections asked for and not yet closed, per origin (driver view).
-    driver_open: BTreeMap<Origin, usize>,
+    /// Connections asked for and not yet closed or refused (driver view).
+    driver_conns: BTreeMap<ConnectionId, Origin>,
     pub(crate) max_driver_open: BTreeMap<Origin, usize>,
     requests: BTreeMap<RequestId, Submitted>,
     partial: BTreeMap<RequestId, Partial>,
+    /// `Written` events per request.
+    written: BTreeMap<RequestId, u32>,
     outcomes: BTreeMap<RequestId, Vec<Outcome>>,
     /// Capability events: when, origin, capability, demoted until.
     pub(crate) capabilities: Vec<(Instant, Origin, Capability, Option<Instant>)>,
@@ -432,10 +434,11 @@ impl Net {
             links: BTreeMap::new(),
             connects: Vec::new(),
             hung: BTreeMap::new(),
-            driver_open: BTreeMap::new(),
+            driver_conns: BTreeMap::new(),
             max_driver_open: BTreeMap::new(),
             requests: BTreeMap::new(),
             partial: BTreeMap::new(),
+            written: BTreeMap::new(),
             outcomes: BTreeMap::new(),
             capabilities: Vec::new(),
             closes: Vec::new(),
@@ -450,10 +453,8 @@ impl Net {
     /// Starts a server for `host` and returns its origin.
     pub(crate) fn server(&mut self, host: &str, script: Script) -> Origin {
         let origin = Origin::new("http", host, 80);
-        self.servers.insert(
-            origin.clone(),
-            Server { script, conns: Vec::new(), connect_attempts: 0, max_open: 0, open: 0 },
-        );
+        self.servers
+            .insert(origin.clone(), Server { script, conns: Vec::new(), connect_attempts: 0, max_open: 0, open: 0 });
         origin
     }
 
@@ -486,6 +487,11 @@ impl Net {
     /// Changes how the server answers on one connection.
     pub(crate) fn set_conn_answer(&mut self, conn: ConnectionId, answer: Answer) {
         self.links.get_mut(&conn).expect("an open connection").plan.answer = answer;
+    }
+
+    /// The plan of the next connection the server accepts.
+    pub(crate) fn next_plan(&mut self, origin: &Origin, plan: Plan) {
+        self.script_mut(origin).plans.push_back(plan);
     }
 
     /// Puts a fault on every open connection of `origin` and on later ones.
@@ -536,6 +542,11 @@ impl Net {
 
     pub(crate) fn gets(&mut self, origin: &Origin, n: usize) -> Vec<RequestId> {
         (0..n).map(|_| self.get(origin)).collect()
+    }
+
+    /// `n` GETs with `options` (whole-response mode, …).
+    pub(crate) fn gets_with(&mut self, origin: &Origin, n: usize, options: RequestOptions) -> Vec<RequestId> {
+        (0..n).map(|_| self.try_submit(origin, Method::GET, options).expect("submit accepted")).collect()
     }
 
     pub(crate) fn cancel(&mut self, id: RequestId) {
@@ -596,9 +607,8 @@ impl Net {
         }
         match event {
             PoolEvent::Connect { conn, origin } => {
-                let open = self.driver_open.entry(origin.clone()).or_default();
-                *open += 1;
-                let open = *open;
+                self.driver_conns.insert(conn, origin.clone());
+                let open = self.driver_conns.values().filter(|o| *o == &origin).count();
                 let max = self.max_driver_open.entry(origin.clone()).or_default();
                 *max = (*max).max(open);
                 if open > self.config.connections {
@@ -610,8 +620,8 @@ impl Net {
                 self.connects.push(PendingConnect { conn, origin, answer });
             }
             PoolEvent::Close { conn, origin, summary } => {
-                if let Some(open) = self.driver_open.get_mut(&origin) {
-                    *open -= 1;
+                if self.driver_conns.remove(&conn).is_some_and(|o| o != origin) {
+                    self.violations.push(format!("{conn:?} closed under another origin"));
                 }
                 match summary {
                     Some(summary) => self.closes.push((now, conn, summary)),
@@ -634,8 +644,7 @@ impl Net {
                 match part {
                     ResponsePart::Head(head) => {
                         partial.status = Some(head.status);
-                        partial.target =
-                            head.header("x-target").map(|v| String::from_utf8_lossy(v).into_owned());
+                        partial.target = head.header("x-target").map(|v| String::from_utf8_lossy(v).into_owned());
                     }
                     ResponsePart::Data(data) => partial.body.extend_from_slice(&data),
                     ResponsePart::Interim(_) | ResponsePart::Trailers(_) | ResponsePart::End => {}
@@ -671,6 +680,15 @@ impl Net {
                 self.partial.remove(&failure.id);
                 self.outcomes.entry(failure.id).or_default().push(outcome);
             }
+            PoolEvent::Written { id, conn } => {
+                if self.outcomes.contains_key(&id) {
+                    self.violations.push(format!("{id:?}: written on {conn:?} after its terminal event"));
+                }
+                if !self.links.contains_key(&conn) {
+                    self.violations.push(format!("{id:?}: written on {conn:?}, which is not open"));
+                }
+                *self.written.entry(id).or_default() += 1;
+            }
             PoolEvent::Unsolicited { conn, part } => {
                 self.violations.push(format!("{conn:?}: unsolicited {part:?}"));
             }
@@ -685,17 +703,7 @@ impl Net {
     /// When nothing moved, the clock jumps to the pool's next deadline.
     /// Returns `false` when there is nothing left to do.
     pub(crate) fn step(&mut self) -> bool {
-        let mut moved = self.answer_connects();
-        moved |= self.write();
-        moved |= self.serve();
-        moved |= self.read();
-        self.now = self.now + self.tick;
-        if self.pool.poll_timeout().is_some_and(|t| t <= self.now) {
-            self.pool.handle_timeout(self.now);
-            self.drain();
-            moved = true;
-        }
-        if moved {
+        if self.hop() {
             return true;
         }
         match self.pool.poll_timeout() {
@@ -707,6 +715,22 @@ impl Net {
             }
             None => false,
         }
+    }
+
+    /// One hop each way and one tick of the clock, without jumping to the
+    /// next deadline; whether anything moved.
+    pub(crate) fn hop(&mut self) -> bool {
+        let mut moved = self.answer_connects();
+        moved |= self.write();
+        moved |= self.serve();
+        moved |= self.read();
+        self.now = self.now + self.tick;
+        if self.pool.poll_timeout().is_some_and(|t| t <= self.now) {
+            self.pool.handle_timeout(self.now);
+            self.drain();
+            moved = true;
+        }
+        moved
     }
 
     /// Steps until nothing is left to do.
@@ -757,6 +781,9 @@ impl Net {
                     self.hung.insert(conn, origin);
                 }
                 Connect::Refuse => {
+                    // The driver knows this transport is gone; the pool owes
+                    // it no `Close`.
+                    self.driver_conns.remove(&conn);
                     self.pool.handle_connect_failed(self.now, conn);
                     self.drain();
                 }
@@ -922,7 +949,7 @@ impl Net {
             let copies = self.servers[&sub.origin].copies(&sub.target);
             assert!(
                 copies as u32 <= outcome.attempts(),
-                "{id:?} {}: received {copies} times, written {} times",
+                "{id:?} {}: received {copies} times, written {} times: {outcome:?}",
                 sub.target,
                 outcome.attempts()
             );

@@ -88,6 +88,9 @@ impl Piece {
         let mut s = String::new();
         match self {
             Piece::Raw(bytes) => return out.extend_from_slice(bytes),
+            Piece::Status(StatusLine::Code(code)) => {
+                let _ = write!(s, "HTTP/1.1 {:03} X\r\n", code % 1000);
+            }
             Piece::Status(line) => s.push_str(match line {
                 StatusLine::Ok11 => "HTTP/1.1 200 OK\r\n",
                 StatusLine::Ok10 => "HTTP/1.0 200 OK\r\n",
@@ -97,10 +100,7 @@ impl Piece {
                 StatusLine::NoContent => "HTTP/1.1 204 No Content\r\n",
                 StatusLine::NotModified => "HTTP/1.1 304 Not Modified\r\n",
                 StatusLine::NotFound => "HTTP/1.1 404 \r\n",
-                StatusLine::Code(code) => {
-                    let _ = write!(s, "HTTP/1.1 {:03} X\r\n", code % 1000);
-                    ""
-                }
+                StatusLine::Code(_) => "",
                 StatusLine::Http2 => "HTTP/2 200\r\n",
                 StatusLine::NoReason => "HTTP/1.1 200\r\n",
             }),

@@ -231,7 +231,7 @@ impl Submission {
             || status == 304
             || status == 101
             || (method.is_connect() && (200..300).contains(&status));
-        let body = if bodiless { Vec::new() } else { target_of(idx).repeat(usize::from(self.reply.repeat % 4)) };
+        let body = if bodiless { String::new() } else { target_of(idx).repeat(usize::from(self.reply.repeat % 4)) };
         (status, body.into_bytes())
     }
 

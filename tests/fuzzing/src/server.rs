@@ -226,11 +226,6 @@ impl HonestServer {
         self.close_head_end.is_some_and(|end| self.delivered >= end)
     }
 
-    /// Whether the server's EOF was delivered.
-    pub(crate) fn eof_sent(&self) -> bool {
-        self.eof_sent
-    }
-
     /// Whether the server still expects to deliver an EOF.
     pub(crate) fn eof_due(&self) -> bool {
         self.closing && !self.eof_sent
@@ -268,11 +263,6 @@ impl Link {
         Link { host: host.to_owned(), ..Link::default() }
     }
 
-    /// The host the requests must name.
-    pub(crate) fn host(&self) -> &str {
-        &self.host
-    }
-
     /// Whether part of the last transmit waits to be written.
     pub(crate) fn writing(&self) -> bool {
         self.written < self.transmit.len()
@@ -307,6 +297,12 @@ impl Link {
         self.written += n;
         self.accepted += n as u64;
         n
+    }
+
+    /// Submission indices of the requests whose first byte the transport
+    /// accepted since `before` bytes had been accepted.
+    pub(crate) fn started_since(&self, before: u64) -> Vec<usize> {
+        self.wire.iter().filter(|w| w.start >= before && w.start < self.accepted).map(|w| w.idx).collect()
     }
 
     /// How far the last copy of submission `idx` written here got on the

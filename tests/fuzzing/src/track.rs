@@ -16,17 +16,6 @@ pub(crate) struct ResponseTrack {
 }
 
 impl ResponseTrack {
-    /// Whether any part arrived since the last (re)start.
-    pub(crate) fn started(&self) -> bool {
-        self.head.is_some() || self.interims > 0
-    }
-
-    /// Forgets a partial response (the pool replays a request whose
-    /// response was cut off, and its parts start again).
-    pub(crate) fn restart(&mut self) {
-        *self = ResponseTrack::default();
-    }
-
     /// One streamed part; at the last one, the whole response.
     pub(crate) fn part(&mut self, part: &ResponsePart, end: bool) -> Option<(ResponseHead, Vec<u8>)> {
         assert_eq!(end, matches!(part, ResponsePart::End), "`end` must mark exactly the End part: {part:?}");

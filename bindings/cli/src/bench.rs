@@ -1,0 +1,215 @@
+//! `pipelining bench` (DESIGN.md C2): a sliding window of `depth` requests
+//! in flight per connection, every body's length checked.
+
+use crate::json;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use pipelining_tokio::Client;
+use std::time::{Duration, Instant};
+
+/// When a measurement stops issuing requests.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Stop {
+    After(Duration),
+    Count(u64),
+}
+
+/// Settings of one bench run.
+#[derive(Clone, Debug)]
+pub(crate) struct BenchOptions {
+    pub(crate) url: String,
+    pub(crate) depth: usize,
+    pub(crate) connections: usize,
+    pub(crate) stop: Stop,
+    pub(crate) verbose: bool,
+}
+
+/// What one measurement found.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Measurement {
+    pub(crate) requests: u64,
+    pub(crate) seconds: f64,
+    pub(crate) body_bytes: u64,
+    pub(crate) errors: u64,
+    pub(crate) depth: usize,
+    pub(crate) connections: usize,
+    /// Latencies in microseconds, sorted.
+    pub(crate) latencies: Vec<u64>,
+}
+
+impl Measurement {
+    pub(crate) fn rps(&self) -> f64 {
+        if self.seconds > 0.0 { self.requests as f64 / self.seconds } else { 0.0 }
+    }
+
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
+        self.latencies[rank.clamp(1, self.latencies.len()) - 1] as f64 / 1000.0
+    }
+
+    /// The C2 JSON object.
+    pub(crate) fn json(&self) -> json::Object {
+        let latency = json::Object::default()
+            .field("p50", json::number(self.percentile_ms(50.0), 3))
+            .field("p90", json::number(self.percentile_ms(90.0), 3))
+            .field("p99", json::number(self.percentile_ms(99.0), 3))
+            .field("max", json::number(self.percentile_ms(100.0), 3))
+            .finish();
+        let bytes_per_sec = if self.seconds > 0.0 { self.body_bytes as f64 / self.seconds } else { 0.0 };
+        json::Object::default()
+            .field("requests", self.requests.to_string())
+            .field("seconds", json::number(self.seconds, 3))
+            .field("rps", json::number(self.rps(), 1))
+            .field("bytes_per_sec", json::number(bytes_per_sec, 0))
+            .field("errors", self.errors.to_string())
+            .field("depth", self.depth.to_string())
+            .field("connections", self.connections.to_string())
+            .field("latency_ms", latency)
+    }
+
+    fn human(&self, label: &str) -> String {
+        format!(
+            "{label}: depth {} × {} connection{}\n  {:.0} requests/s\n  {} requests in {:.2} s, {} errors, {:.1} MB/s of bodies\n  latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            self.depth,
+            self.connections,
+            if self.connections == 1 { "" } else { "s" },
+            self.rps(),
+            self.requests,
+            self.seconds,
+            self.errors,
+            self.body_bytes as f64 / self.seconds.max(f64::MIN_POSITIVE) / 1e6,
+            self.percentile_ms(50.0),
+            self.percentile_ms(90.0),
+            self.percentile_ms(99.0),
+            self.percentile_ms(100.0),
+        )
+    }
+}
+
+/// One request's result: body length, whether it was consistent, latency.
+struct Sample {
+    bytes: u64,
+    ok: bool,
+    micros: u64,
+}
+
+/// Runs one measurement with its own client (the origin starts unknown).
+pub(crate) async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pipelining_tokio::Error> {
+    let mut builder = Client::builder().depth(depth).connections(options.connections).max_tries(1);
+    if options.verbose {
+        builder = builder.observer(crate::verbose::observe);
+    }
+    let client = builder.build()?;
+    let window = depth * options.connections;
+    let mut in_flight = FuturesUnordered::new();
+    let mut issued = 0u64;
+    let mut expected_len: Option<u64> = None;
+    let mut m = Measurement {
+        requests: 0,
+        seconds: 0.0,
+        body_bytes: 0,
+        errors: 0,
+        depth,
+        connections: options.connections,
+        latencies: Vec::new(),
+    };
+    let start = Instant::now();
+    loop {
+        while in_flight.len() < window
+            && match options.stop {
+                Stop::After(d) => start.elapsed() < d,
+                Stop::Count(n) => issued < n,
+            }
+        {
+            issued += 1;
+            in_flight.push(one(client.get(&options.url), Instant::now()));
+        }
+        let Some(sample) = in_flight.next().await else { break };
+        match sample {
+            Some(Sample { bytes, ok, micros }) => {
+                // Without Content-Length, every body must match the first.
+                let consistent = ok && *expected_len.get_or_insert(bytes) == bytes;
+                if consistent {
+                    m.requests += 1;
+                    m.body_bytes += bytes;
+                    m.latencies.push(micros);
+                } else {
+                    m.errors += 1;
+                }
+            }
+            None => m.errors += 1,
+        }
+    }
+    m.seconds = start.elapsed().as_secs_f64();
+    m.latencies.sort_unstable();
+    Ok(m)
+}
+
+async fn one(response: pipelining_tokio::ResponseFuture, started: Instant) -> Option<Sample> {
+    let response = response.await.ok()?;
+    // Latency counts from the request's write (C2), when the driver saw it.
+    let started = response.extensions().get::<pipelining_tokio::Written>().map_or(started, |w| w.at);
+    let declared: Option<u64> =
+        response.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+    let mut body = response.into_body();
+    let mut bytes = 0u64;
+    while let Some(chunk) = body.chunk().await {
+        bytes += chunk.ok()?.len() as u64;
+    }
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    Some(Sample { bytes, ok: declared.is_none_or(|d| d == bytes), micros })
+}
+
+/// Runs the bench (and the depth-1 baseline with `--compare`) and prints
+/// the result. Returns whether every request succeeded.
+pub(crate) async fn run(
+    options: &BenchOptions,
+    compare: bool,
+    json_out: bool,
+) -> Result<bool, pipelining_tokio::Error> {
+    let main = measure(options, options.depth).await?;
+    let baseline = if compare { Some(measure(options, 1).await?) } else { None };
+    let ok = main.errors == 0 && baseline.as_ref().is_none_or(|b| b.errors == 0);
+    if json_out {
+        let mut object = main.json();
+        if let Some(b) = &baseline {
+            let speedup = if b.rps() > 0.0 { main.rps() / b.rps() } else { 0.0 };
+            object = object.field("baseline", b.json().finish()).field("speedup", json::number(speedup, 2));
+        }
+        println!("{}", object.finish());
+    } else {
+        println!("{}", main.human(&format!("pipelined {}", options.url)));
+        if let Some(b) = &baseline {
+            println!("{}", b.human("baseline"));
+            println!("  speedup {:.2}×", if b.rps() > 0.0 { main.rps() / b.rps() } else { 0.0 });
+        }
+    }
+    Ok(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let m = Measurement {
+            requests: 4,
+            seconds: 2.0,
+            body_bytes: 400,
+            errors: 0,
+            depth: 16,
+            connections: 1,
+            latencies: vec![1000, 2000, 3000, 4000],
+        };
+        assert_eq!(m.percentile_ms(50.0), 2.0);
+        assert_eq!(m.percentile_ms(99.0), 4.0);
+        assert_eq!(
+            m.json().finish(),
+            r#"{"requests":4,"seconds":2,"rps":2,"bytes_per_sec":200,"errors":0,"depth":16,"connections":1,"latency_ms":{"p50":2,"p90":4,"p99":4,"max":4}}"#
+        );
+    }
+}

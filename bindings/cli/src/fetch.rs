@@ -1,0 +1,198 @@
+//! `pipelining fetch` (DESIGN.md C1).
+
+use crate::json;
+use crate::request_list::RequestSpec;
+use bytes::Bytes;
+use pipelining_tokio::{Attempts, Client, ErrorKind, WholeResponse};
+use sha2::{Digest, Sha256};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Settings of one `fetch` run.
+pub(crate) struct FetchOptions {
+    pub(crate) json: bool,
+    pub(crate) fail: bool,
+    pub(crate) output_dir: Option<PathBuf>,
+    pub(crate) verbose: bool,
+}
+
+/// How one request ended, as printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    pub(crate) status: Option<u16>,
+    pub(crate) body_bytes: Option<u64>,
+    pub(crate) body_sha256: Option<String>,
+    pub(crate) attempts: u32,
+    pub(crate) error: Option<String>,
+    pub(crate) error_kind: Option<ErrorKind>,
+}
+
+impl Outcome {
+    fn failed(kind: ErrorKind, error: String, attempts: u32) -> Self {
+        Outcome {
+            status: None,
+            body_bytes: None,
+            body_sha256: None,
+            attempts,
+            error: Some(error),
+            error_kind: Some(kind),
+        }
+    }
+
+    /// The C1 JSON line.
+    pub(crate) fn json_line(&self, spec: &RequestSpec) -> String {
+        json::Object::default()
+            .field("url", json::string(&spec.url))
+            .field("method", json::string(spec.method.as_str()))
+            .field("status", json::opt(self.status))
+            .field("body_bytes", json::opt(self.body_bytes))
+            .field("body_sha256", json::opt_string(self.body_sha256.as_deref()))
+            .field("attempts", self.attempts.to_string())
+            .field("error", json::opt_string(self.error.as_deref()))
+            .field("error_kind", json::opt_string(self.error_kind.map(|k| k.as_str())))
+            .finish()
+    }
+
+    fn human_line(&self, spec: &RequestSpec) -> String {
+        match (self.status, &self.error) {
+            (Some(status), None) => format!(
+                "{status} {} {} ({} bytes, {} attempt{})",
+                spec.method,
+                spec.url,
+                self.body_bytes.unwrap_or(0),
+                self.attempts,
+                if self.attempts == 1 { "" } else { "s" }
+            ),
+            _ => format!(
+                "ERROR {} {} {}: {}",
+                self.error_kind.map_or("unknown", |k| k.as_str()),
+                spec.method,
+                spec.url,
+                self.error.as_deref().unwrap_or("")
+            ),
+        }
+    }
+}
+
+/// Sends every request, in order, and prints one line per request in
+/// request order. Returns whether every request got a response (and, with
+/// `--fail`, a status below 400).
+pub(crate) async fn run(client: &Client, specs: Vec<RequestSpec>, options: &FetchOptions) -> std::io::Result<bool> {
+    if let Some(dir) = &options.output_dir {
+        std::fs::create_dir_all(dir)?;
+    }
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(specs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    // `send` queues each request at once, so they are written in this order.
+    let mut tasks = Vec::with_capacity(specs.len());
+    for (index, spec) in specs.iter().enumerate() {
+        let mut request = http::Request::builder()
+            .method(spec.method.clone())
+            .uri(spec.uri.clone())
+            .body(Bytes::new())
+            .map_err(std::io::Error::other)?;
+        // Whole responses: one cut off mid-way is replayed, never merged.
+        request.extensions_mut().insert(WholeResponse);
+        let response = client.send(request);
+        let path = options.output_dir.as_ref().map(|dir| dir.join(format!("{:06}.body", index + 1)));
+        let fail = options.fail;
+        let progress = progress.clone();
+        tasks.push(tokio::spawn(async move {
+            let outcome = finish(response, path, fail).await;
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            outcome
+        }));
+    }
+    let stdout = std::io::stdout();
+    let mut all_ok = true;
+    for (spec, task) in specs.iter().zip(tasks) {
+        let outcome =
+            task.await.unwrap_or_else(|e| Outcome::failed(ErrorKind::ConnectionLost, format!("task failed: {e}"), 0));
+        all_ok &= outcome.error_kind.is_none();
+        let line = if options.json { outcome.json_line(spec) } else { outcome.human_line(spec) };
+        let mut out = stdout.lock();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if options.verbose {
+        crate::verbose::summary(client);
+    }
+    Ok(all_ok)
+}
+
+async fn finish(response: pipelining_tokio::ResponseFuture, path: Option<PathBuf>, fail: bool) -> Outcome {
+    let response = match response.await {
+        Ok(response) => response,
+        Err(e) => return Outcome::failed(e.kind(), e.message().to_owned(), e.attempts()),
+    };
+    let status = response.status().as_u16();
+    let attempts = response.extensions().get::<Attempts>().map_or(1, |a| a.0);
+    let body = match response.into_body().bytes().await {
+        Ok(body) => body,
+        Err(e) => return Outcome::failed(e.kind(), e.message().to_owned(), attempts.max(e.attempts())),
+    };
+    if fail && status >= 400 {
+        return Outcome::failed(ErrorKind::HttpStatus, format!("HTTP status {status}"), attempts);
+    }
+    if let Some(path) = path {
+        if let Err(e) = tokio::fs::write(&path, &body).await {
+            eprintln!("pipelining: cannot write {}: {e}", path.display());
+        }
+    }
+    Outcome {
+        status: Some(status),
+        body_bytes: Some(body.len() as u64),
+        body_sha256: Some(hex(&Sha256::digest(&body))),
+        attempts,
+        error: None,
+        error_kind: None,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_have_the_c1_keys_in_order() {
+        let spec = crate::request_list::collect(&["http://h/a".into()], None).unwrap().remove(0);
+        let ok = Outcome {
+            status: Some(200),
+            body_bytes: Some(3),
+            body_sha256: Some(hex(&Sha256::digest(b"abc"))),
+            attempts: 1,
+            error: None,
+            error_kind: None,
+        };
+        assert_eq!(
+            ok.json_line(&spec),
+            r#"{"url":"http://h/a","method":"GET","status":200,"body_bytes":3,"body_sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","attempts":1,"error":null,"error_kind":null}"#
+        );
+        let failed = Outcome::failed(ErrorKind::MayHaveBeenProcessed, "lost".into(), 1);
+        assert_eq!(
+            failed.json_line(&spec),
+            r#"{"url":"http://h/a","method":"GET","status":null,"body_bytes":null,"body_sha256":null,"attempts":1,"error":"lost","error_kind":"may_have_been_processed"}"#
+        );
+    }
+}

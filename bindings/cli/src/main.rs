@@ -1,0 +1,195 @@
+//! `pipelining`: fetch many URLs over pipelined HTTP/1.1 connections, or
+//! load-test a server with a sliding window of pipelined requests.
+
+mod bench;
+mod fetch;
+mod json;
+mod request_list;
+mod verbose;
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "pipelining",
+    version,
+    about = "Pipelined HTTP/1.1: many requests per connection, every response matched"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch URLs, pipelined; one line (or JSON object) per request, in order.
+    Fetch(FetchArgs),
+    /// Measure requests per second with a sliding window of pipelined requests.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct FetchArgs {
+    /// URLs to GET (before the --input requests).
+    urls: Vec<String>,
+    /// A file (or - for stdin) with one request per line: `URL` or `METHOD URL`.
+    #[arg(long, value_name = "FILE|-")]
+    input: Option<String>,
+    /// Requests in flight per connection.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    depth: u64,
+    /// Connections per origin.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    connections: u64,
+    /// Tries per request (resends after `Connection: close` spend none).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    max_tries: u32,
+    /// Connect and stall timeout in seconds (decimals allowed).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<f64>,
+    /// One compact JSON object per request on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Write each body to DIR/<n>.body (n = 1-based request index, 6 digits).
+    #[arg(short = 'o', value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Count a status of 400 or more as a failure (error_kind http_status).
+    #[arg(long)]
+    fail: bool,
+    /// Print connection events and what was learnt of each origin to stderr.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// The URL to request over and over.
+    url: String,
+    /// Requests in flight per connection.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    depth: u64,
+    /// Connections.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    connections: u64,
+    /// How long to run, in seconds (default 10).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, conflicts_with = "count")]
+    duration: Option<f64>,
+    /// How many requests to make instead of a duration.
+    #[arg(short = 'n', value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
+    /// Also measure depth 1 in the same run and report the speedup.
+    #[arg(long)]
+    compare: bool,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Print connection events to stderr.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
+}
+
+fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("pipelining: {message}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("pipelining: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cli.command {
+        Command::Fetch(args) => runtime.block_on(fetch_command(args)),
+        Command::Bench(args) => runtime.block_on(bench_command(args)),
+    }
+}
+
+async fn fetch_command(args: FetchArgs) -> ExitCode {
+    let input = match args.input.as_deref() {
+        None => None,
+        Some("-") => {
+            let mut text = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+                return usage_error(format!("cannot read stdin: {e}"));
+            }
+            Some(text)
+        }
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) => return usage_error(format!("cannot read {path}: {e}")),
+        },
+    };
+    // Every request is validated before any is sent.
+    let specs = match request_list::collect(&args.urls, input.as_deref()) {
+        Ok(specs) => specs,
+        Err(e) => return usage_error(e),
+    };
+    if specs.is_empty() {
+        return usage_error("no requests: give URLs or --input");
+    }
+    let mut builder = pipelining_tokio::Client::builder()
+        .depth(args.depth as usize)
+        .connections(args.connections as usize)
+        .max_tries(args.max_tries)
+        .queue_limit(1024);
+    if let Some(secs) = args.timeout {
+        builder = builder.timeout(std::time::Duration::from_secs_f64(secs));
+    }
+    if args.verbose {
+        builder = builder.observer(verbose::observe);
+    }
+    let client = match builder.build() {
+        Ok(client) => client,
+        Err(e) => return usage_error(e),
+    };
+    let options =
+        fetch::FetchOptions { json: args.json, fail: args.fail, output_dir: args.output, verbose: args.verbose };
+    match fetch::run(&client, specs, &options).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("pipelining: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn bench_command(args: BenchArgs) -> ExitCode {
+    if let Err(e) = request_list::parse_url(&args.url) {
+        return usage_error(e);
+    }
+    let stop = match (args.count, args.duration) {
+        (Some(n), _) => bench::Stop::Count(n),
+        (None, Some(secs)) => bench::Stop::After(std::time::Duration::from_secs_f64(secs)),
+        (None, None) => bench::Stop::After(std::time::Duration::from_secs(10)),
+    };
+    let options = bench::BenchOptions {
+        url: args.url,
+        depth: args.depth as usize,
+        connections: args.connections as usize,
+        stop,
+        verbose: args.verbose,
+    };
+    match bench::run(&options, args.compare, args.json).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("pipelining: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
