@@ -50,11 +50,8 @@ pub fn pattern(n: usize) -> Vec<u8> {
 /// Runs a scenario on a fresh multi-threaded tokio runtime, failing it if
 /// it takes longer than [`SCENARIO_LIMIT`].
 pub fn run_on_tokio<F: Future<Output = ()>>(scenario: F) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         tokio::time::timeout(SCENARIO_LIMIT, scenario).await.expect("the scenario hung");
     });
@@ -89,6 +86,7 @@ macro_rules! scenarios {
             hyper_cancel_large_response_closes_and_retries,
             hyper_backpressure_queue_full_waits,
             raw_depth_and_connection_limits,
+            raw_small_queue_still_fills_the_pipeline,
             raw_server_closes_after_k_responses,
             raw_connection_close_on_response_k,
             raw_connection_close_resends_pipelined_post,
@@ -103,9 +101,12 @@ macro_rules! scenarios {
             raw_cancel_before_written_never_reaches_server,
             raw_cancel_after_written_keeps_matching,
             raw_cancel_body_over_threshold_closes_and_retries,
+            raw_keep_alive_max_is_respected,
+            raw_idle_timeout_closes_connection,
             error_refused_port_is_connect,
             error_stall_is_timeout,
             error_slow_head_request_deadline_is_timeout,
+            error_request_deadline_counts_from_send,
             error_malformed_response_is_protocol,
             error_oversized_head_is_limit,
             error_post_lost_after_writing,

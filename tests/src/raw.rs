@@ -160,11 +160,13 @@ async fn serve_conn(mut tcp: tokio::net::TcpStream, conn: usize, script: Script,
                         Step::Sleep(d) => tokio::time::sleep(d).await,
                         Step::Close => {
                             counter.answered(conn);
+                            counter.closed(conn);
                             let _ = wr.shutdown().await;
                             return End::Close;
                         }
                         Step::Reset => {
                             counter.answered(conn);
+                            counter.closed(conn);
                             return End::Reset;
                         }
                         Step::Silent => return End::Silent,

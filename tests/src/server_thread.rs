@@ -33,8 +33,7 @@ where
     std::thread::Builder::new()
         .name(format!("test-server-{}", addr.port()))
         .spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
                 let serve = serve(listener);

@@ -2,6 +2,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How much earlier than the server saw it a connection's end may have
+/// been decided by the client, for [`Stats::max_open`].
+pub const CLOSE_GRACE: Duration = Duration::from_millis(30);
 
 /// One connection as the server saw it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -15,8 +20,13 @@ pub struct ConnStats {
     /// The most requests received and not yet answered at any moment: the
     /// pipeline depth the server saw.
     pub max_unanswered: usize,
-    /// The connection has ended.
+    /// The connection has ended (the server closed or reset it, or read
+    /// its end).
     pub closed: bool,
+    /// When it was accepted.
+    pub opened_at: Option<Instant>,
+    /// When it ended.
+    pub closed_at: Option<Instant>,
 }
 
 /// Everything a test server counted so far.
@@ -24,10 +34,11 @@ pub struct ConnStats {
 pub struct Stats {
     /// Connections, in the order they were accepted.
     pub conns: Vec<ConnStats>,
-    /// The most connections open at once.
+    /// The most connections open at once, a connection counting as closed
+    /// from [`CLOSE_GRACE`] before the server saw it end (a client may
+    /// open the next connection an instant before its socket closing the
+    /// last reaches the server).
     pub max_open: usize,
-    /// Connections open now.
-    pub open: usize,
     /// Requests read off the wire per (method, target), whatever happened
     /// to them next.
     pub received: HashMap<(String, String), usize>,
@@ -74,24 +85,40 @@ impl Counter {
     }
 
     pub(crate) fn snapshot(&self) -> Stats {
-        self.with(|s| s.clone())
+        let mut stats = self.with(|s| s.clone());
+        // At each accept, count the connections still open well after it.
+        stats.max_open = stats
+            .conns
+            .iter()
+            .filter_map(|c| c.opened_at)
+            .map(|at| {
+                stats
+                    .conns
+                    .iter()
+                    .filter(|c| c.opened_at.is_some_and(|o| o <= at))
+                    .filter(|c| c.closed_at.is_none_or(|closed| closed > at + CLOSE_GRACE))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        stats
     }
 
     /// A connection was accepted; returns its number.
     pub(crate) fn opened(&self) -> usize {
         self.with(|s| {
-            s.conns.push(ConnStats::default());
-            s.open += 1;
-            s.max_open = s.max_open.max(s.open);
+            s.conns.push(ConnStats { opened_at: Some(Instant::now()), ..ConnStats::default() });
             s.conns.len() - 1
         })
     }
 
+    /// The connection ended (or the server began to close it).
     pub(crate) fn closed(&self, conn: usize) {
         self.with(|s| {
-            if !s.conns[conn].closed {
-                s.conns[conn].closed = true;
-                s.open -= 1;
+            let c = &mut s.conns[conn];
+            if !c.closed {
+                c.closed = true;
+                c.closed_at = Some(Instant::now());
             }
         });
     }

@@ -9,36 +9,50 @@ use std::time::{Duration, Instant};
 
 /// When a measurement stops issuing requests.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Stop {
+pub enum Stop {
+    /// Stop issuing after this long.
     After(Duration),
+    /// Stop after this many requests.
     Count(u64),
 }
 
 /// Settings of one bench run.
 #[derive(Clone, Debug)]
-pub(crate) struct BenchOptions {
-    pub(crate) url: String,
-    pub(crate) depth: usize,
-    pub(crate) connections: usize,
-    pub(crate) stop: Stop,
-    pub(crate) verbose: bool,
+pub struct BenchOptions {
+    /// The URL requested over and over.
+    pub url: String,
+    /// Requests in flight per connection.
+    pub depth: usize,
+    /// Connections.
+    pub connections: usize,
+    /// When to stop.
+    pub stop: Stop,
+    /// Print connection events.
+    pub verbose: bool,
 }
 
 /// What one measurement found.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Measurement {
-    pub(crate) requests: u64,
-    pub(crate) seconds: f64,
-    pub(crate) body_bytes: u64,
-    pub(crate) errors: u64,
-    pub(crate) depth: usize,
-    pub(crate) connections: usize,
+pub struct Measurement {
+    /// Requests answered with a consistent body.
+    pub requests: u64,
+    /// Wall time of the measurement.
+    pub seconds: f64,
+    /// Body bytes received.
+    pub body_bytes: u64,
+    /// Failed requests and inconsistent bodies.
+    pub errors: u64,
+    /// Depth used.
+    pub depth: usize,
+    /// Connections used.
+    pub connections: usize,
     /// Latencies in microseconds, sorted.
-    pub(crate) latencies: Vec<u64>,
+    pub latencies: Vec<u64>,
 }
 
 impl Measurement {
-    pub(crate) fn rps(&self) -> f64 {
+    /// Requests per second.
+    pub fn rps(&self) -> f64 {
         if self.seconds > 0.0 { self.requests as f64 / self.seconds } else { 0.0 }
     }
 
@@ -51,7 +65,7 @@ impl Measurement {
     }
 
     /// The C2 JSON object.
-    pub(crate) fn json(&self) -> json::Object {
+    pub fn json_object(&self) -> json::Object {
         let latency = json::Object::default()
             .field("p50", json::number(self.percentile_ms(50.0), 3))
             .field("p90", json::number(self.percentile_ms(90.0), 3))
@@ -97,7 +111,7 @@ struct Sample {
 }
 
 /// Runs one measurement with its own client (the origin starts unknown).
-pub(crate) async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pipelining_tokio::Error> {
+pub async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pipelining_tokio::Error> {
     let mut builder = Client::builder().depth(depth).connections(options.connections).max_tries(1);
     if options.verbose {
         builder = builder.observer(crate::verbose::observe);
@@ -165,19 +179,15 @@ async fn one(response: pipelining_tokio::ResponseFuture, started: Instant) -> Op
 
 /// Runs the bench (and the depth-1 baseline with `--compare`) and prints
 /// the result. Returns whether every request succeeded.
-pub(crate) async fn run(
-    options: &BenchOptions,
-    compare: bool,
-    json_out: bool,
-) -> Result<bool, pipelining_tokio::Error> {
+pub async fn run(options: &BenchOptions, compare: bool, json_out: bool) -> Result<bool, pipelining_tokio::Error> {
     let main = measure(options, options.depth).await?;
     let baseline = if compare { Some(measure(options, 1).await?) } else { None };
     let ok = main.errors == 0 && baseline.as_ref().is_none_or(|b| b.errors == 0);
     if json_out {
-        let mut object = main.json();
+        let mut object = main.json_object();
         if let Some(b) = &baseline {
             let speedup = if b.rps() > 0.0 { main.rps() / b.rps() } else { 0.0 };
-            object = object.field("baseline", b.json().finish()).field("speedup", json::number(speedup, 2));
+            object = object.field("baseline", b.json_object().finish()).field("speedup", json::number(speedup, 2));
         }
         println!("{}", object.finish());
     } else {
@@ -208,7 +218,7 @@ mod tests {
         assert_eq!(m.percentile_ms(50.0), 2.0);
         assert_eq!(m.percentile_ms(99.0), 4.0);
         assert_eq!(
-            m.json().finish(),
+            m.json_object().finish(),
             r#"{"requests":4,"seconds":2,"rps":2,"bytes_per_sec":200,"errors":0,"depth":16,"connections":1,"latency_ms":{"p50":2,"p90":4,"p99":4,"max":4}}"#
         );
     }

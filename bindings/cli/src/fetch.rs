@@ -9,22 +9,32 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Settings of one `fetch` run.
-pub(crate) struct FetchOptions {
-    pub(crate) json: bool,
-    pub(crate) fail: bool,
-    pub(crate) output_dir: Option<PathBuf>,
-    pub(crate) verbose: bool,
+pub struct FetchOptions {
+    /// One JSON line per request.
+    pub json: bool,
+    /// Status ≥ 400 is a failure.
+    pub fail: bool,
+    /// Write bodies to this directory.
+    pub output_dir: Option<PathBuf>,
+    /// Print what was learnt of each origin.
+    pub verbose: bool,
 }
 
 /// How one request ended, as printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Outcome {
-    pub(crate) status: Option<u16>,
-    pub(crate) body_bytes: Option<u64>,
-    pub(crate) body_sha256: Option<String>,
-    pub(crate) attempts: u32,
-    pub(crate) error: Option<String>,
-    pub(crate) error_kind: Option<ErrorKind>,
+pub struct Outcome {
+    /// The response status.
+    pub status: Option<u16>,
+    /// Body length after transfer decoding.
+    pub body_bytes: Option<u64>,
+    /// SHA-256 of the body, lowercase hex.
+    pub body_sha256: Option<String>,
+    /// Times the request was written, fully or partly.
+    pub attempts: u32,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// Its C1 name.
+    pub error_kind: Option<ErrorKind>,
 }
 
 impl Outcome {
@@ -40,7 +50,7 @@ impl Outcome {
     }
 
     /// The C1 JSON line.
-    pub(crate) fn json_line(&self, spec: &RequestSpec) -> String {
+    pub fn json_line(&self, spec: &RequestSpec) -> String {
         json::Object::default()
             .field("url", json::string(&spec.url))
             .field("method", json::string(spec.method.as_str()))
@@ -77,7 +87,7 @@ impl Outcome {
 /// Sends every request, in order, and prints one line per request in
 /// request order. Returns whether every request got a response (and, with
 /// `--fail`, a status below 400).
-pub(crate) async fn run(client: &Client, specs: Vec<RequestSpec>, options: &FetchOptions) -> std::io::Result<bool> {
+pub async fn run(client: &Client, specs: Vec<RequestSpec>, options: &FetchOptions) -> std::io::Result<bool> {
     if let Some(dir) = &options.output_dir {
         std::fs::create_dir_all(dir)?;
     }

@@ -1,13 +1,8 @@
 //! `pipelining`: fetch many URLs over pipelined HTTP/1.1 connections, or
 //! load-test a server with a sliding window of pipelined requests.
 
-mod bench;
-mod fetch;
-mod json;
-mod request_list;
-mod verbose;
-
 use clap::{Args, Parser, Subcommand};
+use pipelining_cli::{bench, demo, fetch, request_list, verbose};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +24,37 @@ enum Command {
     Fetch(FetchArgs),
     /// Measure requests per second with a sliding window of pipelined requests.
     Bench(BenchArgs),
+    /// Show what pipelining does: the same objects fetched sequentially and
+    /// pipelined through an emulated round trip, with a timeline picture.
+    Demo(DemoArgs),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Emulated round-trip time in milliseconds.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    rtt_ms: u64,
+    /// Emulated bandwidth in megabits per second (default: unlimited).
+    #[arg(long, value_name = "MBIT", value_parser = parse_seconds)]
+    bandwidth_mbit: Option<f64>,
+    /// How many objects.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    objects: u64,
+    /// Bytes per object.
+    #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(0..=64 * 1024 * 1024))]
+    size: u64,
+    /// Depth of the pipelined run.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    depth: u64,
+    /// Connections of the pipelined run.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    connections: u64,
+    /// Where to write the timeline picture.
+    #[arg(long, value_name = "PATH", default_value = "pipelining-demo.svg")]
+    svg: PathBuf,
+    /// One JSON object on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -115,6 +141,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Fetch(args) => runtime.block_on(fetch_command(args)),
         Command::Bench(args) => runtime.block_on(bench_command(args)),
+        Command::Demo(args) => runtime.block_on(demo_command(args)),
     }
 }
 
@@ -192,4 +219,39 @@ async fn bench_command(args: BenchArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+async fn demo_command(args: DemoArgs) -> ExitCode {
+    let options = demo::DemoOptions {
+        objects: args.objects as usize,
+        size: args.size as usize,
+        rtt: std::time::Duration::from_millis(args.rtt_ms),
+        bandwidth_mbit: args.bandwidth_mbit,
+        depth: args.depth as usize,
+        connections: args.connections as usize,
+    };
+    if !args.json {
+        eprintln!(
+            "fetching {} objects twice through a {} ms round trip: sequentially, then pipelined…",
+            options.objects, args.rtt_ms
+        );
+    }
+    let report = match demo::run(&options).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("pipelining: demo failed: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = std::fs::write(&args.svg, report.svg()) {
+        eprintln!("pipelining: cannot write {}: {e}", args.svg.display());
+        return ExitCode::from(1);
+    }
+    if args.json {
+        println!("{}", report.json());
+    } else {
+        print!("{}", report.table());
+        println!("timeline: {}", args.svg.display());
+    }
+    ExitCode::SUCCESS
 }

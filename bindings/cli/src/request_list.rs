@@ -5,19 +5,22 @@ use std::fmt;
 
 /// One request to make, validated before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct RequestSpec {
+pub struct RequestSpec {
     /// The URL exactly as given (echoed in the JSON output).
-    pub(crate) url: String,
-    pub(crate) method: http::Method,
-    pub(crate) uri: http::Uri,
+    pub url: String,
+    /// The method.
+    pub method: http::Method,
+    /// The parsed URL.
+    pub uri: http::Uri,
 }
 
 /// A request that cannot be made: a usage error (exit 2).
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct BadRequest {
+pub struct BadRequest {
     /// `--input` line number (1-based), if it came from there.
-    pub(crate) line: Option<usize>,
-    pub(crate) reason: String,
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub reason: String,
 }
 
 impl fmt::Display for BadRequest {
@@ -31,7 +34,7 @@ impl fmt::Display for BadRequest {
 
 /// Parses a URL the client can fetch: absolute `http` or `https` with a
 /// host.
-pub(crate) fn parse_url(url: &str) -> Result<http::Uri, String> {
+pub fn parse_url(url: &str) -> Result<http::Uri, String> {
     let uri: http::Uri = url.parse().map_err(|e| format!("invalid URL {url:?}: {e}"))?;
     match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
@@ -48,7 +51,7 @@ fn spec(method: http::Method, url: &str) -> Result<RequestSpec, String> {
 }
 
 /// The positional URLs, then the lines of `input`.
-pub(crate) fn collect(urls: &[String], input: Option<&str>) -> Result<Vec<RequestSpec>, BadRequest> {
+pub fn collect(urls: &[String], input: Option<&str>) -> Result<Vec<RequestSpec>, BadRequest> {
     let mut specs = Vec::with_capacity(urls.len());
     for url in urls {
         specs.push(spec(http::Method::GET, url).map_err(|reason| BadRequest { line: None, reason })?);

@@ -13,7 +13,8 @@ use std::task::{Context, Poll};
 pub(crate) enum BodyItem {
     Data(Bytes),
     Trailers(http::HeaderMap),
-    End,
+    /// The response ended at this instant (when the driver saw its last byte).
+    End(std::time::Instant),
     Failed(Error),
 }
 
@@ -26,13 +27,14 @@ pub(crate) enum BodyItem {
 pub struct Body {
     rx: mpsc::UnboundedReceiver<BodyItem>,
     trailers: Option<http::HeaderMap>,
+    finished_at: Option<std::time::Instant>,
     done: bool,
     guard: RequestGuard,
 }
 
 impl Body {
     pub(crate) fn new(rx: mpsc::UnboundedReceiver<BodyItem>, guard: RequestGuard) -> Self {
-        Body { rx, trailers: None, done: false, guard }
+        Body { rx, trailers: None, finished_at: None, done: false, guard }
     }
 
     /// The next piece of content; `None` at the end.
@@ -64,6 +66,12 @@ impl Body {
         self.trailers.as_ref()
     }
 
+    /// When the response's last byte arrived (once the body has ended):
+    /// taken as the driver read it, not when this body was polled.
+    pub fn finished_at(&self) -> Option<std::time::Instant> {
+        self.finished_at
+    }
+
     /// Whether the body has ended.
     pub fn is_end(&self) -> bool {
         self.done
@@ -83,7 +91,8 @@ impl Stream for Body {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(BodyItem::Data(data))) => return Poll::Ready(Some(Ok(data))),
                 Poll::Ready(Some(BodyItem::Trailers(map))) => this.trailers = Some(map),
-                Poll::Ready(Some(BodyItem::End)) => {
+                Poll::Ready(Some(BodyItem::End(at))) => {
+                    this.finished_at = Some(at);
                     this.done = true;
                     this.guard.finished();
                 }

@@ -256,7 +256,7 @@ impl Shared {
                     if let Some(route) = state.routes.remove(&id) {
                         state.submitted.remove(&route.ticket);
                         if let Some(tx) = route.body {
-                            let _ = tx.unbounded_send(BodyItem::End);
+                            let _ = tx.unbounded_send(BodyItem::End(std::time::Instant::now()));
                         }
                     }
                 }
@@ -283,7 +283,7 @@ impl Shared {
                         };
                         let _ = tx.unbounded_send(item);
                     }
-                    let _ = tx.unbounded_send(BodyItem::End);
+                    let _ = tx.unbounded_send(BodyItem::End(std::time::Instant::now()));
                 }
             }
             PoolEvent::Failed(failure) => {
@@ -352,10 +352,7 @@ impl Shared {
     /// Hands a request to the pool; gives it back if the queue is full.
     fn try_submit(self: &Arc<Self>, state: &mut State, parked: Parked) -> Option<Parked> {
         let now = self.clock.now();
-        let Parked { origin, request, mut options, route } = parked;
-        if let Some(timeout) = self.request_timeout {
-            options = options.deadline(now + timeout);
-        }
+        let Parked { origin, request, options, route } = parked;
         match state.pool.submit(now, &origin, request.clone(), options) {
             Ok(id) => {
                 state.submitted.insert(route.ticket, id);
@@ -540,6 +537,10 @@ impl<G: Glue> Client<G> {
         let mut options = RequestOptions::default().idempotency(idempotency);
         if whole {
             options = options.whole();
+        }
+        if let Some(timeout) = shared.request_timeout {
+            // From `send`, also for a request that waits for room (P10).
+            options = options.deadline(shared.clock.now() + timeout);
         }
         shared.submit_or_park(&mut state, Parked { origin, request: core, options, route });
         shared.drive(&mut state);

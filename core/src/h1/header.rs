@@ -73,7 +73,9 @@ pub(crate) fn headers_from_block(block: &Bytes, parsed: &[httparse::Header<'_>])
                 h.value.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
             Bytes::copy_from_slice(super::syntax::trim_ows(&unfolded))
         } else {
-            shared(block, super::syntax::trim_ows(h.value))
+            // httparse has already trimmed whitespace from both ends.
+            debug_assert_eq!(super::syntax::trim_ows(h.value), h.value);
+            shared(block, h.value)
         };
         out.push(Header { name, value });
     }

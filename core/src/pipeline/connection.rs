@@ -350,6 +350,15 @@ impl<C: Codec> Connection<C> {
             self.close_with(now, CloseReason::IdleTimeout, false, false, false);
             return;
         }
+        // A due timer with nothing left to act on (say, the stall timer
+        // restarted by a write after every request was answered) stops, or
+        // `poll_timeout` would keep returning the past: a driver's busy loop.
+        if self.timers.expired(Timer::Stall, now) {
+            self.timers.stop(Timer::Stall);
+        }
+        if self.timers.expired(Timer::Idle, now) {
+            self.timers.stop(Timer::Idle);
+        }
         if self.with_deadline > 0 {
             let due: Vec<RequestId> = self
                 .entries

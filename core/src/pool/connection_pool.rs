@@ -90,6 +90,8 @@ struct OriginEntry<C: Codec> {
     validator: C,
 }
 
+// Most slots are open connections; boxing them would only add an indirection.
+#[allow(clippy::large_enum_variant)]
 enum Slot<C: Codec> {
     Connecting { origin: Origin, deadline: Option<Instant> },
     Open { origin: Origin, connection: Connection<C> },
@@ -460,7 +462,10 @@ impl<F: CodecFactory> Pool<F> {
         let Some(entry) = self.origins.get_mut(origin) else { return };
         entry.connecting = entry.connecting.saturating_sub(1);
         entry.failed_connects += 1;
-        if entry.failed_connects >= max_tries {
+        // With a connection open the origin is reachable: it only refuses
+        // more connections, and the open one serves the queue (no more
+        // connects are asked for meanwhile, see `schedule_origin`).
+        if entry.failed_connects >= max_tries && entry.open.is_empty() {
             // P8: after max_tries consecutive failed connects every request
             // waiting for the origin fails; later submissions try afresh.
             entry.failed_connects = 0;
@@ -572,6 +577,9 @@ impl<F: CodecFactory> Pool<F> {
                 });
             }
         } else if matches!(summary.reason, CloseReason::Transport | CloseReason::StallTimeout | CloseReason::Truncated)
+            // A plain EOF with requests outstanding is a failed connection
+            // too: not closed by the server in its last response (§9.3.2).
+            || (summary.reason == CloseReason::PeerClosed && (summary.server_close || summary.stale))
         {
             entry.replay_alone = true;
         }
@@ -707,7 +715,9 @@ impl<F: CodecFactory> Pool<F> {
             Capability::Pipelining => self.config.connection.depth.max(1),
             _ => 1,
         };
+        let refusing_more = entry.failed_connects >= self.config.max_tries.max(1) && !entry.open.is_empty();
         while !entry.queue.is_empty()
+            && !refusing_more
             && entry.open.len() + entry.connecting < self.config.connections.max(1)
             && entry.queue.len() > entry.connecting * per_connection
         {

@@ -112,6 +112,8 @@ pub(crate) struct Reply {
     /// one closes the connection (`Connection: close`, HTTP/1.0 without
     /// keep-alive).
     ends: Vec<(usize, bool)>,
+    /// End offsets of the heads of responses that close the connection.
+    close_heads: Vec<usize>,
     then: Then,
 }
 
@@ -138,11 +140,11 @@ pub(crate) fn response_bytes(r: &Received, version: &str, status: u16, extra: &s
     out
 }
 
-/// Whether a complete response closes the connection after it.
-fn closes(response: &[u8]) -> bool {
+/// Where the head of a response that closes the connection after it ends.
+fn close_head(response: &[u8]) -> Option<usize> {
     let mut slots = [httparse::EMPTY_HEADER; 64];
     let mut parsed = httparse::Response::new(&mut slots);
-    let Ok(httparse::Status::Complete(_)) = parsed.parse(response) else { return false };
+    let Ok(httparse::Status::Complete(head_len)) = parsed.parse(response) else { return None };
     let (mut close, mut keep_alive) = (false, false);
     for h in parsed.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("connection")) {
         for token in String::from_utf8_lossy(h.value).split(',') {
@@ -150,7 +152,7 @@ fn closes(response: &[u8]) -> bool {
             keep_alive |= token.trim().eq_ignore_ascii_case("keep-alive");
         }
     }
-    close || (parsed.version == Some(0) && !keep_alive)
+    (close || (parsed.version == Some(0) && !keep_alive)).then_some(head_len)
 }
 
 impl Reply {
@@ -197,14 +199,14 @@ impl Reply {
     /// A complete custom response.
     pub(crate) fn response(bytes: impl Into<Vec<u8>>) -> Reply {
         let bytes = bytes.into();
-        let close = closes(&bytes);
-        Reply { ends: vec![(bytes.len(), close)], bytes, then: Then::Continue }
+        let close_heads: Vec<usize> = close_head(&bytes).into_iter().collect();
+        Reply { ends: vec![(bytes.len(), !close_heads.is_empty())], close_heads, bytes, then: Then::Continue }
     }
 
     /// Bytes that complete no response (garbage, an interim response, a
     /// piece of one).
     pub(crate) fn raw(bytes: impl Into<Vec<u8>>) -> Reply {
-        Reply { bytes: bytes.into(), ends: Vec::new(), then: Then::Continue }
+        Reply { bytes: bytes.into(), ends: Vec::new(), close_heads: Vec::new(), then: Then::Continue }
     }
 
     /// An interim response (`100 Continue`, `103 Early Hints`, …).
@@ -232,6 +234,7 @@ impl Reply {
         let at = self.bytes.len();
         self.bytes.extend_from_slice(&other.bytes);
         self.ends.extend(other.ends.iter().map(|&(end, close)| (at + end, close)));
+        self.close_heads.extend(other.close_heads.iter().map(|&end| at + end));
         self.then = other.then;
         self
     }
@@ -240,6 +243,7 @@ impl Reply {
     pub(crate) fn truncate(mut self, n: usize) -> Reply {
         self.bytes.truncate(n);
         self.ends.retain(|&(end, _)| end <= n);
+        self.close_heads.retain(|&end| end <= n);
         self.then_eof()
     }
 
@@ -289,6 +293,9 @@ pub(crate) struct Server {
     /// End offsets in `out` of complete final responses, and whether each
     /// closes the connection.
     pub(crate) ends: Vec<(usize, bool)>,
+    /// End offsets in `out` of the heads of responses that close the
+    /// connection.
+    close_heads: Vec<usize>,
     /// It closed or reset its side after this many bytes of `out`.
     pub(crate) end: Option<(usize, End)>,
     /// Bytes of requests received.
@@ -307,6 +314,7 @@ impl Server {
             stalled: false,
             out: Vec::new(),
             ends: Vec::new(),
+            close_heads: Vec::new(),
             end: None,
             bytes_received: 0,
             current_transmit: 0,
@@ -373,6 +381,7 @@ impl Server {
         let at = self.out.len();
         self.out.extend_from_slice(&reply.bytes);
         self.ends.extend(reply.ends.iter().map(|&(end, close)| (at + end, close)));
+        self.close_heads.extend(reply.close_heads.iter().map(|&end| at + end));
         match reply.then {
             Then::Continue => {}
             Then::Eof => self.end = Some((self.out.len(), End::Eof)),
@@ -470,7 +479,8 @@ pub(crate) struct Pair {
     /// bytes the connection may stop reading when it closes.
     receiving_from: usize,
     end_delivered: bool,
-    /// A `close` response was delivered: nothing new may be written.
+    /// The head of a `close` response was delivered: nothing new may be
+    /// written.
     fence: bool,
     pub(crate) subs: Vec<Sub>,
     /// Sub index of each request the server received, in order.
@@ -536,15 +546,6 @@ impl Pair {
     pub(crate) fn script(&mut self, script: impl FnMut(&Received) -> Reply + 'static) -> &mut Self {
         self.server.script = Box::new(script);
         self
-    }
-
-    /// Sets the server's script by request index: `replies[i]` answers the
-    /// i-th request received, [`Reply::ok`] the rest.
-    pub(crate) fn script_by_index(&mut self, mut replies: BTreeMap<usize, Box<dyn FnMut(&Received) -> Reply>>) {
-        self.script(move |r| match replies.get_mut(&r.index) {
-            Some(reply) => reply(r),
-            None => Reply::ok(r),
-        });
     }
 
     // ------------------------------------------------------------ commands
@@ -707,7 +708,7 @@ impl Pair {
             self.receiving_from = self.delivered;
             self.delivered = upto;
             self.conn.handle_received(self.now, &bytes);
-            self.fence |= self.server.ends.iter().any(|&(end, close)| close && end <= self.delivered);
+            self.fence |= self.server.close_heads.iter().any(|&end| end <= self.delivered);
             self.drain();
             self.receiving_from = self.delivered;
             return true;
@@ -997,8 +998,15 @@ impl Pair {
                             0 => 0,
                             _ => self.server.ends.get(at - 1).map_or(usize::MAX, |e| e.0),
                         };
+                        // Empty lines before a response are skipped (RFC
+                        // 9112 §2.2); a CR alone may still wait for its LF.
+                        let seen = self.server.out.get(start..self.delivered).unwrap_or(&[]);
+                        let blank = seen.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+                        let start = start + blank;
                         let expected = if matches!(reason, CloseReason::ServerClose | CloseReason::Upgraded) {
                             vec![Progress::Written]
+                        } else if blank > 0 && blank == seen.len() {
+                            vec![Progress::Written, Progress::ResponsePartlyReceived]
                         } else if self.receiving_from > start {
                             vec![Progress::ResponsePartlyReceived]
                         } else if self.delivered > start {

@@ -27,6 +27,7 @@ fn post_is_written_only_on_an_empty_connection_and_nothing_goes_behind_it() {
     assert_eq!(transmits, [0, 0, 1, 2, 2]);
     assert!(ids.iter().all(|&id| pair.is_ok(id)));
     assert_eq!(pair.server.count("POST", "/c-post"), 1);
+    assert_eq!(pair.server.received[2].body, b"payload", "with its content");
 }
 
 #[test]

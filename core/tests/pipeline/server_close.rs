@@ -32,6 +32,10 @@ fn peer_close_after_k_responses_replays_written_gets_and_moves_unwritten_ones() 
             let pair = close_after(k, delivery.clone());
             let written = pair.server.received.len();
             assert!(written >= k && written <= (k + 4).min(10), "k {k}: {written} written");
+            // Requests that arrived after the server's close were written
+            // (so replayed) but never processed.
+            let processed = pair.server.received.iter().take_while(|r| r.processed).count();
+            assert!(processed >= k && pair.server.received[processed..].iter().all(|r| !r.processed), "k {k}");
             for sub in &pair.subs {
                 let i = sub.id.0 as usize;
                 if i < k {
@@ -122,6 +126,30 @@ fn nothing_is_written_after_a_close_head_while_its_body_arrives() {
     pair.drive();
     assert!(pair.is_ok(first));
     assert_eq!(pair.server.received.len(), 1);
+}
+
+#[test]
+fn a_slot_freed_while_a_close_response_arrives_is_not_used() {
+    // #0 completes and frees a slot in the same read that brings #1's
+    // `close` head; #2 waits in the queue and must not be written.
+    let mut pair = Pair::new(pipelining(2));
+    pair.script(|r| if r.index == 1 { Reply::ok_with(r, "Connection: close\r\n") } else { Reply::ok(r) });
+    pair.server.hold = true;
+    let ids: Vec<_> = (0..3).map(|i| pair.submit(get(&format!("/slot/{i}")))).collect();
+    pair.drive();
+    pair.server.release();
+    let out = &pair.server.out;
+    let first_end = pair.server.ends[0].0;
+    let second_head = first_end + out[first_end..].windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    pair.delivery = Delivery::At(vec![second_head]);
+    pair.deliver_once();
+    assert!(pair.is_ok(ids[0]));
+    assert!(pair.conn.is_closing());
+    assert!(!pair.flush_writes(), "nothing is written once a close head arrived");
+    pair.drive();
+    assert!(pair.is_ok(ids[1]));
+    assert_eq!(pair.server.received.len(), 2);
+    assert_eq!((pair.failure(ids[2]).0, pair.failure(ids[2]).1), (Progress::NotWritten, Retry::Move));
 }
 
 #[test]

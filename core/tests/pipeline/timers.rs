@@ -187,3 +187,41 @@ fn no_timers_when_all_are_off() {
     pair.drive();
     assert_eq!(pair.conn.poll_timeout(), None);
 }
+
+#[test]
+fn stepping_jumps_the_clock_to_each_deadline_in_turn() {
+    let mut pair = Pair::new(pipelining(4));
+    pair.server.hold = true;
+    let start = pair.now;
+    let early = pair.submit_with(get("/early"), RequestOptions::default().deadline(start + Duration::from_secs(3)));
+    let late = pair.submit_with(get("/late"), RequestOptions::default().deadline(start + Duration::from_secs(7)));
+    let patient = pair.submit(get("/patient"));
+    assert!(pair.step(), "the first deadline fired");
+    assert_eq!(pair.now, start + Duration::from_secs(3));
+    assert_eq!(pair.failure(early).2, &Cause::Deadline);
+    assert!(!pair.outcomes.contains_key(&late));
+    assert!(pair.step());
+    assert_eq!(pair.now, start + Duration::from_secs(7));
+    assert_eq!(pair.failure(late).2, &Cause::Deadline);
+    // The responses of both are read and dropped; the last one matches.
+    pair.server.release();
+    pair.run_until_idle();
+    assert!(pair.is_ok(patient));
+    assert!(pair.closed.is_none(), "idle: the idle timer was left alone");
+    assert!(pair.step(), "the idle timer");
+    assert_eq!(pair.closed().reason, CloseReason::IdleTimeout);
+    assert!(!pair.step(), "nothing after Closed");
+}
+
+#[test]
+fn run_until_idle_fires_the_stall_timer_but_not_the_idle_one() {
+    let mut pair = Pair::new(pipelining(4));
+    pair.script(|r| if r.index == 1 { Reply::nothing() } else { Reply::ok(r) });
+    let a = pair.submit(get("/a"));
+    pair.run_until_idle();
+    assert!(pair.is_ok(a));
+    assert!(pair.closed.is_none());
+    let b = pair.submit(get("/b"));
+    pair.run_until_idle();
+    assert_eq!(pair.failure(b).2, &Cause::Lost(CloseReason::StallTimeout));
+}

@@ -342,7 +342,6 @@ pub(crate) struct Submitted {
     pub(crate) origin: Origin,
     pub(crate) method: Method,
     pub(crate) target: String,
-    pub(crate) at: Instant,
 }
 
 #[derive(Default)]
@@ -416,6 +415,9 @@ pub(crate) struct Net {
     /// Connects the pool abandoned (refused or timed out), with when.
     pub(crate) abandoned: Vec<(Instant, ConnectionId)>,
     violations: Vec<String>,
+    /// The receipt count when an origin's first open connection closed:
+    /// until then nothing was handed back, so nothing could reorder.
+    first_close: BTreeMap<Origin, u64>,
     seq: u64,
     next_target: u64,
     buf: Vec<u8>,
@@ -444,6 +446,7 @@ impl Net {
             closes: Vec::new(),
             abandoned: Vec::new(),
             violations: Vec::new(),
+            first_close: BTreeMap::new(),
             seq: 0,
             next_target: 0,
             buf: Vec::new(),
@@ -527,7 +530,7 @@ impl Net {
         let target = String::from_utf8(request.target.to_vec()).expect("ASCII target");
         let method = request.method.clone();
         let id = self.pool.submit(self.now, origin, request, options)?;
-        self.requests.insert(id, Submitted { origin: origin.clone(), method, target, at: self.now });
+        self.requests.insert(id, Submitted { origin: origin.clone(), method, target });
         self.drain();
         Ok(id)
     }
@@ -624,7 +627,10 @@ impl Net {
                     self.violations.push(format!("{conn:?} closed under another origin"));
                 }
                 match summary {
-                    Some(summary) => self.closes.push((now, conn, summary)),
+                    Some(summary) => {
+                        self.closes.push((now, conn, summary));
+                        self.first_close.entry(origin.clone()).or_insert(self.seq);
+                    }
                     None => self.abandoned.push((now, conn)),
                 }
                 self.hung.remove(&conn);
@@ -731,11 +737,6 @@ impl Net {
             moved = true;
         }
         moved
-    }
-
-    /// Steps until nothing is left to do.
-    pub(crate) fn run(&mut self) {
-        self.run_for(200_000);
     }
 
     /// Steps until nothing is left to do or `max` steps were taken; whether
@@ -867,11 +868,7 @@ impl Net {
         let mut moved = false;
         let conns: Vec<ConnectionId> = self.links.keys().copied().collect();
         for conn in conns {
-            loop {
-                let Some(link) = self.links.get_mut(&conn) else { break };
-                if link.to_client.is_empty() {
-                    break;
-                }
+            while let Some(link) = self.links.get_mut(&conn).filter(|l| !l.to_client.is_empty()) {
                 let n = link.to_client.len().min(self.read_chunk.max(1));
                 let bytes: Vec<u8> = link.to_client.drain(..n).collect();
                 moved = true;
@@ -925,10 +922,6 @@ impl Net {
             Some([one]) => one,
             other => panic!("{id:?} ({}): expected one terminal event, got {other:?}", self.requests[&id].target),
         }
-    }
-
-    pub(crate) fn is_done(&self, id: RequestId) -> bool {
-        self.outcomes.contains_key(&id)
     }
 
     /// P12 and matching: every submitted request ended in exactly one
@@ -1016,6 +1009,29 @@ impl Net {
                     conn.conn,
                     conn.max_outstanding
                 );
+            }
+        }
+    }
+
+    /// The receipt count when the first open connection of `origin` closed.
+    pub(crate) fn first_close(&self, origin: &Origin) -> Option<u64> {
+        self.first_close.get(origin).copied()
+    }
+
+    /// P5: requests are written in submission order per origin. Until a
+    /// connection of the origin closes (and hands requests back), every
+    /// connection receives its requests in increasing submission order.
+    pub(crate) fn check_order(&self) {
+        for (origin, server) in &self.servers {
+            let until = self.first_close.get(origin).copied().unwrap_or(u64::MAX);
+            for conn in &server.conns {
+                let numbers: Vec<u64> = conn
+                    .received
+                    .iter()
+                    .filter(|r| r.seq <= until)
+                    .map(|r| r.target.rsplit('/').next().and_then(|n| n.parse().ok()).expect("numbered"))
+                    .collect();
+                assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{origin} {:?}: order {numbers:?}", conn.conn);
             }
         }
     }

@@ -112,6 +112,8 @@ struct Track {
     idx: usize,
     done: bool,
     written: bool,
+    /// `Event::Written` was reported.
+    reported_written: bool,
     response: ResponseTrack,
 }
 
@@ -218,12 +220,7 @@ impl Harness {
                 self.now = self.now + Duration::from_millis(u64::from(ms));
                 self.s.conn.handle_timeout(self.now);
             }
-            Op::Timer => {
-                if let Some(at) = self.s.conn.poll_timeout() {
-                    self.now = self.now.max(at);
-                    self.s.conn.handle_timeout(self.now);
-                }
-            }
+            Op::Timer => self.timer(),
             Op::SetDepth(d) => {
                 self.s.conn.set_depth(usize::from(d % 17));
                 self.s.depth = usize::from(d % 17).max(1);
@@ -235,6 +232,19 @@ impl Harness {
                     self.s = Session::new(self.config, self.now);
                     self.sessions += 1;
                 }
+            }
+        }
+    }
+
+    /// Time jumps to the next deadline; after `handle_timeout` the next one
+    /// must lie in the future, or a driver would spin.
+    fn timer(&mut self) {
+        if let Some(at) = self.s.conn.poll_timeout() {
+            self.now = self.now.max(at);
+            self.s.conn.handle_timeout(self.now);
+            self.after();
+            if let Some(next) = self.s.conn.poll_timeout() {
+                assert!(next > self.now, "the timeout {next:?} is still due after handle_timeout: a busy loop");
             }
         }
     }
@@ -392,6 +402,17 @@ impl Harness {
                 let idx = track.idx;
                 check_failure(&failure, &self.subs[idx], idx, &s.link);
             }
+            Event::Written { id } => {
+                let track = s.requests.get_mut(&id).expect("Written for an unknown request");
+                assert!(!track.done, "Written for {id} after its terminal event");
+                assert!(!track.reported_written, "Written twice for {id}");
+                track.reported_written = true;
+                assert_eq!(
+                    s.link.progress(track.idx),
+                    Some(Progress::Written),
+                    "Written for {id} before its last byte"
+                );
+            }
             Event::Unsolicited(part) => panic!("HTTP/1.1 has no unsolicited messages: {part:?}"),
             Event::Capability(capability) => {
                 assert_ne!(capability, Capability::Unknown, "learnt nothing");
@@ -457,11 +478,7 @@ impl Harness {
                 continue;
             }
             match self.s.conn.poll_timeout() {
-                Some(at) => {
-                    self.now = self.now.max(at);
-                    self.s.conn.handle_timeout(self.now);
-                    self.after();
-                }
+                Some(_) => self.timer(),
                 None => {
                     assert!(self.s.conn.pending_ids().next().is_none(), "requests stuck with no deadline");
                     return;

@@ -94,6 +94,8 @@ struct Track {
     done: bool,
     /// Times its first byte was accepted by a transport.
     writes: u32,
+    /// `PoolEvent::Written` reports.
+    written_events: u32,
     /// Times a server processed it.
     processed: u32,
     /// The connection it was last encoded on.
@@ -459,6 +461,19 @@ impl Harness {
                 let sub = self.subs[track.idx];
                 let tainted = track.tainted || track.last_conn.is_some_and(|c| self.tainted.contains(&c));
                 check_failure(&failure, &sub, track, tainted, self.config.max_tries);
+            }
+            PoolEvent::Written { id, conn } => {
+                let track = self.requests.get_mut(&id).expect("Written for an unknown request");
+                assert!(!track.done, "Written for {id} after its terminal event");
+                assert_eq!(track.last_conn, Some(conn), "Written for {id} on another connection");
+                let open = self.open.get(&conn).expect("Written on a connection not open");
+                assert_eq!(
+                    open.link.progress(track.idx),
+                    Some(Progress::Written),
+                    "Written for {id} before its last byte"
+                );
+                track.written_events += 1;
+                assert!(track.written_events <= track.writes, "Written for {id} more often than it was written");
             }
             PoolEvent::Unsolicited { conn, part } => panic!("HTTP/1.1 has no unsolicited messages: {conn:?} {part:?}"),
             PoolEvent::Capability { .. } => {}

@@ -1,0 +1,3 @@
+//! Every scenario on `pipelining-smol`.
+
+pipelining_tests::scenarios!(pipelining_tests::run_on_smol, pipelining_smol::Smol);

@@ -1,0 +1,3 @@
+//! Every scenario on `pipelining-tokio`.
+
+pipelining_tests::scenarios!(pipelining_tests::run_on_tokio, pipelining_tokio::Tokio);
