@@ -62,6 +62,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "dns")]
+pub mod dns;
 mod error_kind;
 pub mod h1;
 pub mod pipeline;

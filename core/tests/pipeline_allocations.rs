@@ -34,7 +34,8 @@ const HEAD: &str = "HTTP/1.1 200 OK\r\n\
     Last-Modified: Mon, 06 Jan 2025 11:00:00 GMT\r\n\
     Connection: keep-alive\r\n\
     ETag: \"677bb7b0-400\"\r\n\
-    Accept-Ranges: bytes\r\n\r\n";
+    Accept-Ranges: bytes\r\n\
+    Vary: Origin\r\n\r\n";
 
 /// Sends `batches` windows of `DEPTH` GETs through `conn` and returns the
 /// responses and content bytes seen.

@@ -60,11 +60,17 @@ pub fn run_on_tokio<F: Future<Output = ()>>(scenario: F) {
 /// Runs a scenario under `smol::block_on`, failing it if it takes longer
 /// than [`SCENARIO_LIMIT`].
 pub fn run_on_smol<F: Future<Output = ()>>(scenario: F) {
-    smol::block_on(smol::future::or(async { Some(scenario.await) }, async {
-        smol::Timer::after(SCENARIO_LIMIT).await;
-        None
-    }))
-    .expect("the scenario hung");
+    let finished = smol::block_on(smol::future::or(
+        async {
+            scenario.await;
+            true
+        },
+        async {
+            smol::Timer::after(SCENARIO_LIMIT).await;
+            false
+        },
+    ));
+    assert!(finished, "the scenario hung");
 }
 
 /// Expands to one `#[test]` per named scenario of [`scenarios`], each

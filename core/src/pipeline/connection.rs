@@ -184,7 +184,7 @@ impl<C: Codec> Connection<C> {
         options: RequestOptions,
     ) -> Result<RequestId, SubmitError<C::EncodeError>> {
         let id = RequestId(self.next_id);
-        self.submit_as(now, id, request, options)?;
+        self.submit_as(now, id, request, options, None)?;
         self.next_id += 1;
         Ok(id)
     }
@@ -196,6 +196,7 @@ impl<C: Codec> Connection<C> {
         id: RequestId,
         request: C::Request,
         options: RequestOptions,
+        correlation: Option<CorrelationId>,
     ) -> Result<(), SubmitError<C::EncodeError>> {
         if self.is_closing() {
             return Err(SubmitError::Closed);
@@ -222,7 +223,7 @@ impl<C: Codec> Connection<C> {
             deadline: options.deadline,
             collector: options.whole.then(C::Collector::default),
             wire: None,
-            correlation: None,
+            correlation,
             terminated: false,
             response_started: false,
             dropped: 0,

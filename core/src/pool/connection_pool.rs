@@ -5,11 +5,11 @@ use super::event::{PoolEvent, PoolFailure};
 use super::memory::OriginMemory;
 use super::{Origin, PoolConfig};
 use crate::pipeline::{
-    Capability, Cause, CloseReason, Closed, Codec, Config, Connection, Event, Failure, Idempotency,
-    NonIdempotentPolicy, Progress, RequestId, RequestOptions, Retry, SubmitError,
+    Capability, Cause, CloseReason, Closed, Codec, Config, Connection, CorrelationId, Event, Failure, Idempotency,
+    Matching, NonIdempotentPolicy, Progress, RequestId, RequestOptions, Retry, SubmitError,
 };
 use crate::{ErrorKind, Instant};
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -76,6 +76,9 @@ struct Tracked {
     moves: u32,
     /// It was handed back after a loss (for "the first replay goes alone").
     replayed: bool,
+    /// Its wire correlation id, allocated per origin and kept across
+    /// replays (correlation-id codecs only).
+    correlation: Option<CorrelationId>,
 }
 
 struct OriginEntry<C: Codec> {
@@ -88,6 +91,9 @@ struct OriginEntry<C: Codec> {
     replay_alone: bool,
     /// A codec kept to validate requests and judge idempotency.
     validator: C,
+    /// Wire correlation ids in use by the origin's unfinished requests.
+    correlations: BTreeSet<u32>,
+    next_correlation: u32,
 }
 
 // Most slots are open connections; boxing them would only add an indirection.
@@ -207,6 +213,8 @@ impl<F: CodecFactory> Pool<F> {
                     failed_connects: 0,
                     replay_alone: false,
                     validator,
+                    correlations: BTreeSet::new(),
+                    next_correlation: 0,
                 },
             );
         }
@@ -215,6 +223,21 @@ impl<F: CodecFactory> Pool<F> {
             return Err(SubmitError::QueueFull { limit: self.config.queue_limit });
         }
         entry.validator.validate(&request).map_err(SubmitError::Invalid)?;
+        // Correlation ids are unique among the origin's unfinished requests,
+        // across all its connections, and kept when a request is replayed.
+        let correlation = match entry.validator.matching() {
+            Matching::Fifo => None,
+            Matching::CorrelationId { id_space } => {
+                let space = id_space.max(1);
+                let free = (0..space)
+                    .map(|k| entry.next_correlation.wrapping_add(k) % space)
+                    .find(|c| !entry.correlations.contains(c))
+                    .ok_or(SubmitError::QueueFull { limit: space as usize })?;
+                entry.correlations.insert(free);
+                entry.next_correlation = free.wrapping_add(1) % space;
+                Some(CorrelationId(free))
+            }
+        };
         let id = RequestId(self.next_request);
         self.next_request += 1;
         entry.queue.push_back(Waiting { id, request, options });
@@ -228,6 +251,7 @@ impl<F: CodecFactory> Pool<F> {
                 attempts: 0,
                 moves: 0,
                 replayed: false,
+                correlation,
             },
         );
         self.schedule(now);
@@ -491,6 +515,9 @@ impl<F: CodecFactory> Pool<F> {
         kind: Option<ErrorKind>,
     ) {
         let tracked = self.requests.remove(&id);
+        if let Some(t) = &tracked {
+            self.release_correlation(t);
+        }
         let (attempts, tries) = tracked.map_or((0, Vec::new()), |t| (t.attempts, t.tries));
         let kind = kind.unwrap_or(match &cause {
             Cause::Cancelled => ErrorKind::Cancelled,
@@ -548,9 +575,17 @@ impl<F: CodecFactory> Pool<F> {
     fn attempts_on_success(&mut self, id: RequestId, end: bool) -> u32 {
         let attempts = self.requests.get(&id).map_or(1, |t| t.attempts + 1);
         if end {
-            self.requests.remove(&id);
+            if let Some(tracked) = self.requests.remove(&id) {
+                self.release_correlation(&tracked);
+            }
         }
         attempts
+    }
+
+    fn release_correlation(&mut self, tracked: &Tracked) {
+        if let (Some(c), Some(entry)) = (tracked.correlation, self.origins.get_mut(&tracked.origin)) {
+            entry.correlations.remove(&c.0);
+        }
     }
 
     fn on_closed(&mut self, now: Instant, conn: ConnectionId, origin: &Origin, summary: Closed) {
@@ -697,7 +732,8 @@ impl<F: CodecFactory> Pool<F> {
                 }
             }
             let Waiting { id, request, options } = waiting;
-            match connection.submit_as(now, id, request.clone(), options) {
+            let correlation = self.requests.get(&id).and_then(|t| t.correlation);
+            match connection.submit_as(now, id, request.clone(), options, correlation) {
                 Ok(()) => {
                     if let Some(t) = self.requests.get_mut(&id) {
                         t.on = Some(conn);

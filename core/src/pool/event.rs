@@ -50,8 +50,9 @@ pub enum PoolEvent<C: Codec> {
         origin: Origin,
     },
     /// Close (or abandon the attempt to open) this transport. `summary` says
-    /// how an open connection ended; `None` for a connect that failed or
-    /// timed out.
+    /// how an open connection ended; `None` for a connect the pool gave up
+    /// on (its connect timeout). A connect the driver reported failed needs
+    /// no `Close`.
     Close {
         /// The connection.
         conn: ConnectionId,

@@ -1,0 +1,61 @@
+//! # pipelining-wasm
+//!
+//! The sans-IO core of [`pipelining`] for JavaScript, through WebAssembly.
+//!
+//! Two classes, [`Connection`] and [`Pool`], wrap the core's state machines
+//! with the same four groups of methods (the quinn-proto shape):
+//!
+//! * **getters**: `inFlight`, `queued`, `capability`, `pending`, …
+//! * **inputs** (`handle*`), what happened: bytes received (`Uint8Array`),
+//!   bytes written, EOF, a transport error, a timer, a connect that
+//!   succeeded or failed (pool).
+//! * **commands**: `submit`, `cancel`, `close`, `setDepth`.
+//! * **outputs** (`poll*`), drained after every input in this order:
+//!   `pollTransmit` until `undefined` (write each `Uint8Array` in one
+//!   `socket.write`, then report it with `handleWritten`), `pollTimeout`
+//!   (call `handleTimeout` then), `pollEvent` until `undefined`.
+//!
+//! Events are plain JavaScript objects with a `type` field (see the
+//! TypeScript declarations: `ConnectionEvent`, `PoolEvent`). Time is a
+//! number of milliseconds the caller passes in — `performance.now()` — and
+//! is turned into the core's microsecond [`pipelining::Instant`]; the module
+//! never reads a clock. Misuse (an invalid request, a full queue, a wrong
+//! argument) throws a JavaScript `Error` whose `kind` property is one of the
+//! [`pipelining::ErrorKind`] names (DESIGN.md C5); peer faults never throw,
+//! they become `failed` and `closed` events.
+//!
+//! ```text
+//!   submit(request) ──► pollTransmit() ──► socket.write(bytes)
+//!                                              │ callback: handleWritten(n)
+//!   pollEvent() ◄── handleReceived(bytes) ◄── socket 'data'
+//!   {type: "response", id, part: {type: "head", status, headers, …}, end}
+//! ```
+//!
+//! The npm package around this crate (`bindings/wasm/package.json`) adds a
+//! Node driver over `net`/`tls` sockets and the `pipelining-fetch` command.
+
+mod config;
+mod connection;
+mod error;
+mod events;
+mod js;
+mod pool;
+mod request;
+mod time;
+mod types;
+
+pub use connection::Connection;
+pub use pool::Pool;
+pub use types::{
+    CapabilityName, ConnectionEventResult, ConnectionOptions, OriginInfo, OriginStatusResult, PoolEventResult,
+    PoolOptions, PoolTransmitResult, RequestInit, SubmitOptions,
+};
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Every error kind name, in the order DESIGN.md C1 lists them: the values
+/// a thrown `Error.kind` or a `failed` event's `kind` can take.
+#[wasm_bindgen(js_name = errorKinds, unchecked_return_type = "ErrorKind[]")]
+pub fn error_kinds() -> js_sys::Array {
+    pipelining::ErrorKind::ALL.iter().map(|k| wasm_bindgen::JsValue::from_str(k.as_str())).collect()
+}

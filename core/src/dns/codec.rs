@@ -1,0 +1,129 @@
+//! DNS over TCP as the pipeline sees it: correlation-id matching, answers
+//! in any order (RFC 7766 §6.2.1.1).
+
+use super::{DnsError, DnsMessage, DnsQuery, QueryError, decode_message, encode_query};
+use crate::ErrorKind;
+use crate::pipeline::{
+    Codec, CodecError, CorrelationId, Decoded, Matching, Recipient, Remaining, ResponseSignals, Role,
+};
+use crate::pool::{CodecFactory, Origin};
+use alloc::vec::Vec;
+use bytes::{Buf, BytesMut};
+
+/// What a DNS answer says about the connection: nothing (RFC 7766 lets a
+/// server close idle connections, which the pipeline handles as closes).
+const SIGNALS: ResponseSignals =
+    ResponseSignals { persistent: true, confirms_pipelining: true, further_requests: None, ends_protocol: false };
+
+/// The DNS-over-TCP codec: two-byte length framing, the message ID as the
+/// correlation id, every query idempotent.
+#[derive(Clone, Debug, Default)]
+pub struct DnsCodec {
+    /// Set after a truncated read at EOF, to report it once.
+    dead: bool,
+}
+
+impl CodecError for DnsError {
+    fn kind(&self) -> ErrorKind {
+        DnsError::kind(self)
+    }
+
+    fn is_response_fault(&self) -> bool {
+        // Which query a malformed message answers cannot be known: the
+        // connection fails and its queries are handed back.
+        false
+    }
+}
+
+impl Codec for DnsCodec {
+    type Request = DnsQuery;
+    type Part = DnsMessage;
+    type Response = DnsMessage;
+    type Collector = Option<DnsMessage>;
+    type Error = DnsError;
+    type EncodeError = QueryError;
+
+    fn matching(&self) -> Matching {
+        Matching::CorrelationId { id_space: 1 << 16 }
+    }
+
+    fn validate(&self, query: &DnsQuery) -> Result<(), QueryError> {
+        encode_query(query, 0, &mut Vec::new())
+    }
+
+    fn is_idempotent(&self, _query: &DnsQuery) -> bool {
+        // A query changes nothing on the server.
+        true
+    }
+
+    fn encode(&mut self, query: &DnsQuery, id: Option<CorrelationId>, dst: &mut Vec<u8>) -> Result<(), QueryError> {
+        encode_query(query, id.map_or(0, |c| c.0 as u16), dst)
+    }
+
+    fn decode(
+        &mut self,
+        buf: &mut BytesMut,
+        _answering: Option<&DnsQuery>,
+    ) -> Result<Option<Decoded<DnsMessage>>, DnsError> {
+        if buf.len() < 2 {
+            return Ok(None);
+        }
+        let len = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
+        if len < 12 {
+            return Err(DnsError::TooShort { len });
+        }
+        if buf.len() < 2 + len {
+            return Ok(None);
+        }
+        buf.advance(2);
+        let message = decode_message(&buf.split_to(len).freeze())?;
+        let to = Recipient::Id(CorrelationId(u32::from(message.header.id)));
+        Ok(Some(Decoded { part: message, to, role: Role::Whole(SIGNALS) }))
+    }
+
+    fn decode_eof(
+        &mut self,
+        buf: &mut BytesMut,
+        answering: Option<&DnsQuery>,
+    ) -> Result<Option<Decoded<DnsMessage>>, DnsError> {
+        if let Some(decoded) = self.decode(buf, answering)? {
+            return Ok(Some(decoded));
+        }
+        if buf.is_empty() || self.dead {
+            return Ok(None);
+        }
+        self.dead = true;
+        Err(DnsError::Truncated)
+    }
+
+    fn remaining(&self, buf: &[u8]) -> Remaining {
+        match buf {
+            [] => Remaining::Nothing,
+            [_] => Remaining::Head,
+            [hi, lo, rest @ ..] => {
+                Remaining::Exactly(u64::from(u16::from_be_bytes([*hi, *lo])).saturating_sub(rest.len() as u64))
+            }
+        }
+    }
+
+    fn collect(&self, collector: &mut Option<DnsMessage>, part: DnsMessage) -> Result<(), DnsError> {
+        *collector = Some(part);
+        Ok(())
+    }
+
+    fn finish(&self, collector: Option<DnsMessage>) -> Option<DnsMessage> {
+        collector
+    }
+}
+
+/// Makes a [`DnsCodec`] per connection of a [`Pool`](crate::pool::Pool).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DnsFactory;
+
+impl CodecFactory for DnsFactory {
+    type Codec = DnsCodec;
+
+    fn codec_for(&mut self, _origin: &Origin) -> DnsCodec {
+        DnsCodec::default()
+    }
+}
