@@ -2,57 +2,85 @@
 //!
 //! A sans-IO core for request pipelining: many requests written on one
 //! connection without waiting for each response, every response matched to
-//! the request that caused it.
+//! the request that caused it, and every request lost with a connection
+//! classified by how far it got, so it is resent only when that is safe.
 //!
-//! This crate never touches a socket, a clock, a thread or an executor. It
-//! never calls `Instant::now()`: time is an [`Instant`] the caller passes in.
-//! Drivers (tokio, smol, JavaScript) move the bytes.
+//! This crate never touches a socket, a thread or an executor, and it never
+//! calls `Instant::now()`: time is an [`Instant`] the caller passes in.
+//! Drivers (`pipelining-tokio`, `pipelining-smol`, the JavaScript bindings)
+//! move the bytes.
 //!
 //! ```text
-//!   Request ──► encode_request ──► bytes to write ──► [ your transport ]
-//!                                                          │
-//!   ResponsePart ◄── ResponseDecoder ◄── bytes read ◄──────┘
-//!   (Interim, Head, Data, Trailers, End)
+//!             submit / cancel / close / set_depth
+//!                          │
+//!   ┌──────────────────────▼─────────────────────────┐
+//!   │ Pool ── per origin: queue, capability memory,  │◄── handle_connected / _connect_failed
+//!   │   │     request budget, replay routing         │──► PoolEvent::Connect / Close
+//!   │   ▼                                            │
+//!   │ Connection ── depth, matching, classification, │◄── handle_received(bytes), handle_eof,
+//!   │   │           cancellation, timers             │    handle_written(n), handle_timeout(now)
+//!   │   ▼                                            │──► poll_transmit(buf) → bytes to write
+//!   │ Codec (h1, dns) ── encode requests,            │──► poll_event → responses, failures
+//!   │                    decode responses            │──► poll_timeout → next deadline
+//!   └────────────────────────────────────────────────┘
 //! ```
 //!
-//! ## Three requests, one write, three responses
+//! The modules are the architecture: [`h1`] knows HTTP/1.1 and nothing of
+//! pipelines; [`pipeline`] drives one connection through any [`Codec`];
+//! [`pool`] manages origins and their connections through [`pipeline`].
+//!
+//! ## Three requests, bytes in and bytes out
+//!
+//! ```
+//! use pipelining::h1::{H1Codec, Limits, Request, ResponsePart};
+//! use pipelining::{Config, Connection, Event, Instant, RequestOptions};
+//!
+//! let now = Instant::ZERO;
+//! let mut conn = Connection::new(H1Codec::new("example.com", Limits::default()), Config::default(), now);
+//! let ids: Vec<_> = ["/a", "/b", "/c"]
+//!     .iter()
+//!     .map(|path| conn.submit(now, Request::get(*path), RequestOptions::default()).unwrap())
+//!     .collect();
+//!
+//! // An origin not yet known to pipeline gets one request first (the probe).
+//! let mut out = Vec::new();
+//! let n = conn.poll_transmit(now, &mut out).unwrap();
+//! assert_eq!(out, b"GET /a HTTP/1.1\r\nHost: example.com\r\n\r\n");
+//! conn.handle_written(now, n); // the transport took all n bytes
+//! conn.handle_received(now, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA");
+//!
+//! // An HTTP/1.1 answer without `close` confirms pipelining: /b and /c go in one write.
+//! out.clear();
+//! let n = conn.poll_transmit(now, &mut out).unwrap();
+//! assert_eq!(out, b"GET /b HTTP/1.1\r\nHost: example.com\r\n\r\nGET /c HTTP/1.1\r\nHost: example.com\r\n\r\n");
+//! conn.handle_written(now, n);
+//! conn.handle_received(now, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nBHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+//!
+//! let mut bodies = vec![Vec::new(); 3];
+//! while let Some(event) = conn.poll_event() {
+//!     if let Event::Response { id, part: ResponsePart::Data(data), .. } = event {
+//!         bodies[ids.iter().position(|i| *i == id).unwrap()].extend_from_slice(&data);
+//!     }
+//! }
+//! assert_eq!(bodies, [b"A".to_vec(), b"B".to_vec(), Vec::new()]);
+//! ```
+//!
+//! The codec alone decodes a pipelined stream the same way:
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use pipelining::h1::{encode_request, Method, Request, ResponseDecoder, ResponsePart, Limits};
+//! use pipelining::h1::{Limits, Method, ResponseDecoder, ResponsePart};
 //!
-//! // Three requests go out in one write.
-//! let mut out = Vec::new();
-//! for path in ["/a", "/b", "/c"] {
-//!     encode_request(&Request::get(path), b"example.com", &mut out).unwrap();
-//! }
-//! assert_eq!(
-//!     out,
-//!     b"GET /a HTTP/1.1\r\nHost: example.com\r\n\r\n\
-//!       GET /b HTTP/1.1\r\nHost: example.com\r\n\r\n\
-//!       GET /c HTTP/1.1\r\nHost: example.com\r\n\r\n"
-//! );
-//!
-//! // The server answers all three in one read.
 //! let mut input = BytesMut::from(
 //!     &b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA\
-//!        HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nB\r\n0\r\n\r\n\
-//!        HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"[..],
+//!        HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nB\r\n0\r\n\r\n"[..],
 //! );
 //! let mut decoder = ResponseDecoder::new(Limits::default());
-//! let mut statuses = Vec::new();
-//! let mut bodies = vec![Vec::new(); 3];
-//! let mut answered = 0;
+//! let mut parts = Vec::new();
 //! while let Some(part) = decoder.decode(&mut input, &Method::GET).unwrap() {
-//!     match part {
-//!         ResponsePart::Head(head) => statuses.push(head.status),
-//!         ResponsePart::Data(data) => bodies[answered].extend_from_slice(&data),
-//!         ResponsePart::End => answered += 1,
-//!         _ => {}
-//!     }
+//!     parts.push(part);
 //! }
-//! assert_eq!(statuses, [200, 200, 404]);
-//! assert_eq!(bodies, [b"A".to_vec(), b"B".to_vec(), Vec::new()]);
+//! assert_eq!(parts.iter().filter(|p| matches!(p, ResponsePart::End)).count(), 2);
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
