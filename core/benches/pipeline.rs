@@ -9,6 +9,9 @@
 //! per 10,000 responses and the throughput in responses per second; ns per
 //! response is the time divided by 10,000.
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pipelining::h1::{H1Codec, Limits, Request, ResponsePart};
 use pipelining::{Capability, Config, Connection, Event, Instant, RequestOptions};

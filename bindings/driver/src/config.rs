@@ -1,5 +1,6 @@
 //! Client settings and the builder.
 
+use crate::engine::EngineConfig;
 use crate::runtime::{Connector, SharedRuntime};
 use crate::tls::TlsRoots;
 use crate::{Client, Observation};
@@ -187,7 +188,24 @@ impl<G: Glue> Builder<G> {
         Client::from_builder(self)
     }
 
-    pub(crate) fn deadline_after(&self) -> Option<Duration> {
-        self.request_timeout.map(Duration::from)
+    /// The runtime, transports and pool settings every client protocol
+    /// shares.
+    pub(crate) fn engine_config(&self) -> Result<EngineConfig, crate::Error> {
+        let connector = match self.connector.clone() {
+            Some(connector) => connector,
+            None => {
+                let tls = crate::tls::client_config(&self.roots).map_err(|e| {
+                    crate::Error::new(pipelining::ErrorKind::InvalidRequest, format!("TLS configuration: {e}"))
+                })?;
+                G::connector(tls)
+            }
+        };
+        Ok(EngineConfig {
+            pool: self.pool,
+            runtime: G::runtime(),
+            connector,
+            observer: self.observer.clone(),
+            request_timeout: self.request_timeout.map(Duration::from),
+        })
     }
 }

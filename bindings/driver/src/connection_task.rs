@@ -2,7 +2,7 @@
 //! blocked on a full socket never stops the reader (a pipeline deadlocks
 //! otherwise: the server stops reading while its responses go unread).
 
-use crate::client::{Observation, Shared};
+use crate::engine::{Observation, Protocol, Shared};
 use futures_util::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use pipelining::{ConnectionId, Origin};
 use std::pin::pin;
@@ -12,7 +12,7 @@ const READ_BUFFER: usize = 64 * 1024;
 
 /// Connects, then moves bytes both ways until the pool closes the
 /// connection or the transport ends.
-pub(crate) async fn run(shared: Arc<Shared>, conn: ConnectionId, origin: Origin) {
+pub(crate) async fn run<P: Protocol>(shared: Arc<Shared<P>>, conn: ConnectionId, origin: Origin) {
     let Some(wake) = shared.lock().conns.get(&conn).map(|p| p.wake.clone()) else { return };
     let connect = shared.connector.connect(&origin);
     // The pool's connect timeout closes the attempt: race the two.
@@ -63,7 +63,11 @@ pub(crate) async fn run(shared: Arc<Shared>, conn: ConnectionId, origin: Origin)
     shared.drive(&mut state);
 }
 
-async fn read_loop(shared: &Arc<Shared>, conn: ConnectionId, mut reader: ReadHalf<crate::BoxTransport>) {
+async fn read_loop<P: Protocol>(
+    shared: &Arc<Shared<P>>,
+    conn: ConnectionId,
+    mut reader: ReadHalf<crate::BoxTransport>,
+) {
     let mut buf = vec![0u8; READ_BUFFER];
     loop {
         let result = reader.read(&mut buf).await;
@@ -82,8 +86,8 @@ async fn read_loop(shared: &Arc<Shared>, conn: ConnectionId, mut reader: ReadHal
     }
 }
 
-async fn write_loop(
-    shared: &Arc<Shared>,
+async fn write_loop<P: Protocol>(
+    shared: &Arc<Shared<P>>,
     conn: ConnectionId,
     mut writer: WriteHalf<crate::BoxTransport>,
     wake: &event_listener::Event,

@@ -1,10 +1,10 @@
 //! The client's one timer: sleeps until the pool's next deadline.
 
-use crate::client::Shared;
+use crate::engine::{Protocol, Shared};
 use std::sync::Arc;
 
 /// Runs until the client is shut down with nothing pending.
-pub(crate) async fn run(shared: Arc<Shared>) {
+pub(crate) async fn run<P: Protocol>(shared: Arc<Shared<P>>) {
     loop {
         let listener = shared.timer_wake.listen();
         let deadline = {

@@ -103,3 +103,13 @@ where
         Box::pin(async move { Ok(Box::new(fut.await?.compat()) as BoxTransport) })
     }
 }
+
+/// DNS over TCP on the same engine: pipelined queries, answers matched by
+/// message ID in any order.
+pub mod dns {
+    pub use pipelining_driver::dns::{DnsMessage, DnsQuery, Record, RecordType, rcode_name};
+    pub use pipelining_driver::{MessageFuture, Reply};
+
+    /// A DNS-over-TCP client.
+    pub type DnsClient = pipelining_driver::dns::DnsClient<super::Tokio>;
+}

@@ -46,10 +46,7 @@ mod types;
 
 pub use connection::Connection;
 pub use pool::Pool;
-pub use types::{
-    CapabilityName, ConnectionEventResult, ConnectionOptions, OriginInfo, OriginStatusResult, PoolEventResult,
-    PoolOptions, PoolTransmitResult, RequestInit, SubmitOptions,
-};
+pub use types::{ConnectionOptions, PoolOptions, SubmitOptions};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

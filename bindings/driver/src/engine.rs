@@ -1,0 +1,469 @@
+//! The engine every client shares, whatever its protocol: one sans-IO pool
+//! behind a lock, routes from pool events to waiting requests, requests
+//! parked while their origin's queue is full, and the tasks that move bytes
+//! and time.
+
+use crate::Error;
+use crate::clock::Clock;
+use crate::config::Observer;
+use crate::runtime::{Connector, SharedRuntime};
+use event_listener::Event as Notify;
+use pipelining::pipeline::Codec;
+use pipelining::{
+    Capability, Closed, CodecFactory, ConnectionId, ErrorKind, Instant, Origin, Pool, PoolConfig, PoolEvent, RequestId,
+    RequestOptions, SubmitError,
+};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Where and when a request was written (its last byte accepted by the
+/// transport), found in a response's extensions: latency counts from here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The connection it went on.
+    pub connection: ConnectionId,
+    /// When the transport accepted its last byte.
+    pub at: std::time::Instant,
+}
+
+/// Something that happened to a connection or an origin.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Observation {
+    /// A connection to `origin` is being opened.
+    Connecting {
+        /// The connection.
+        conn: ConnectionId,
+        /// Its origin.
+        origin: Origin,
+    },
+    /// The connection is open.
+    Connected {
+        /// The connection.
+        conn: ConnectionId,
+    },
+    /// Opening the connection failed.
+    ConnectFailed {
+        /// The connection.
+        conn: ConnectionId,
+        /// Why.
+        error: String,
+    },
+    /// The connection closed; `summary` says how, if it was open.
+    Closed {
+        /// The connection.
+        conn: ConnectionId,
+        /// Its origin.
+        origin: Origin,
+        /// How it ended.
+        summary: Option<Closed>,
+    },
+    /// What an origin can do changed.
+    Capability {
+        /// The origin.
+        origin: Origin,
+        /// Its capability.
+        capability: Capability,
+        /// The end of a demotion.
+        until: Option<Instant>,
+    },
+}
+
+/// Implemented by every codec whose requests and responses can cross tasks.
+pub trait SendCodec:
+    Codec<
+        Request: Send + Clone,
+        Part: Send,
+        Response: Send,
+        Collector: Send,
+        Error: Send + Sync + std::fmt::Display,
+        EncodeError: Send + std::fmt::Display,
+    > + Send
+    + 'static
+{
+}
+
+impl<C> SendCodec for C where
+    C: Codec<
+            Request: Send + Clone,
+            Part: Send,
+            Response: Send,
+            Collector: Send,
+            Error: Send + Sync + std::fmt::Display,
+            EncodeError: Send + std::fmt::Display,
+        > + Send
+        + 'static
+{
+}
+
+/// The codec of a protocol.
+pub(crate) type CodecOf<P> = <<P as Protocol>::Factory as CodecFactory>::Codec;
+
+/// What happened to one request, for its sink.
+pub(crate) enum Delivery<C: Codec> {
+    /// A part of its response; `end` on the last.
+    Part { part: C::Part, end: bool, attempts: u32 },
+    /// Its whole response.
+    Complete { response: C::Response, attempts: u32 },
+    /// It failed for good.
+    Failed(Error),
+}
+
+/// What a client protocol adds to the engine: how to hand a request's
+/// outcome to whoever waits for it.
+pub(crate) trait Protocol: Send + Sync + Sized + 'static {
+    /// Makes the codec of each connection.
+    type Factory: CodecFactory<Codec: SendCodec> + Send + 'static;
+    /// Where one request's outcome goes.
+    type Sink: Send + 'static;
+
+    /// Hands `delivery` to `sink`.
+    fn deliver(sink: &mut Self::Sink, delivery: Delivery<CodecOf<Self>>, written: Option<Written>);
+}
+
+struct Route<S> {
+    ticket: u64,
+    origin: Origin,
+    /// When and where its last byte was written, once it was.
+    written: Option<Written>,
+    sink: S,
+}
+
+/// A request sent while its origin's submit queue was full: it waits here,
+/// in order, until the pool has room (P1 backpressure: its future stays
+/// pending meanwhile).
+struct Parked<P: Protocol> {
+    origin: Origin,
+    request: <CodecOf<P> as Codec>::Request,
+    options: RequestOptions,
+    route: Route<P::Sink>,
+}
+
+/// Per-connection plumbing between the pool and the connection's task.
+pub(crate) struct ConnPlumbing {
+    /// Bytes the pool produced for this connection, not yet written.
+    pub(crate) outbox: Vec<u8>,
+    /// Wakes the connection's writer (new bytes, or closing).
+    pub(crate) wake: Arc<Notify>,
+    /// The pool said to close the transport.
+    pub(crate) closing: bool,
+}
+
+pub(crate) struct State<P: Protocol> {
+    pub(crate) pool: Pool<P::Factory>,
+    routes: HashMap<RequestId, Route<P::Sink>>,
+    /// Tickets of requests in the pool, for cancellation.
+    submitted: HashMap<u64, RequestId>,
+    parked: VecDeque<Parked<P>>,
+    next_ticket: u64,
+    pub(crate) conns: HashMap<ConnectionId, ConnPlumbing>,
+    pub(crate) timer_deadline: Option<Instant>,
+    /// The last connect error per origin, for messages.
+    pub(crate) connect_errors: HashMap<Origin, String>,
+    scratch: Vec<u8>,
+    /// The last client handle was dropped.
+    pub(crate) shut_down: bool,
+    /// Every connection was closed after the shutdown.
+    closed_all: bool,
+}
+
+/// What every task of a client shares.
+pub(crate) struct Shared<P: Protocol> {
+    state: Mutex<State<P>>,
+    pub(crate) runtime: SharedRuntime,
+    pub(crate) connector: Arc<dyn Connector>,
+    pub(crate) clock: Clock,
+    /// Wakes the timer task when the next deadline changes.
+    pub(crate) timer_wake: Notify,
+    observer: Option<Observer>,
+    pub(crate) request_timeout: Option<pipelining::Duration>,
+}
+
+/// How to build a [`Shared`].
+pub(crate) struct EngineConfig {
+    pub(crate) pool: PoolConfig,
+    pub(crate) runtime: SharedRuntime,
+    pub(crate) connector: Arc<dyn Connector>,
+    pub(crate) observer: Option<Observer>,
+    pub(crate) request_timeout: Option<pipelining::Duration>,
+}
+
+impl<P: Protocol> Shared<P> {
+    /// A new engine; its timer task is running.
+    pub(crate) fn start(factory: P::Factory, config: EngineConfig) -> Arc<Self> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                pool: Pool::new(factory, config.pool),
+                routes: HashMap::new(),
+                submitted: HashMap::new(),
+                parked: VecDeque::new(),
+                next_ticket: 0,
+                conns: HashMap::new(),
+                timer_deadline: None,
+                connect_errors: HashMap::new(),
+                scratch: Vec::new(),
+                shut_down: false,
+                closed_all: false,
+            }),
+            runtime: config.runtime.clone(),
+            connector: config.connector,
+            clock: Clock::new(),
+            timer_wake: Notify::new(),
+            observer: config.observer,
+            request_timeout: config.request_timeout,
+        });
+        config.runtime.spawn(Box::pin(crate::timer_task::run(shared.clone())));
+        shared
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<P>> {
+        // A panic while holding the lock cannot leave the pool half-updated
+        // in a way that matters more than stopping every request would.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn observe(&self, observation: Observation) {
+        if let Some(observer) = &self.observer {
+            observer(&observation);
+        }
+    }
+
+    /// Queues a request: into the pool now, or parked behind earlier parked
+    /// requests to the same origin. Returns its ticket, for cancellation.
+    pub(crate) fn submit(
+        self: &Arc<Self>,
+        origin: Origin,
+        request: <CodecOf<P> as Codec>::Request,
+        mut options: RequestOptions,
+        sink: P::Sink,
+    ) -> u64 {
+        let mut state = self.lock();
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        if let Some(timeout) = self.request_timeout {
+            // From the call, also for a request that waits for room (P10).
+            options = options.deadline(self.clock.now() + timeout);
+        }
+        let route = Route { ticket, origin: origin.clone(), written: None, sink };
+        let parked = Parked { origin, request, options, route };
+        if state.parked.iter().any(|p| p.origin == parked.origin) {
+            state.parked.push_back(parked);
+        } else if let Some(parked) = self.try_submit(&mut state, parked) {
+            state.parked.push_back(parked);
+        }
+        self.drive(&mut state);
+        ticket
+    }
+
+    /// Drains the pool after an input: transmits to their connections'
+    /// outboxes, events to their routes and tasks, the next deadline to the
+    /// timer.
+    pub(crate) fn drive(self: &Arc<Self>, state: &mut State<P>) {
+        loop {
+            let now = self.clock.now();
+            let mut scratch = std::mem::take(&mut state.scratch);
+            while let Some((conn, n)) = state.pool.poll_transmit(now, &mut scratch) {
+                let start = scratch.len() - n;
+                if let Some(plumbing) = state.conns.get_mut(&conn) {
+                    plumbing.outbox.extend_from_slice(&scratch[start..]);
+                    plumbing.wake.notify(usize::MAX);
+                }
+                scratch.clear();
+            }
+            state.scratch = scratch;
+            let deadline = state.pool.poll_timeout();
+            if deadline != state.timer_deadline {
+                state.timer_deadline = deadline;
+                self.timer_wake.notify(usize::MAX);
+            }
+            let mut freed = false;
+            while let Some(event) = state.pool.poll_event() {
+                freed |= event.terminal_id().is_some();
+                self.on_event(state, event);
+            }
+            if state.shut_down && !state.closed_all && state.pool.pending() == 0 && state.parked.is_empty() {
+                // Nothing left to do: close the idle connections now rather
+                // than at their idle timeout.
+                state.closed_all = true;
+                state.pool.close(now);
+                continue;
+            }
+            if freed && !state.parked.is_empty() {
+                // Room freed: parked requests go in, and may need writing.
+                self.unpark(state);
+                continue;
+            }
+            return;
+        }
+    }
+
+    fn on_event(self: &Arc<Self>, state: &mut State<P>, event: PoolEvent<CodecOf<P>>) {
+        match event {
+            PoolEvent::Connect { conn, origin } => {
+                let wake = Arc::new(Notify::new());
+                state.conns.insert(conn, ConnPlumbing { outbox: Vec::new(), wake, closing: false });
+                self.observe(Observation::Connecting { conn, origin: origin.clone() });
+                let task = crate::connection_task::run(self.clone(), conn, origin);
+                self.runtime.spawn(Box::pin(task));
+            }
+            PoolEvent::Close { conn, origin, summary } => {
+                if let Some(plumbing) = state.conns.get_mut(&conn) {
+                    plumbing.closing = true;
+                    plumbing.outbox.clear();
+                    plumbing.wake.notify(usize::MAX);
+                }
+                self.observe(Observation::Closed { conn, origin, summary });
+            }
+            PoolEvent::Capability { origin, capability, until } => {
+                self.observe(Observation::Capability { origin, capability, until });
+            }
+            PoolEvent::Written { id, conn } => {
+                if let Some(route) = state.routes.get_mut(&id) {
+                    route.written = Some(Written { connection: conn, at: std::time::Instant::now() });
+                }
+            }
+            PoolEvent::Response { id, part, end, attempts } => {
+                let route = if end { state.routes.remove(&id) } else { None };
+                match route {
+                    Some(mut route) => {
+                        state.submitted.remove(&route.ticket);
+                        P::deliver(&mut route.sink, Delivery::Part { part, end, attempts }, route.written);
+                    }
+                    None => {
+                        if let Some(route) = state.routes.get_mut(&id) {
+                            P::deliver(&mut route.sink, Delivery::Part { part, end, attempts }, route.written);
+                        }
+                    }
+                }
+            }
+            PoolEvent::Complete { id, response, attempts } => {
+                if let Some(mut route) = state.routes.remove(&id) {
+                    state.submitted.remove(&route.ticket);
+                    P::deliver(&mut route.sink, Delivery::Complete { response, attempts }, route.written);
+                }
+            }
+            PoolEvent::Failed(failure) => {
+                let Some(mut route) = state.routes.remove(&failure.id) else { return };
+                state.submitted.remove(&route.ticket);
+                let message = match &failure.cause {
+                    pipelining::Cause::Response(e) => e.to_string(),
+                    pipelining::Cause::Lost(reason) if !failure.tries.is_empty() => {
+                        format!("{reason:?} (tries lost to: {:?})", failure.tries)
+                    }
+                    pipelining::Cause::Lost(reason) => format!("{reason:?}"),
+                    other => format!("{other:?}"),
+                };
+                let message = match state.connect_errors.get(&route.origin) {
+                    Some(cause) if failure.kind == ErrorKind::Connect => {
+                        format!("connecting to {}: {cause}", route.origin)
+                    }
+                    _ => message,
+                };
+                let error = Error::new(failure.kind, message).with_attempts(failure.attempts);
+                P::deliver(&mut route.sink, Delivery::Failed(error), route.written);
+            }
+            PoolEvent::Unsolicited { .. } => {}
+        }
+    }
+
+    pub(crate) fn cancel(self: &Arc<Self>, ticket: u64) {
+        let mut state = self.lock();
+        if let Some(pos) = state.parked.iter().position(|p| p.route.ticket == ticket) {
+            state.parked.remove(pos);
+            return;
+        }
+        let Some(id) = state.submitted.remove(&ticket) else { return };
+        state.routes.remove(&id);
+        let now = self.clock.now();
+        state.pool.cancel(now, id);
+        self.drive(&mut state);
+    }
+
+    /// Hands a request to the pool; gives it back if the queue is full.
+    fn try_submit(self: &Arc<Self>, state: &mut State<P>, parked: Parked<P>) -> Option<Parked<P>> {
+        let now = self.clock.now();
+        let Parked { origin, request, options, mut route } = parked;
+        match state.pool.submit(now, &origin, request.clone(), options) {
+            Ok(id) => {
+                state.submitted.insert(route.ticket, id);
+                state.routes.insert(id, route);
+                None
+            }
+            Err(SubmitError::QueueFull { .. }) => Some(Parked { origin, request, options, route }),
+            Err(e) => {
+                let kind = if matches!(e, SubmitError::Invalid(_)) {
+                    ErrorKind::InvalidRequest
+                } else {
+                    ErrorKind::ConnectionLost
+                };
+                P::deliver(&mut route.sink, Delivery::Failed(Error::new(kind, e.to_string())), None);
+                None
+            }
+        }
+    }
+
+    /// Moves parked requests into the pool as room frees, in order per
+    /// origin.
+    fn unpark(self: &Arc<Self>, state: &mut State<P>) {
+        let mut blocked: Vec<Origin> = Vec::new();
+        let mut still = VecDeque::new();
+        while let Some(parked) = state.parked.pop_front() {
+            if blocked.contains(&parked.origin) {
+                still.push_back(parked);
+                continue;
+            }
+            if let Some(parked) = self.try_submit(state, parked) {
+                blocked.push(parked.origin.clone());
+                still.push_back(parked);
+            }
+        }
+        state.parked = still;
+    }
+}
+
+/// Cancels its request when dropped before the request finished.
+pub(crate) struct RequestGuard<P: Protocol> {
+    shared: Option<Arc<Shared<P>>>,
+    ticket: u64,
+}
+
+impl<P: Protocol> RequestGuard<P> {
+    pub(crate) fn new(shared: Arc<Shared<P>>, ticket: u64) -> Self {
+        RequestGuard { shared: Some(shared), ticket }
+    }
+
+    /// The request ended: dropping the guard no longer cancels it.
+    pub(crate) fn finished(&mut self) {
+        self.shared = None;
+    }
+}
+
+impl<P: Protocol> std::fmt::Debug for RequestGuard<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestGuard").field("ticket", &self.ticket).field("live", &self.shared.is_some()).finish()
+    }
+}
+
+impl<P: Protocol> Drop for RequestGuard<P> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            shared.cancel(self.ticket);
+        }
+    }
+}
+
+/// A user's handle: when the last one goes, the engine shuts down once
+/// nothing is pending.
+pub(crate) struct Handle<P: Protocol> {
+    pub(crate) shared: Arc<Shared<P>>,
+}
+
+impl<P: Protocol> Drop for Handle<P> {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.shut_down = true;
+        self.shared.drive(&mut state);
+        drop(state);
+        self.shared.timer_wake.notify(usize::MAX);
+    }
+}

@@ -1,0 +1,120 @@
+//! Connection, pool and limit settings from JavaScript option objects.
+//!
+//! Every field is optional and defaults to DESIGN.md's Defaults. Times are
+//! milliseconds; `null` turns an optional timeout off.
+
+use crate::error::invalid;
+use crate::{js, time};
+use pipelining::h1::Limits;
+use pipelining::pipeline::NonIdempotentPolicy;
+use pipelining::{Capability, Config, PoolConfig};
+use wasm_bindgen::JsValue;
+
+/// `n` as a `usize`, saturating (counts come from JavaScript numbers).
+fn size(n: f64) -> usize {
+    n as usize
+}
+
+/// A connection's settings: `depth`, `queueLimit`, `stallTimeoutMs`,
+/// `idleTimeoutMs`, `cancelThreshold`, `capability`
+/// (`"unknown"`/`"pipelining"`/`"one_at_a_time"`), `nonIdempotent`
+/// (`"alone"`/`"pipelined"`), `staleAfterMs`.
+pub(crate) fn connection(options: &JsValue) -> Result<Config, JsValue> {
+    let mut config = Config::DEFAULT;
+    if js::is_absent(options) {
+        return Ok(config);
+    }
+    if let Some(n) = js::count(options, "depth")? {
+        config.depth = size(n).max(1);
+    }
+    if let Some(n) = js::count(options, "queueLimit")? {
+        config.queue_limit = size(n);
+    }
+    if let Some(ms) = js::millis(options, "stallTimeoutMs")? {
+        config.stall_timeout = ms.map(time::duration);
+    }
+    if let Some(ms) = js::millis(options, "idleTimeoutMs")? {
+        config.idle_timeout = ms.map(time::duration);
+    }
+    if let Some(n) = js::count(options, "cancelThreshold")? {
+        config.cancel_threshold = n as u64;
+    }
+    if let Some(name) = js::string(options, "capability")? {
+        config.capability = match name.as_str() {
+            "unknown" => Capability::Unknown,
+            "pipelining" => Capability::Pipelining,
+            "one_at_a_time" => Capability::OneAtATime,
+            _ => return Err(invalid("capability must be \"unknown\", \"pipelining\" or \"one_at_a_time\"")),
+        };
+    }
+    if let Some(name) = js::string(options, "nonIdempotent")? {
+        config.non_idempotent = match name.as_str() {
+            "alone" => NonIdempotentPolicy::Alone,
+            "pipelined" => NonIdempotentPolicy::Pipelined,
+            _ => return Err(invalid("nonIdempotent must be \"alone\" or \"pipelined\"")),
+        };
+    }
+    if let Some(Some(ms)) = js::millis(options, "staleAfterMs")? {
+        config.stale_after = time::duration(ms);
+    }
+    Ok(config)
+}
+
+/// A pool's settings: every connection setting, plus `connections`,
+/// `maxTries`, `queueLimit` (requests waiting per origin), `connectTimeoutMs`, `breakWindowMs`,
+/// `demotionMs`, `budgetMemoryMs`.
+pub(crate) fn pool(options: &JsValue) -> Result<PoolConfig, JsValue> {
+    let mut config = PoolConfig::DEFAULT;
+    config.connection = connection(options)?;
+    if js::is_absent(options) {
+        return Ok(config);
+    }
+    if let Some(n) = js::count(options, "connections")? {
+        config.connections = size(n).max(1);
+    }
+    if let Some(n) = js::count(options, "maxTries")? {
+        config.max_tries = (n as u32).max(1);
+    }
+    if let Some(n) = js::count(options, "queueLimit")? {
+        config.queue_limit = size(n);
+    }
+    if let Some(ms) = js::millis(options, "connectTimeoutMs")? {
+        config.connect_timeout = ms.map(time::duration);
+    }
+    if let Some(Some(ms)) = js::millis(options, "breakWindowMs")? {
+        config.break_window = time::duration(ms);
+    }
+    if let Some(Some(ms)) = js::millis(options, "demotionMs")? {
+        config.demotion = time::duration(ms);
+    }
+    if let Some(Some(ms)) = js::millis(options, "budgetMemoryMs")? {
+        config.budget_memory = time::duration(ms);
+    }
+    Ok(config)
+}
+
+/// Response limits from `options.limits`: `maxHeadBytes`, `maxHeaders`,
+/// `maxChunkLineBytes`, `maxTrailerBytes`, `maxBodyBytes`.
+pub(crate) fn limits(options: &JsValue) -> Result<Limits, JsValue> {
+    let mut limits = Limits::DEFAULT;
+    let source = js::get(options, "limits");
+    if js::is_absent(&source) {
+        return Ok(limits);
+    }
+    if let Some(n) = js::count(&source, "maxHeadBytes")? {
+        limits.max_head_bytes = size(n);
+    }
+    if let Some(n) = js::count(&source, "maxHeaders")? {
+        limits.max_headers = size(n);
+    }
+    if let Some(n) = js::count(&source, "maxChunkLineBytes")? {
+        limits.max_chunk_line_bytes = size(n);
+    }
+    if let Some(n) = js::count(&source, "maxTrailerBytes")? {
+        limits.max_trailer_bytes = size(n);
+    }
+    if let Some(n) = js::count(&source, "maxBodyBytes")? {
+        limits.max_body_bytes = n as u64;
+    }
+    Ok(limits)
+}

@@ -1,0 +1,34 @@
+//! Errors thrown into JavaScript: an `Error` with a `kind` property
+//! (DESIGN.md C5) and, for a refused submission, a `code`.
+
+use crate::js;
+use pipelining::{ErrorKind, SubmitError};
+use wasm_bindgen::JsValue;
+
+/// A JavaScript `Error` with `message` and `kind` set to the C5 name.
+pub(crate) fn error(kind: ErrorKind, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    js::set(&error, "kind", kind.as_str());
+    error.into()
+}
+
+/// A wrong argument from JavaScript: `invalid_request`.
+pub(crate) fn invalid(message: &str) -> JsValue {
+    error(ErrorKind::InvalidRequest, message)
+}
+
+/// Why `submit` refused. `kind` says it in C5 terms (`invalid_request` for
+/// a request that cannot be encoded, `limit` for a full queue,
+/// `connection_lost` for a closed connection); `code` names the exact case
+/// (`"invalid"`, `"queue_full"`, `"closed"`) so a driver can wait for room
+/// on `queue_full`.
+pub(crate) fn submit_error<E: core::fmt::Display>(e: &SubmitError<E>) -> JsValue {
+    let (kind, code) = match e {
+        SubmitError::Invalid(_) => (ErrorKind::InvalidRequest, "invalid"),
+        SubmitError::QueueFull { .. } => (ErrorKind::Limit, "queue_full"),
+        _ => (ErrorKind::ConnectionLost, "closed"),
+    };
+    let error = self::error(kind, &e.to_string());
+    js::set(&error, "code", code);
+    error
+}

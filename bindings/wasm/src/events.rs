@@ -1,0 +1,295 @@
+//! The core's events as plain JavaScript objects, each with a `type`.
+
+use crate::{js, time};
+use js_sys::{Array, Object};
+use pipelining::h1::{H1Codec, Header, Response, ResponseHead, ResponsePart, Version};
+use pipelining::{
+    Capability, Cause, CloseReason, Closed, Event, Failure, Origin, OriginStatus, PoolEvent, PoolFailure, Progress,
+    Retry,
+};
+use wasm_bindgen::JsValue;
+
+/// `"unknown"`, `"pipelining"` or `"one_at_a_time"`.
+pub(crate) fn capability(capability: Capability) -> &'static str {
+    match capability {
+        Capability::Unknown => "unknown",
+        Capability::Pipelining => "pipelining",
+        Capability::OneAtATime => "one_at_a_time",
+    }
+}
+
+fn progress(progress: Progress) -> &'static str {
+    match progress {
+        Progress::NotWritten => "not_written",
+        Progress::PartlyWritten => "partly_written",
+        Progress::Written => "written",
+        Progress::ResponsePartlyReceived => "response_partly_received",
+    }
+}
+
+fn retry(retry: Retry) -> &'static str {
+    match retry {
+        Retry::Move => "move",
+        Retry::Replay => "replay",
+        Retry::Never => "never",
+    }
+}
+
+/// The snake_case name of a close reason.
+pub(crate) fn close_reason(reason: CloseReason) -> &'static str {
+    match reason {
+        CloseReason::Local => "local",
+        CloseReason::ServerClose => "server_close",
+        CloseReason::PeerClosed => "peer_closed",
+        CloseReason::Truncated => "truncated",
+        CloseReason::Transport => "transport",
+        CloseReason::StallTimeout => "stall_timeout",
+        CloseReason::IdleTimeout => "idle_timeout",
+        CloseReason::Protocol => "protocol",
+        CloseReason::Upgraded => "upgraded",
+        CloseReason::CancelDrain => "cancel_drain",
+        CloseReason::BudgetSpent => "budget_spent",
+        _ => "other",
+    }
+}
+
+/// A request or connection id as a JavaScript number (exact below 2^53).
+pub(crate) fn id_number(id: u64) -> JsValue {
+    JsValue::from_f64(id as f64)
+}
+
+/// `[[name, value], …]`, one character per byte.
+fn headers(fields: &[Header]) -> Array {
+    fields.iter().map(|h| JsValue::from(Array::of2(&js::latin1(&h.name), &js::latin1(&h.value)))).collect()
+}
+
+/// Fills `status`, `reason`, `version` and `headers` of a head.
+fn head_fields(object: &Object, head: &ResponseHead) {
+    js::set(object, "status", head.status);
+    js::set(object, "reason", js::latin1(&head.reason));
+    js::set(
+        object,
+        "version",
+        match head.version {
+            Version::Http10 => "1.0",
+            Version::Http11 => "1.1",
+        },
+    );
+    js::set(object, "headers", headers(&head.headers));
+}
+
+/// `{type: "interim" | "head" | "data" | "trailers" | "end", …}`.
+pub(crate) fn part(part: ResponsePart) -> Object {
+    match part {
+        ResponsePart::Interim(head) => {
+            let object = js::tagged("interim");
+            head_fields(&object, &head);
+            object
+        }
+        ResponsePart::Head(head) => {
+            let object = js::tagged("head");
+            head_fields(&object, &head);
+            object
+        }
+        ResponsePart::Data(data) => {
+            let object = js::tagged("data");
+            js::set(&object, "data", js::uint8array(&data));
+            object
+        }
+        ResponsePart::Trailers(fields) => {
+            let object = js::tagged("trailers");
+            js::set(&object, "headers", headers(&fields));
+            object
+        }
+        ResponsePart::End => js::tagged("end"),
+    }
+}
+
+/// `{status, reason, version, headers, body, trailers}`.
+fn whole(response: &Response) -> Object {
+    let object = Object::new();
+    head_fields(&object, &response.head);
+    js::set(&object, "body", js::uint8array(&response.body));
+    js::set(&object, "trailers", headers(&response.trailers));
+    object
+}
+
+/// `{scheme, host, port}`.
+pub(crate) fn origin(origin: &Origin) -> Object {
+    let object = Object::new();
+    js::set(&object, "scheme", origin.scheme.as_str());
+    js::set(&object, "host", origin.host.as_str());
+    js::set(&object, "port", origin.port);
+    object
+}
+
+/// `{reason, responses, pipelineBreak, serverClose, stale}` on `object`.
+fn closed_fields(object: &Object, closed: &Closed) {
+    js::set(object, "reason", close_reason(closed.reason));
+    js::set(object, "responses", closed.responses as f64);
+    js::set(object, "pipelineBreak", closed.pipeline_break);
+    js::set(object, "serverClose", closed.server_close);
+    js::set(object, "stale", closed.stale);
+}
+
+/// Why a request failed, for people.
+fn message(cause: &Cause<pipelining::h1::DecodeError>) -> String {
+    match cause {
+        Cause::Cancelled => "cancelled".into(),
+        Cause::Deadline => "the request's deadline passed".into(),
+        Cause::Response(e) => format!("bad response ({}): {e}", e.kind()),
+        Cause::Lost(reason) => format!("connection lost ({})", close_reason(*reason)),
+        Cause::Unencodable => "the request could not be encoded".into(),
+    }
+}
+
+/// A connection's event.
+pub(crate) fn connection_event(event: Event<H1Codec>) -> JsValue {
+    let object = match event {
+        Event::Response { id, part, end } => {
+            let object = js::tagged("response");
+            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "part", self::part(part));
+            js::set(&object, "end", end);
+            object
+        }
+        Event::Complete { id, response } => {
+            let object = js::tagged("complete");
+            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "response", whole(&response));
+            object
+        }
+        Event::Failed(failure) => failed(&failure),
+        Event::Written { id } => {
+            let object = js::tagged("written");
+            js::set(&object, "id", id_number(id.0));
+            object
+        }
+        Event::Unsolicited(part) => {
+            let object = js::tagged("unsolicited");
+            js::set(&object, "part", self::part(part));
+            object
+        }
+        Event::Capability(c) => {
+            let object = js::tagged("capability");
+            js::set(&object, "capability", capability(c));
+            object
+        }
+        Event::Closed(closed) => {
+            let object = js::tagged("closed");
+            closed_fields(&object, &closed);
+            object
+        }
+    };
+    object.into()
+}
+
+fn failed(failure: &Failure<H1Codec>) -> Object {
+    let object = js::tagged("failed");
+    js::set(&object, "id", id_number(failure.id.0));
+    js::set(&object, "kind", failure.kind().as_str());
+    js::set(&object, "progress", progress(failure.progress));
+    js::set(&object, "retry", retry(failure.retry));
+    js::set(&object, "replayable", failure.replayable);
+    js::set(&object, "message", message(&failure.cause));
+    object
+}
+
+fn pool_failed(failure: &PoolFailure<H1Codec>) -> Object {
+    let object = js::tagged("failed");
+    js::set(&object, "id", id_number(failure.id.0));
+    js::set(&object, "kind", failure.kind.as_str());
+    js::set(&object, "progress", progress(failure.progress));
+    js::set(&object, "attempts", failure.attempts);
+    let tries: Array = failure.tries.iter().map(|r| JsValue::from_str(close_reason(*r))).collect();
+    let mut text = message(&failure.cause);
+    if !failure.tries.is_empty() {
+        let names: Vec<&str> = failure.tries.iter().map(|r| close_reason(*r)).collect();
+        text = format!("{text}; tries lost to: {}", names.join(", "));
+    }
+    js::set(&object, "tries", tries);
+    js::set(&object, "message", text);
+    object
+}
+
+/// A pool's event.
+pub(crate) fn pool_event(event: PoolEvent<H1Codec>) -> JsValue {
+    let object = match event {
+        PoolEvent::Connect { conn, origin } => {
+            let object = js::tagged("connect");
+            js::set(&object, "conn", id_number(conn.0));
+            js::set(&object, "origin", self::origin(&origin));
+            object
+        }
+        PoolEvent::Close { conn, origin, summary } => {
+            let object = js::tagged("close");
+            js::set(&object, "conn", id_number(conn.0));
+            js::set(&object, "origin", self::origin(&origin));
+            let summary = match summary {
+                Some(closed) => {
+                    let summary = Object::new();
+                    closed_fields(&summary, &closed);
+                    JsValue::from(summary)
+                }
+                None => JsValue::NULL,
+            };
+            js::set(&object, "summary", summary);
+            object
+        }
+        PoolEvent::Response { id, part, end, attempts } => {
+            let object = js::tagged("response");
+            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "part", self::part(part));
+            js::set(&object, "end", end);
+            js::set(&object, "attempts", attempts);
+            object
+        }
+        PoolEvent::Complete { id, response, attempts } => {
+            let object = js::tagged("complete");
+            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "response", whole(&response));
+            js::set(&object, "attempts", attempts);
+            object
+        }
+        PoolEvent::Failed(failure) => pool_failed(&failure),
+        PoolEvent::Written { id, conn } => {
+            let object = js::tagged("written");
+            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "conn", id_number(conn.0));
+            object
+        }
+        PoolEvent::Unsolicited { conn, part } => {
+            let object = js::tagged("unsolicited");
+            js::set(&object, "conn", id_number(conn.0));
+            js::set(&object, "part", self::part(part));
+            object
+        }
+        PoolEvent::Capability { origin, capability, until } => {
+            let object = js::tagged("capability");
+            js::set(&object, "origin", self::origin(&origin));
+            js::set(&object, "capability", self::capability(capability));
+            js::set(&object, "until", until.map_or(JsValue::NULL, |at| JsValue::from_f64(time::millis(at))));
+            object
+        }
+    };
+    object.into()
+}
+
+/// `{capability, demotedUntil, recentBreaks, budget, failedConnects, open,
+/// connecting, queued}`.
+pub(crate) fn origin_status(status: &OriginStatus) -> JsValue {
+    let object = Object::new();
+    js::set(&object, "capability", capability(status.capability));
+    js::set(
+        &object,
+        "demotedUntil",
+        status.demoted_until.map_or(JsValue::NULL, |at| JsValue::from_f64(time::millis(at))),
+    );
+    js::set(&object, "recentBreaks", status.recent_breaks as f64);
+    js::set(&object, "budget", status.budget.map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64)));
+    js::set(&object, "failedConnects", status.failed_connects);
+    js::set(&object, "open", status.open as f64);
+    js::set(&object, "connecting", status.connecting as f64);
+    js::set(&object, "queued", status.queued as f64);
+    object.into()
+}

@@ -1,0 +1,177 @@
+//! The TypeScript declarations of what crosses the boundary as plain
+//! objects: requests, options, events. wasm-bindgen writes them into the
+//! generated `.d.ts` next to the classes.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A failure's name (DESIGN.md C5): `Error.kind`, a `failed` event's `kind`, the CLI's `error_kind`. */
+export type ErrorKind =
+  | "connect" | "timeout" | "protocol" | "limit" | "connection_lost"
+  | "may_have_been_processed" | "max_tries" | "http_status" | "invalid_request" | "cancelled";
+
+/** What misuse throws: an `Error` with the C5 `kind`; `code` says why `submit` refused. */
+export interface PipeliningError extends Error {
+  kind: ErrorKind;
+  code?: "invalid" | "queue_full" | "closed";
+}
+
+/** What is known of a server's pipelining (DESIGN.md P6). */
+export type Capability = "unknown" | "pipelining" | "one_at_a_time";
+/** How far a failed request got (P8). */
+export type Progress = "not_written" | "partly_written" | "written" | "response_partly_received";
+/** What may be done with a request a connection handed back (P7, P8). */
+export type Retry = "move" | "replay" | "never";
+/** Why a connection closed. */
+export type CloseReason =
+  | "local" | "server_close" | "peer_closed" | "truncated" | "transport" | "stall_timeout"
+  | "idle_timeout" | "protocol" | "upgraded" | "cancel_drain" | "budget_spent" | "other";
+
+/** Header fields in order; names keep their case, one character per byte. */
+export type HeaderList = [string, string][];
+
+/** A request: `target` is the request-target (`"/path?query"`); `Host` comes from the origin. */
+export interface RequestInit {
+  method?: string;
+  target: string | Uint8Array;
+  headers?: [string | Uint8Array, string | Uint8Array][];
+  body?: Uint8Array | string | null;
+}
+
+/** Per-request choices. `deadlineMs` is a time on the caller's clock. */
+export interface SubmitOptions {
+  idempotency?: "by_method" | "idempotent" | "never_retry";
+  whole?: boolean;
+  deadlineMs?: number;
+}
+
+/** Response size limits (DESIGN.md P4). */
+export interface LimitsOptions {
+  maxHeadBytes?: number;
+  maxHeaders?: number;
+  maxChunkLineBytes?: number;
+  maxTrailerBytes?: number;
+  maxBodyBytes?: number;
+}
+
+/** A connection's settings; times in milliseconds, `null` turns a timeout off. */
+export interface ConnectionOptions {
+  depth?: number;
+  queueLimit?: number;
+  stallTimeoutMs?: number | null;
+  idleTimeoutMs?: number | null;
+  cancelThreshold?: number;
+  capability?: Capability;
+  nonIdempotent?: "alone" | "pipelined";
+  staleAfterMs?: number;
+  limits?: LimitsOptions;
+}
+
+/** A pool's settings: a connection's, plus these (`queueLimit` is per origin). */
+export interface PoolOptions extends ConnectionOptions {
+  connections?: number;
+  maxTries?: number;
+  connectTimeoutMs?: number | null;
+  breakWindowMs?: number;
+  demotionMs?: number;
+  budgetMemoryMs?: number;
+}
+
+/** Where a pool's connections go. */
+export interface Origin {
+  scheme: string;
+  host: string;
+  port: number;
+}
+
+/** A response head. */
+export interface ResponseHeadInfo {
+  status: number;
+  reason: string;
+  version: "1.0" | "1.1";
+  headers: HeaderList;
+}
+
+/** One part of a streamed response, in wire order: interim*, head, data*, trailers?, end. */
+export type ResponsePart =
+  | ({ type: "interim" } & ResponseHeadInfo)
+  | ({ type: "head" } & ResponseHeadInfo)
+  | { type: "data"; data: Uint8Array }
+  | { type: "trailers"; headers: HeaderList }
+  | { type: "end" };
+
+/** A whole response (`whole: true`). */
+export interface WholeResponse extends ResponseHeadInfo {
+  body: Uint8Array;
+  trailers: HeaderList;
+}
+
+/** How a connection ended. */
+export interface ClosedSummary {
+  reason: CloseReason;
+  responses: number;
+  pipelineBreak: boolean;
+  serverClose: boolean;
+  stale: boolean;
+}
+
+/** What a `Connection` reports. `response` with `end`, `complete` and `failed` are terminal. */
+export type ConnectionEvent =
+  | { type: "response"; id: number; part: ResponsePart; end: boolean }
+  | { type: "complete"; id: number; response: WholeResponse }
+  | { type: "failed"; id: number; kind: ErrorKind; progress: Progress; retry: Retry; replayable: boolean; message: string }
+  | { type: "written"; id: number }
+  | { type: "unsolicited"; part: ResponsePart }
+  | { type: "capability"; capability: Capability }
+  | ({ type: "closed" } & ClosedSummary);
+
+/** What a `Pool` reports: driver decisions (`connect`, `close`) and request outcomes. */
+export type PoolEvent =
+  | { type: "connect"; conn: number; origin: Origin }
+  | { type: "close"; conn: number; origin: Origin; summary: ClosedSummary | null }
+  | { type: "response"; id: number; part: ResponsePart; end: boolean; attempts: number }
+  | { type: "complete"; id: number; response: WholeResponse; attempts: number }
+  | { type: "failed"; id: number; kind: ErrorKind; progress: Progress; attempts: number; tries: CloseReason[]; message: string }
+  | { type: "written"; id: number; conn: number }
+  | { type: "unsolicited"; conn: number; part: ResponsePart }
+  | { type: "capability"; origin: Origin; capability: Capability; until: number | null };
+
+/** Bytes for one connection of a pool. */
+export interface PoolTransmit {
+  conn: number;
+  data: Uint8Array;
+}
+
+/** What a pool knows of an origin. */
+export interface OriginStatus {
+  capability: Capability;
+  demotedUntil: number | null;
+  recentBreaks: number;
+  budget: number | null;
+  failedConnects: number;
+  open: number;
+  connecting: number;
+  queued: number;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Settings of a `Connection` (TypeScript `ConnectionOptions`).
+    #[wasm_bindgen(typescript_type = "ConnectionOptions")]
+    pub type ConnectionOptions;
+
+    /// Settings of a `Pool` (TypeScript `PoolOptions`).
+    #[wasm_bindgen(typescript_type = "PoolOptions")]
+    pub type PoolOptions;
+
+    /// Per-request choices (TypeScript `SubmitOptions`).
+    #[wasm_bindgen(typescript_type = "SubmitOptions")]
+    pub type SubmitOptions;
+}
+
+/// An optional argument as a plain value (`undefined` when absent).
+pub(crate) fn or_undefined(value: Option<impl Into<JsValue>>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, Into::into)
+}
