@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod dns;
 pub mod fetch;
 pub mod json;
 pub mod request_list;

@@ -2,7 +2,7 @@
 //! load-test a server with a sliding window of pipelined requests.
 
 use clap::{Args, Parser, Subcommand};
-use pipelining_cli::{bench, demo, fetch, request_list, verbose};
+use pipelining_cli::{bench, demo, dns, fetch, request_list, verbose};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +27,33 @@ enum Command {
     /// Show what pipelining does: the same objects fetched sequentially and
     /// pipelined through an emulated round trip, with a timeline picture.
     Demo(DemoArgs),
+    /// Query a DNS server over TCP, pipelined; answers matched by message ID.
+    Dns(DnsArgs),
+}
+
+#[derive(Args)]
+struct DnsArgs {
+    /// Queries: NAME or NAME:TYPE (A, AAAA, MX, TXT, …; default A).
+    #[arg(required = true)]
+    queries: Vec<String>,
+    /// The server, IP:PORT.
+    #[arg(long, value_name = "ADDR")]
+    server: std::net::SocketAddr,
+    /// Queries in flight per connection.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    depth: u64,
+    /// Connections to the server.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    connections: u64,
+    /// Tries per query.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    max_tries: u32,
+    /// Connect and stall timeout in seconds.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<f64>,
+    /// One JSON object per query on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -142,6 +169,7 @@ fn main() -> ExitCode {
         Command::Fetch(args) => runtime.block_on(fetch_command(args)),
         Command::Bench(args) => runtime.block_on(bench_command(args)),
         Command::Demo(args) => runtime.block_on(demo_command(args)),
+        Command::Dns(args) => runtime.block_on(dns_command(args)),
     }
 }
 
@@ -254,4 +282,35 @@ async fn demo_command(args: DemoArgs) -> ExitCode {
         println!("timeline: {}", args.svg.display());
     }
     ExitCode::SUCCESS
+}
+
+async fn dns_command(args: DnsArgs) -> ExitCode {
+    let mut specs = Vec::with_capacity(args.queries.len());
+    for query in &args.queries {
+        match dns::parse_query(query) {
+            Ok(spec) => specs.push(spec),
+            Err(e) => return usage_error(e),
+        }
+    }
+    let mut builder = pipelining_tokio::Client::builder()
+        .depth(args.depth as usize)
+        .connections(args.connections as usize)
+        .max_tries(args.max_tries)
+        // A DNS server answers out of order; there is nothing to probe.
+        .assume_pipelining(true);
+    if let Some(secs) = args.timeout {
+        builder = builder.timeout(std::time::Duration::from_secs_f64(secs));
+    }
+    let client = match pipelining_tokio::dns::DnsClient::new(args.server, builder) {
+        Ok(client) => client,
+        Err(e) => return usage_error(e),
+    };
+    match dns::run(&client, &specs, args.json).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("pipelining: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

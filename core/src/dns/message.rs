@@ -154,7 +154,7 @@ pub struct Record {
 
 impl Record {
     /// The data shown as text where the type is simple: an IPv4 or IPv6
-    /// address; otherwise hex.
+    /// address, TXT strings in quotes; otherwise hex.
     pub fn data_text(&self) -> String {
         use core::fmt::Write;
         let mut s = String::new();
@@ -162,6 +162,27 @@ impl Record {
             (RecordType::A, 4) => {
                 let d = &self.data;
                 let _ = write!(s, "{}.{}.{}.{}", d[0], d[1], d[2], d[3]);
+            }
+            (RecordType::TXT, _) if txt_strings(&self.data).is_some() => {
+                for (i, part) in txt_strings(&self.data).into_iter().flatten().enumerate() {
+                    if i > 0 {
+                        s.push(' ');
+                    }
+                    s.push('"');
+                    for &b in part {
+                        match b {
+                            b'"' | b'\\' => {
+                                s.push('\\');
+                                s.push(b as char);
+                            }
+                            0x20..=0x7e => s.push(b as char),
+                            _ => {
+                                let _ = write!(s, "\\{b:03}");
+                            }
+                        }
+                    }
+                    s.push('"');
+                }
             }
             (RecordType::AAAA, 16) => {
                 let groups: Vec<u16> = self.data.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
@@ -181,6 +202,17 @@ impl Record {
         }
         s
     }
+}
+
+/// The character-strings of TXT data (RFC 1035 §3.3.14), if well formed.
+fn txt_strings(mut data: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut parts = Vec::new();
+    while let [len, rest @ ..] = data {
+        let len = usize::from(*len);
+        parts.push(rest.get(..len)?);
+        data = &rest[len..];
+    }
+    Some(parts)
 }
 
 /// A query: one question, recursion desired.
