@@ -96,6 +96,8 @@ mod error_kind;
 pub mod h1;
 pub mod pipeline;
 pub mod pool;
+#[cfg(feature = "resp")]
+pub mod resp;
 mod time;
 
 pub use error_kind::ErrorKind;

@@ -20,6 +20,7 @@ pub mod dns;
 mod engine;
 mod error;
 mod message_client;
+pub mod redis;
 mod runtime;
 mod timer_task;
 pub mod tls;

@@ -113,3 +113,13 @@ pub mod dns {
     /// A DNS-over-TCP client.
     pub type DnsClient = pipelining_driver::dns::DnsClient<super::Tokio>;
 }
+
+/// Redis (RESP2/RESP3) on the same engine: pipelined commands, replies in
+/// order, reads replayed after a lost connection, writes like INCR never.
+pub mod redis {
+    pub use pipelining_driver::redis::{Command, Value};
+    pub use pipelining_driver::{MessageFuture, Reply};
+
+    /// A Redis client.
+    pub type RedisClient = pipelining_driver::redis::RedisClient<super::Tokio>;
+}
