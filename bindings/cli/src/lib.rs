@@ -6,5 +6,6 @@ pub mod demo;
 pub mod dns;
 pub mod fetch;
 pub mod json;
+pub mod redis;
 pub mod request_list;
 pub mod verbose;

@@ -2,7 +2,7 @@
 //! load-test a server with a sliding window of pipelined requests.
 
 use clap::{Args, Parser, Subcommand};
-use pipelining_cli::{bench, demo, dns, fetch, request_list, verbose};
+use pipelining_cli::{bench, demo, dns, fetch, redis, request_list, verbose};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +29,34 @@ enum Command {
     Demo(DemoArgs),
     /// Query a DNS server over TCP, pipelined; answers matched by message ID.
     Dns(DnsArgs),
+    /// Send Redis commands from stdin (one per line), pipelined.
+    Redis(RedisArgs),
+}
+
+#[derive(Args)]
+struct RedisArgs {
+    /// The server, HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:6379")]
+    host: String,
+    /// Commands in flight per connection.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    depth: u64,
+    /// Connections to the server.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    connections: u64,
+    /// Tries per command (only idempotent commands are ever resent).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    max_tries: u32,
+    /// Connect and stall timeout in seconds.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<f64>,
+    /// Pipeline non-idempotent commands (INCR, LPUSH, …) too, instead of
+    /// writing each alone; a lost one is still never resent.
+    #[arg(long)]
+    pipeline_writes: bool,
+    /// One JSON object per command on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -170,6 +198,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => runtime.block_on(bench_command(args)),
         Command::Demo(args) => runtime.block_on(demo_command(args)),
         Command::Dns(args) => runtime.block_on(dns_command(args)),
+        Command::Redis(args) => runtime.block_on(redis_command(args)),
     }
 }
 
@@ -306,6 +335,51 @@ async fn dns_command(args: DnsArgs) -> ExitCode {
         Err(e) => return usage_error(e),
     };
     match dns::run(&client, &specs, args.json).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("pipelining: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn redis_command(args: RedisArgs) -> ExitCode {
+    let Some((host, port)) = args.host.rsplit_once(':') else {
+        return usage_error(format!("--host {:?}: expected HOST:PORT", args.host));
+    };
+    let Ok(port) = port.parse::<u16>() else {
+        return usage_error(format!("--host {:?}: bad port", args.host));
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        return usage_error(format!("cannot read stdin: {e}"));
+    }
+    let mut lines = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        match redis::split_words(trimmed) {
+            Ok(words) => lines.push((trimmed.to_owned(), words)),
+            Err(e) => return usage_error(format!("line {}: {e}", n + 1)),
+        }
+    }
+    let mut builder = pipelining_tokio::Client::builder()
+        .depth(args.depth as usize)
+        .connections(args.connections as usize)
+        .max_tries(args.max_tries)
+        .pipeline_non_idempotent(args.pipeline_writes);
+    if let Some(secs) = args.timeout {
+        builder = builder.timeout(std::time::Duration::from_secs_f64(secs));
+    }
+    let client = match pipelining_tokio::redis::RedisClient::new(host, port, builder) {
+        Ok(client) => client,
+        Err(e) => return usage_error(e),
+    };
+    match redis::run(&client, &lines, args.json).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
