@@ -66,6 +66,8 @@ pub struct Connection<C: Codec> {
     /// The response closing the connection also ends the protocol.
     upgrade: bool,
     responses: u64,
+    /// What `Keep-Alive: max` said this connection will serve in all.
+    announced_budget: Option<u64>,
     timers: Timers,
     /// When the connection last became empty after serving a response.
     idle_since: Option<Instant>,
@@ -97,6 +99,7 @@ impl<C: Codec> Connection<C> {
             closing_after: None,
             upgrade: false,
             responses: 0,
+            announced_budget: None,
             timers: Timers::default(),
             idle_since: None,
             stale_watch: false,
@@ -603,6 +606,8 @@ impl<C: Codec> Connection<C> {
             // already written behind it.
             let behind = self.entries.iter().take(self.in_flight).skip(idx + 1).count() as u64;
             self.budget = Some(n.saturating_sub(behind));
+            // This response is the (responses + 1)-th; N more may follow.
+            self.announced_budget = Some(self.responses.saturating_add(1).saturating_add(n));
         }
     }
 
@@ -831,6 +836,7 @@ impl<C: Codec> Connection<C> {
             pipeline_break,
             server_close,
             stale,
+            announced_budget: self.announced_budget,
         }));
     }
 }

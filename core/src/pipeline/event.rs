@@ -146,6 +146,10 @@ pub struct Closed {
     /// The stale-connection race (P6): the peer closed or reset before any
     /// response byte on a connection reused after being idle.
     pub stale: bool,
+    /// How many requests in all the server said this connection would
+    /// answer (`Keep-Alive: max=N` on response k: k + N), if it said so:
+    /// a budget the pool learns even when the client closed first (P11).
+    pub announced_budget: Option<u64>,
 }
 
 /// What a connection reports, drained with

@@ -594,6 +594,10 @@ impl<F: CodecFactory> Pool<F> {
         entry.open.retain(|&c| c != conn);
         if summary.server_close {
             entry.memory.record_server_close(now, summary.responses);
+        } else if let Some(announced) = summary.announced_budget {
+            // The client closed first, at the budget the server announced
+            // (`Keep-Alive: max`): the same lesson as the server's close.
+            entry.memory.record_server_close(now, announced);
         }
         if summary.pipeline_break {
             entry.replay_alone = true;
