@@ -757,6 +757,9 @@ impl<C: Codec> Connection<C> {
     /// The response being received broke the protocol or a limit: its
     /// request fails, not replayed (P8), and the connection closes.
     fn fail_response(&mut self, now: Instant, idx: usize, error: C::Error) {
+        // A framing error is a pipeline break (P6); a response over one of
+        // our own limits says nothing about the server's pipelining.
+        let framing_broke = crate::pipeline::CodecError::kind(&error) != crate::ErrorKind::Limit;
         let entry = &mut self.entries[idx];
         if !entry.terminated {
             entry.terminated = true;
@@ -770,7 +773,7 @@ impl<C: Codec> Connection<C> {
                 cause: Cause::Response(error),
             }));
         }
-        self.close_with(now, CloseReason::Protocol, true, false, false);
+        self.close_with(now, CloseReason::Protocol, framing_broke, false, false);
     }
 
     fn on_decode_error(&mut self, now: Instant, error: C::Error) {
