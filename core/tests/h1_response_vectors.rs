@@ -237,8 +237,8 @@ fn check_head(exp: &HeadExp, interim: bool, head: &ResponseHead) -> Result<(), S
     }
     for (name, value) in &exp.fields {
         match head.header(name) {
-            Some(got) if got == value => {}
-            got => return Err(format!("expected field {name}: {:?}, got {:?}", show(value), got.map(|g| show(g)))),
+            Some(got) if got == *value => {}
+            got => return Err(format!("expected field {name}: {:?}, got {:?}", show(value), got.map(show))),
         }
     }
     for name in &exp.absent {

@@ -14,7 +14,10 @@ fn b(s: &str) -> Bytes {
 
 /// Decodes `input` into values (answering a command each time), the way
 /// `chunks` splits it; returns the values and the error, if any.
-fn decode_split(input: &[u8], chunks: &[usize]) -> (Vec<(Value, Recipient)>, Option<RespError>) {
+/// Values decoded, each with whom it answers.
+type Decoded = Vec<(Value, Recipient)>;
+
+fn decode_split(input: &[u8], chunks: &[usize]) -> (Decoded, Option<RespError>) {
     let mut codec = RespCodec::default();
     let mut buf = BytesMut::new();
     let mut out = Vec::new();
@@ -34,7 +37,7 @@ fn decode_split(input: &[u8], chunks: &[usize]) -> (Vec<(Value, Recipient)>, Opt
     (out, None)
 }
 
-fn every_way(input: &[u8]) -> (Vec<(Value, Recipient)>, Option<RespError>) {
+fn every_way(input: &[u8]) -> (Decoded, Option<RespError>) {
     let whole = decode_split(input, &[]);
     let bytewise: Vec<usize> = (1..input.len()).collect();
     assert_eq!(decode_split(input, &bytewise), whole, "byte by byte: {:?}", String::from_utf8_lossy(input));
@@ -47,7 +50,7 @@ fn every_way(input: &[u8]) -> (Vec<(Value, Recipient)>, Option<RespError>) {
 #[test]
 fn every_reply_type_decodes_identically_however_it_is_split() {
     let next = Recipient::Next;
-    let cases: Vec<(&[u8], Vec<(Value, Recipient)>)> = vec![
+    let cases: Vec<(&[u8], Decoded)> = vec![
         (b"+OK\r\n", vec![(Value::Simple(b("OK")), next)]),
         (b"-ERR wrong type\r\n", vec![(Value::Error(b("ERR wrong type")), next)]),
         (b":-42\r\n", vec![(Value::Integer(-42), next)]),

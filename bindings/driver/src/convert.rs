@@ -12,8 +12,14 @@ pub(crate) fn to_core<B: Into<Bytes>>(request: http::Request<B>) -> Result<(Orig
     let method = Method::from_bytes(parts.method.as_str().as_bytes())
         .map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let target = if target.is_empty() { "/" } else { target };
-    let mut core = Request::new(method, Bytes::copy_from_slice(target.as_bytes()));
+    // An empty path is sent as "/" (RFC 9112 §3.2.1), also before a query:
+    // `http://h?q` has the target "/?q".
+    let target = match target {
+        "" => Bytes::from_static(b"/"),
+        t if t.starts_with('?') => Bytes::from(format!("/{t}")),
+        t => Bytes::copy_from_slice(t.as_bytes()),
+    };
+    let mut core = Request::new(method, target);
     core.headers.reserve(parts.headers.len());
     for (name, value) in &parts.headers {
         core.headers.push(Header::new(
@@ -52,7 +58,16 @@ pub(crate) fn to_http(head: &ResponseHead) -> Result<http::response::Builder, Er
         Version::Http11 => http::Version::HTTP_11,
     });
     let headers = builder.headers_mut().ok_or_else(|| Error::new(ErrorKind::Protocol, "invalid status"))?;
-    append_headers(headers, &head.headers)?;
+    headers.reserve(head.headers.len());
+    for (index, field) in head.headers.iter().enumerate() {
+        let name = http::HeaderName::from_bytes(field.name)
+            .map_err(|_| Error::new(ErrorKind::Protocol, "invalid header name"))?;
+        // The value shares the read buffer: no copy.
+        let value = head.headers.value_bytes(index).unwrap_or_default();
+        let value = http::HeaderValue::from_maybe_shared(value)
+            .map_err(|_| Error::new(ErrorKind::Protocol, "invalid header value"))?;
+        headers.append(name, value);
+    }
     Ok(builder)
 }
 

@@ -10,8 +10,8 @@ use crate::runtime::{Connector, SharedRuntime};
 use event_listener::Event as Notify;
 use pipelining::pipeline::Codec;
 use pipelining::{
-    Capability, Closed, CodecFactory, ConnectionId, ErrorKind, Instant, Origin, Pool, PoolConfig, PoolEvent, RequestId,
-    RequestOptions, SubmitError,
+    Capability, CloseReason, Closed, CodecFactory, ConnectionId, ErrorKind, Instant, Origin, Pool, PoolConfig,
+    PoolEvent, RequestId, RequestOptions, SubmitError,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -347,11 +347,14 @@ impl<P: Protocol> Shared<P> {
                 state.submitted.remove(&route.ticket);
                 let message = match &failure.cause {
                     pipelining::Cause::Response(e) => e.to_string(),
-                    pipelining::Cause::Lost(reason) if !failure.tries.is_empty() => {
-                        format!("{reason:?} (tries lost to: {:?})", failure.tries)
+                    pipelining::Cause::Lost(_) if failure.tries.len() > 1 => {
+                        let causes: Vec<&str> = failure.tries.iter().map(|r| describe(*r)).collect();
+                        format!("every try was lost: {}", causes.join("; "))
                     }
-                    pipelining::Cause::Lost(reason) => format!("{reason:?}"),
-                    other => format!("{other:?}"),
+                    pipelining::Cause::Lost(reason) => describe(*reason).to_owned(),
+                    pipelining::Cause::Cancelled => "cancelled".to_owned(),
+                    pipelining::Cause::Deadline => "the request's deadline passed".to_owned(),
+                    pipelining::Cause::Unencodable => "the request could not be encoded".to_owned(),
                 };
                 let message = match state.connect_errors.get(&route.origin) {
                     Some(cause) if failure.kind == ErrorKind::Connect => {
@@ -418,6 +421,24 @@ impl<P: Protocol> Shared<P> {
             }
         }
         state.parked = still;
+    }
+}
+
+/// Why a connection was lost, in words.
+fn describe(reason: CloseReason) -> &'static str {
+    match reason {
+        CloseReason::Local => "the client closed the connection",
+        CloseReason::ServerClose => "the server closed the connection after a `Connection: close` response",
+        CloseReason::PeerClosed => "the server closed the connection",
+        CloseReason::Truncated => "the server closed the connection in the middle of a response",
+        CloseReason::Transport => "the connection failed (reset or I/O error)",
+        CloseReason::StallTimeout => "nothing arrived for the stall timeout",
+        CloseReason::IdleTimeout => "the connection idled out",
+        CloseReason::Protocol => "an earlier response on the connection broke the protocol",
+        CloseReason::Upgraded => "the connection switched protocols",
+        CloseReason::CancelDrain => "the connection was closed to drop a cancelled response",
+        CloseReason::BudgetSpent => "the connection's request budget was spent",
+        _ => "the connection was lost",
     }
 }
 

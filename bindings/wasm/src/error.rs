@@ -12,9 +12,11 @@ pub(crate) fn error(kind: ErrorKind, message: &str) -> JsValue {
     error.into()
 }
 
-/// A wrong argument from JavaScript: `invalid_request`.
+/// A wrong argument from JavaScript: `invalid_request`, code `"invalid"`.
 pub(crate) fn invalid(message: &str) -> JsValue {
-    error(ErrorKind::InvalidRequest, message)
+    let error = error(ErrorKind::InvalidRequest, message);
+    js::set(&error, "code", "invalid");
+    error
 }
 
 /// Why `submit` refused. `kind` says it in C5 terms (`invalid_request` for

@@ -59,8 +59,13 @@ pub(crate) fn id_number(id: u64) -> JsValue {
 }
 
 /// `[[name, value], …]`, one character per byte.
+fn field_list<'a>(fields: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> Array {
+    fields.map(|(name, value)| JsValue::from(Array::of2(&js::latin1(name), &js::latin1(value)))).collect()
+}
+
+/// Trailer fields as `[[name, value], …]`.
 fn headers(fields: &[Header]) -> Array {
-    fields.iter().map(|h| JsValue::from(Array::of2(&js::latin1(&h.name), &js::latin1(&h.value)))).collect()
+    field_list(fields.iter().map(|h| (&h.name[..], &h.value[..])))
 }
 
 /// Fills `status`, `reason`, `version` and `headers` of a head.
@@ -75,7 +80,7 @@ fn head_fields(object: &Object, head: &ResponseHead) {
             Version::Http11 => "1.1",
         },
     );
-    js::set(object, "headers", headers(&head.headers));
+    js::set(object, "headers", field_list(head.headers.iter().map(|h| (h.name, h.value))));
 }
 
 /// `{type: "interim" | "head" | "data" | "trailers" | "end", …}`.

@@ -1,14 +1,15 @@
 //! Deciding a response's message body length (RFC 9112 §6.3).
 
+use super::fields::{FieldKind, HeaderBlock};
 use super::syntax::{list_elements, parse_decimal};
-use super::{DecodeError, Framing, Header, Method, Version};
+use super::{DecodeError, Framing, Method, Version};
 
 /// Applies RFC 9112 §6.3 to a response head, in the order of its rules.
 pub(crate) fn framing_for(
     request_method: &Method,
     status: u16,
     version: Version,
-    headers: &[Header],
+    headers: &HeaderBlock,
 ) -> Result<Framing, DecodeError> {
     // Rule 1 and 2: HEAD, 1xx, 204, 304 carry no content; CONNECT 2xx and 101
     // leave HTTP altogether.
@@ -22,9 +23,9 @@ pub(crate) fn framing_for(
     let mut saw_te = false;
     let mut chunked_count = 0u32;
     let mut last_is_chunked = false;
-    for h in super::header::find(headers, "transfer-encoding") {
+    for value in headers.values_of(FieldKind::TransferEncoding) {
         saw_te = true;
-        for coding in list_elements(&h.value) {
+        for coding in list_elements(value) {
             // A coding may carry parameters (`gzip;q=…` is not valid here, but
             // transfer-parameters are); the name is what comes before `;`.
             let name = coding.split(|&b| b == b';').next().map(super::syntax::trim_ows).unwrap_or(coding);
@@ -57,11 +58,11 @@ pub(crate) fn framing_for(
 
 /// The `Content-Length`, if any: digits only, a list only of identical values
 /// (RFC 9110 §8.6, RFC 9112 §6.3 rule 5).
-fn content_length(headers: &[Header]) -> Result<Option<u64>, DecodeError> {
+fn content_length(headers: &HeaderBlock) -> Result<Option<u64>, DecodeError> {
     let mut found: Option<u64> = None;
-    for h in super::header::find(headers, "content-length") {
+    for value in headers.values_of(FieldKind::ContentLength) {
         let mut any = false;
-        for element in h.value.split(|&b| b == b',') {
+        for element in value.split(|&b| b == b',') {
             let element = super::syntax::trim_ows(element);
             let n = parse_decimal(element).ok_or(DecodeError::InvalidContentLength)?;
             any = true;

@@ -1,9 +1,8 @@
 //! Response heads and what they say about the connection
 //! (RFC 9112 §4, §9.3, §9.6; RFC 9110 §7.6.1).
 
-use super::Header;
+use super::fields::{FieldKind, HeaderBlock};
 use super::syntax::{list_elements, parse_decimal, trim_ows};
-use alloc::vec::Vec;
 use bytes::Bytes;
 
 /// The HTTP version of a response (RFC 9112 §2.3).
@@ -25,8 +24,8 @@ pub struct ResponseHead {
     pub status: u16,
     /// The reason phrase, possibly empty.
     pub reason: Bytes,
-    /// The header fields in the order received.
-    pub headers: Vec<Header>,
+    /// The header fields in the order received, sharing the read buffer.
+    pub headers: HeaderBlock,
     /// How the content of this response is delimited.
     pub framing: Framing,
     /// What the head says about the connection's future.
@@ -35,8 +34,8 @@ pub struct ResponseHead {
 
 impl ResponseHead {
     /// The value of the first field called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&Bytes> {
-        self.headers.iter().find(|h| h.is(name)).map(|h| &h.value)
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers.get(name)
     }
 
     /// Whether this is an interim (1xx) response other than 101: reported,
@@ -82,18 +81,18 @@ pub struct ConnectionSignals {
 
 impl ConnectionSignals {
     /// Reads the signals from a final head's version, headers and framing.
-    pub(crate) fn from_head(version: Version, headers: &[Header], framing: Framing) -> Self {
+    pub(crate) fn from_head(version: Version, headers: &HeaderBlock, framing: Framing) -> Self {
         let mut close = false;
         let mut keep_alive = false;
-        for h in super::header::find(headers, "connection") {
-            for token in list_elements(&h.value) {
+        for value in headers.values_of(FieldKind::Connection) {
+            for token in list_elements(value) {
                 close |= token.eq_ignore_ascii_case(b"close");
                 keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
             }
         }
         let mut signals = ConnectionSignals::default();
-        for h in super::header::find(headers, "keep-alive") {
-            for param in list_elements(&h.value) {
+        for value in headers.values_of(FieldKind::KeepAlive) {
+            for param in list_elements(value) {
                 let (name, value) = match param.iter().position(|&b| b == b'=') {
                     Some(eq) => (trim_ows(&param[..eq]), trim_ows(&param[eq + 1..])),
                     None => continue,

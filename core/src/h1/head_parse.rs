@@ -1,7 +1,7 @@
 //! Parsing a complete response head with httparse, then checking what
 //! httparse leaves to us (status range, framing, connection signals).
 
-use super::header::headers_from_block;
+use super::fields::HeaderBlock;
 use super::{ConnectionSignals, DecodeError, HeadSyntax, Limits, Method, ResponseHead, Version};
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -70,7 +70,7 @@ pub(crate) fn parse_head(block: &Bytes, method: &Method, limits: &Limits) -> Res
             line.get(13..).map_or_else(Bytes::new, |r| block.slice_ref(r))
         }
     };
-    let headers = headers_from_block(block, response.headers);
+    let headers = HeaderBlock::from_parsed(block, response.headers);
     let framing = super::framing::framing_for(method, status, version, &headers)?;
     let connection = ConnectionSignals::from_head(version, &headers, framing);
     Ok(ResponseHead { version, status, reason, headers, framing, connection })

@@ -52,12 +52,6 @@ impl fmt::Debug for Header {
     }
 }
 
-/// Looks a field up in a list of headers.
-#[inline]
-pub(crate) fn find<'h>(headers: &'h [Header], name: &'h str) -> impl Iterator<Item = &'h Header> {
-    headers.iter().filter(move |h| h.is(name))
-}
-
 /// Turns headers httparse parsed out of `block` into [`Header`]s that share
 /// `block`'s memory. An obs-fold (CRLF followed by whitespace inside a value)
 /// is replaced by spaces as RFC 9112 §5.2 requires of a recipient; only such

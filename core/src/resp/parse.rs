@@ -26,7 +26,7 @@ pub(crate) fn measure(buf: &[u8], limits: &RespLimits) -> Result<Measure, RespEr
 /// Builds the value that [`measure`] found complete in `bytes`.
 pub(crate) fn build(bytes: &Bytes, limits: &RespLimits) -> Result<Value, RespError> {
     let mut pos = 0;
-    build_value(bytes, &mut pos, 0, limits)
+    build_value(bytes, &mut pos, limits)
 }
 
 fn line<'a>(buf: &'a [u8], pos: &mut usize, limits: &RespLimits) -> Result<Option<&'a [u8]>, RespError> {
@@ -118,7 +118,8 @@ fn skip_value(buf: &[u8], pos: &mut usize, depth: usize, limits: &RespLimits) ->
     }
 }
 
-fn build_value(bytes: &Bytes, pos: &mut usize, depth: usize, limits: &RespLimits) -> Result<Value, RespError> {
+fn build_value(bytes: &Bytes, pos: &mut usize, limits: &RespLimits) -> Result<Value, RespError> {
+    // `measure` already bounded the nesting depth of these same bytes.
     let buf = &bytes[..];
     let kind = *buf.get(*pos).ok_or(RespError::Truncated)?;
     *pos += 1;
@@ -161,18 +162,18 @@ fn build_value(bytes: &Bytes, pos: &mut usize, depth: usize, limits: &RespLimits
             if matches!(kind, b'%' | b'|') {
                 let mut pairs = Vec::with_capacity(cap);
                 for _ in 0..n {
-                    let k = build_value(bytes, pos, depth + 1, limits)?;
-                    let v = build_value(bytes, pos, depth + 1, limits)?;
+                    let k = build_value(bytes, pos, limits)?;
+                    let v = build_value(bytes, pos, limits)?;
                     pairs.push((k, v));
                 }
                 if kind == b'|' {
-                    return build_value(bytes, pos, depth + 1, limits);
+                    return build_value(bytes, pos, limits);
                 }
                 Value::Map(pairs)
             } else {
                 let mut items = Vec::with_capacity(cap);
                 for _ in 0..n {
-                    items.push(build_value(bytes, pos, depth + 1, limits)?);
+                    items.push(build_value(bytes, pos, limits)?);
                 }
                 match kind {
                     b'*' => Value::Array(items),

@@ -439,6 +439,7 @@ pub(crate) struct Sub {
 
 /// How a request ended.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant, reason = "a test record, built once per request")]
 pub(crate) enum Outcome {
     /// Streamed response (its last part arrived).
     Response { status: u16, body: Vec<u8>, interim: Vec<u16>, trailers: bool },
@@ -844,7 +845,7 @@ impl Pair {
         if let Some(target) = head.header("x-target") {
             let sub = self.sub(id);
             assert_eq!(
-                &target[..],
+                target,
                 sub.target.as_bytes(),
                 "the response to {} was handed to {:?} {} (P2)",
                 String::from_utf8_lossy(target),

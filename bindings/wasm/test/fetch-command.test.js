@@ -1,0 +1,114 @@
+// bin/pipelining-fetch.mjs on its own: flags, input lines, JSON lines, exit codes.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { UsageError, collect, parseArgs } from '../lib/fetch-command.js';
+import { nodeFetch } from './command.js';
+import { response, scriptedServer } from './servers.js';
+
+const sha256 = (s) => createHash('sha256').update(s).digest('hex');
+
+test('flags parse like clap: values, = forms, ranges, repeats', () => {
+  const o = parseArgs(['http://h/a', '--depth', '4', '--connections=3', '--max-tries', '1', '--timeout', '0.5', '--json', '-o', 'out', 'http://h/b']);
+  assert.deepEqual(
+    [o.urls, o.depth, o.connections, o.maxTries, o.timeout, o.json, o.output, o.fail],
+    [['http://h/a', 'http://h/b'], 4, 3, 1, 0.5, true, 'out', false],
+  );
+  assert.equal(parseArgs(['-oDIR']).output, 'DIR');
+  for (const bad of [
+    ['--depth', '0'],
+    ['--depth', '4097'],
+    ['--depth', 'x'],
+    ['--connections', '1025'],
+    ['--max-tries', '101'],
+    ['--timeout', '0'],
+    ['--timeout', '-1'],
+    ['--timeout', 'abc'],
+    ['--depth'],
+    ['--json', '--json'],
+    ['--bogus'],
+    ['--json=yes'],
+  ]) {
+    assert.throws(() => parseArgs(bad), UsageError, bad.join(' '));
+  }
+});
+
+test('input lines: URL or METHOD URL, blank and # lines ignored, errors name the line', () => {
+  const specs = collect(['http://h/a'], '# comment\n\nhttp://h/b\r\nPOST http://h/c\n  DELETE   https://h:8443/d  \n');
+  assert.deepEqual(specs, [
+    { method: 'GET', url: 'http://h/a' },
+    { method: 'GET', url: 'http://h/b' },
+    { method: 'POST', url: 'http://h/c' },
+    { method: 'DELETE', url: 'https://h:8443/d' },
+  ]);
+  for (const [input, line] of [
+    ['http://h/a\nGET http://h/b extra\n', 2],
+    ['G@T http://h/a\n', 1],
+    ['ftp://h/a\n', 1],
+    ['not-a-url\n', 1],
+    ['/relative\n', 1],
+  ]) {
+    assert.throws(() => collect([], input), (e) => e instanceof UsageError && e.message.startsWith(`--input line ${line}:`));
+  }
+  assert.throws(() => collect(['nope'], undefined), UsageError);
+});
+
+test('a malformed input line exits 2 and sends nothing', async () => {
+  const server = await scriptedServer(() => response(200, 'x'));
+  const dir = mkdtempSync(join(tmpdir(), 'pipelining-'));
+  const input = join(dir, 'requests.txt');
+  writeFileSync(input, `${server.url}/a\nGET ${server.url}/b extra\n`);
+  const result = await nodeFetch([`${server.url}/first`, '--input', input, '--json']);
+  assert.equal(result.code, 2);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, /--input line 2/);
+  const none = await nodeFetch(['--json']);
+  assert.equal(none.code, 2);
+  const badFlag = await nodeFetch([`${server.url}/a`, '--depth', '0']);
+  assert.equal(badFlag.code, 2);
+  assert.equal(server.log.length, 0, 'nothing was sent');
+  await server.close();
+});
+
+test('JSON lines come in request order with the C1 keys; -o writes bodies; exit 0', async () => {
+  const server = await scriptedServer((req) => response(req.target === '/missing' ? 404 : 200, `body ${req.method} ${req.target}`));
+  const dir = mkdtempSync(join(tmpdir(), 'pipelining-'));
+  const result = await nodeFetch(
+    [`${server.url}/a`, '--input', '-', '--json', '-o', join(dir, 'out'), '--depth', '2'],
+    { stdin: `# list\nPOST ${server.url}/b\n\n${server.url}/missing\n` },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 3);
+  assert.equal(
+    lines[0],
+    `{"url":"${server.url}/a","method":"GET","status":200,"body_bytes":11,"body_sha256":"${sha256('body GET /a')}","attempts":1,"error":null,"error_kind":null}`,
+  );
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l)).map((o) => [o.method, o.status]),
+    [['GET', 200], ['POST', 200], ['GET', 404]],
+  );
+  assert.equal(readFileSync(join(dir, 'out', '000002.body'), 'utf8'), 'body POST /b');
+  const failing = await nodeFetch([`${server.url}/missing`, '--fail', '--json']);
+  assert.equal(failing.code, 1);
+  const line = JSON.parse(failing.stdout);
+  assert.deepEqual(
+    Object.entries(line).map(([k, v]) => [k, k === 'error' ? typeof v : v]),
+    [
+      ['url', `${server.url}/missing`],
+      ['method', 'GET'],
+      ['status', null],
+      ['body_bytes', null],
+      ['body_sha256', null],
+      ['attempts', 1],
+      ['error', 'string'],
+      ['error_kind', 'http_status'],
+    ],
+  );
+  const human = await nodeFetch([`${server.url}/a`]);
+  assert.equal(human.stdout, `200 GET ${server.url}/a (11 bytes, 1 attempt)\n`);
+  await server.close();
+});

@@ -1,0 +1,164 @@
+// The same request lists through `pipelining fetch --json` (Rust) and
+// bin/pipelining-fetch.mjs (Node) against the same kind of server: the same
+// lines (keys, statuses, bodies, error_kind; attempts where the run is
+// deterministic) and the same exit codes. Only the `error` text may differ.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { nodeFetch, rustCommand, rustFetch } from './command.js';
+import { refusedPort, response, scriptedServer } from './servers.js';
+
+const KEYS = ['url', 'method', 'status', 'body_bytes', 'body_sha256', 'attempts', 'error', 'error_kind'];
+
+/** Answers by path alone, so both commands meet the same behaviour. */
+function behaviour(req, { seen }) {
+  const path = req.target;
+  const body = `${req.method} ${path} `.repeat(5);
+  if (path.startsWith('/ok/')) return response(200, 'x'.repeat(Number(path.slice(4))));
+  if (path === '/chunked') return Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
+  if (path === '/missing') return response(404, 'not here');
+  if (path === '/head') return response(200, '', { 'Content-Length': '10' });
+  if (path === '/close') return { write: response(200, body, { Connection: 'close' }), close: true };
+  if (path === '/http10') return { write: response(200, body, {}, '1.0'), close: true };
+  if (path === '/interim') return Buffer.concat([Buffer.from('HTTP/1.1 103 Early Hints\r\n\r\n'), response(200, body)]);
+  if (path === '/bad') return Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx');
+  if (path === '/huge') {
+    const headers = {};
+    for (let i = 0; i < 120; i++) headers[`X-${i}`] = 'v';
+    return response(200, body, headers);
+  }
+  if (path.startsWith('/cut-once') && seen === 0) {
+    const full = response(200, body);
+    return { write: full.subarray(0, full.length - 3), destroy: true };
+  }
+  if (path === '/cut-post' || path === '/always-cut') {
+    const full = response(200, body);
+    return { write: full.subarray(0, full.length - 3), destroy: true };
+  }
+  if (path === '/stall') return { hold: true };
+  return response(200, body);
+}
+
+/** Runs both commands, each against a fresh server; returns both results. */
+async function both(args, { lines = [], stdin } = {}) {
+  rustCommand();
+  const results = [];
+  for (const fetch of [rustFetch, nodeFetch]) {
+    const server = await scriptedServer(behaviour);
+    const dir = mkdtempSync(join(tmpdir(), 'pipelining-parity-'));
+    const input = join(dir, 'requests.txt');
+    const expand = (s) => s.replaceAll('$URL', server.url);
+    writeFileSync(input, expand(lines.join('\n')));
+    const argv = args.map((a) => (a === '$INPUT' ? input : expand(a)));
+    const result = await fetch(argv, { stdin: stdin === undefined ? undefined : expand(stdin) });
+    result.requests = server.log.length;
+    // Each run has its own server: compare URLs without the port.
+    result.stdout = result.stdout.replaceAll(server.url, 'http://server');
+    results.push(result);
+    await server.close();
+  }
+  return results;
+}
+
+function parse(stdout) {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const object = JSON.parse(line);
+      assert.deepEqual(Object.keys(object), KEYS, `keys of ${line}`);
+      return object;
+    });
+}
+
+/** The two outputs agree on everything but `error` (and `attempts` unless asked). */
+function assertSame(rust, node, { attempts }) {
+  assert.equal(node.code, rust.code, `exit codes (rust stderr: ${rust.stderr}; node stderr: ${node.stderr})`);
+  const r = parse(rust.stdout);
+  const n = parse(node.stdout);
+  assert.equal(n.length, r.length, 'one line per request');
+  for (const [i, line] of r.entries()) {
+    const strip = (o) => {
+      const { error, attempts: a, ...rest } = o;
+      return { ...rest, error: error === null ? null : 'text', ...(attempts ? { attempts: a } : {}) };
+    };
+    assert.deepEqual(strip(n[i]), strip(line), `line ${i + 1}: node ${JSON.stringify(n[i])} vs rust ${JSON.stringify(line)}`);
+  }
+  return r;
+}
+
+const MIXED = [
+  '# every path behaves the same for both commands',
+  '$URL/ok/10',
+  '',
+  'GET $URL/chunked',
+  'HEAD $URL/head',
+  '$URL/missing',
+  '$URL/interim',
+  'POST $URL/ok/5',
+  '$URL/close',
+  '$URL/after-close',
+  '$URL/http10',
+  '$URL/cut-once/a',
+  'POST $URL/cut-post',
+  '$URL/bad',
+  '$URL/huge',
+  'DELETE $URL/ok/0',
+  '$URL/ok/100000',
+  'PUT $URL/last',
+];
+
+test('a mixed list gives the same lines and exit code, pipelined', async () => {
+  const [rust, node] = await both(['$URL/ok/1', '--input', '$INPUT', '--json', '--max-tries', '5'], { lines: MIXED });
+  const lines = assertSame(rust, node, { attempts: false });
+  assert.equal(rust.code, 1);
+  assert.deepEqual(
+    lines.map((l) => l.error_kind).filter(Boolean),
+    ['may_have_been_processed', 'protocol', 'limit'],
+  );
+});
+
+test('a mixed list one request at a time: attempts agree too', async () => {
+  const [rust, node] = await both(['--input', '$INPUT', '--json', '--depth', '1', '--connections', '1'], { lines: MIXED });
+  const lines = assertSame(rust, node, { attempts: true });
+  assert.equal(lines.find((l) => l.url.endsWith('/cut-once/a')).attempts, 2);
+});
+
+test('all answered from stdin: exit 0 for both', async () => {
+  const [rust, node] = await both(['--input', '-', '--json', '--depth', '3'], {
+    stdin: '$URL/ok/1\nPOST $URL/ok/2\n$URL/missing\n$URL/close\n$URL/ok/3\n',
+  });
+  assertSame(rust, node, { attempts: false });
+  assert.equal(rust.code, 0);
+});
+
+test('connect failures and lost tries: connect and max_tries', async () => {
+  const port = await refusedPort();
+  const [rust, node] = await both([`http://127.0.0.1:${port}/x`, '$URL/always-cut', '--json', '--max-tries', '2'], {});
+  const lines = assertSame(rust, node, { attempts: true });
+  assert.deepEqual(lines.map((l) => [l.error_kind, l.attempts]), [['connect', 0], ['max_tries', 2]]);
+  const [rust1, node1] = await both(['$URL/always-cut', '--json', '--max-tries', '1'], {});
+  assert.equal(assertSame(rust1, node1, { attempts: true })[0].error_kind, 'connection_lost');
+});
+
+test('a stalled server: timeout for both', async () => {
+  const [rust, node] = await both(['$URL/stall', '--json', '--timeout', '0.3', '--max-tries', '1'], {});
+  assert.equal(assertSame(rust, node, { attempts: true })[0].error_kind, 'timeout');
+});
+
+test('usage errors: exit 2 for both, nothing sent', async () => {
+  for (const [args, lines] of [
+    [['--input', '$INPUT', '--json'], ['$URL/a', 'GET $URL/b extra']],
+    [['--input', '$INPUT'], ['G@T $URL/a']],
+    [['$URL/a', 'not-a-url', '--json'], []],
+    [['$URL/a', '--depth', '0'], []],
+    [['--json'], []],
+  ]) {
+    const [rust, node] = await both(args, { lines });
+    assert.deepEqual([rust.code, node.code], [2, 2], `${args.join(' ')}: ${rust.stderr} / ${node.stderr}`);
+    assert.deepEqual([rust.stdout, node.stdout], ['', '']);
+    assert.deepEqual([rust.requests, node.requests], [0, 0]);
+  }
+});

@@ -1,0 +1,131 @@
+// Test servers: Node's own `http` server, and a scripted raw `net` server
+// whose every response (and fault) the test decides.
+import http from 'node:http';
+import net from 'node:net';
+
+/** Starts a Node `http` server on loopback; resolves to {url, server, close}. */
+export async function httpServer(handler) {
+  const server = http.createServer(handler);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Parses the requests at the front of `buffer`; returns [requests, rest]. */
+function parseRequests(buffer) {
+  const requests = [];
+  for (;;) {
+    const end = buffer.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const head = buffer.subarray(0, end).toString('latin1').split('\r\n');
+    const [method, target, version] = head[0].split(' ');
+    const headers = {};
+    for (const line of head.slice(1)) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = Number(headers['content-length'] ?? 0);
+    if (buffer.length < end + 4 + length) break;
+    const body = buffer.subarray(end + 4, end + 4 + length);
+    buffer = buffer.subarray(end + 4 + length);
+    requests.push({ method, target, version, headers, body });
+  }
+  return [requests, buffer];
+}
+
+/** `HTTP/1.1 <status>` with headers and a Content-Length body. */
+export function response(status, body = '', headers = {}, version = '1.1') {
+  const content = Buffer.from(body);
+  const lines = [`HTTP/${version} ${status} ${http.STATUS_CODES[status] ?? 'Status'}`];
+  const names = Object.keys(headers).map((n) => n.toLowerCase());
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  if (!names.includes('content-length') && !names.includes('transfer-encoding')) {
+    lines.push(`Content-Length: ${content.length}`);
+  }
+  return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), content]);
+}
+
+/**
+ * A raw HTTP/1.1 server on loopback driven by `respond(request, ctx)`, called
+ * once per request in arrival order. `ctx` has `conn` (connection index),
+ * `index` (request index on this connection), `seen` (how many times this
+ * method + target arrived before, on any connection). `respond` returns
+ * bytes to write, or an action object:
+ * `{write?: bytes, close?: true, destroy?: true, hold?: true}`
+ * (`close` ends the connection after writing; `destroy` resets it; `hold`
+ * writes nothing and stops answering this connection).
+ */
+export async function scriptedServer(respond) {
+  const log = [];
+  const counts = new Map();
+  const sockets = new Set();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    const conn = connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffer = Buffer.alloc(0);
+    let index = 0;
+    let done = false;
+    socket.on('data', (chunk) => {
+      if (done) return;
+      buffer = Buffer.concat([buffer, chunk]);
+      const [requests, rest] = parseRequests(buffer);
+      buffer = rest;
+      for (const request of requests) {
+        if (done) return;
+        const key = `${request.method} ${request.target}`;
+        const seen = counts.get(key) ?? 0;
+        counts.set(key, seen + 1);
+        log.push({ conn, index, method: request.method, target: request.target, body: request.body.toString() });
+        let action = respond(request, { conn, index, seen });
+        index++;
+        if (Buffer.isBuffer(action) || typeof action === 'string') action = { write: action };
+        if (action.write !== undefined) socket.write(action.write);
+        if (action.destroy) {
+          done = true;
+          // Let the bytes go out first, then reset.
+          setImmediate(() => socket.resetAndDestroy?.() ?? socket.destroy());
+        } else if (action.close) {
+          done = true;
+          socket.end();
+        } else if (action.hold) {
+          done = true;
+        }
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    log,
+    /** How many times `method target` arrived. */
+    count: (method, target) => counts.get(`${method} ${target}`) ?? 0,
+    connections: () => connections,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port on loopback that refuses connections. */
+export async function refusedPort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

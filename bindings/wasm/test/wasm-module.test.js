@@ -1,0 +1,58 @@
+// The built module: what it imports, how big it is, what it exports.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const pkg = join(dirname(dirname(fileURLToPath(import.meta.url))), 'pkg');
+
+function module(target) {
+  try {
+    return readFileSync(join(pkg, target, 'pipelining_wasm_bg.wasm'));
+  } catch {
+    assert.fail(`pkg/${target} is not built: run \`npm run build\` in bindings/wasm first`);
+  }
+}
+
+for (const target of ['node', 'web']) {
+  test(`the ${target} module imports nothing from env, only its own glue`, () => {
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(module(target)));
+    assert.deepEqual(
+      imports.filter((i) => i.module === 'env'),
+      [],
+      'an `env` import is an unresolved native symbol (C code, a missing intrinsic)',
+    );
+    const modules = new Set(imports.map((i) => i.module));
+    assert.ok([...modules].every((m) => m.startsWith('./pipelining_wasm') || m === 'wbg' || m === '__wbindgen_placeholder__'), [...modules].join(', '));
+  });
+}
+
+test('the module stays within 60 KB gzipped', (t) => {
+  const bytes = module('node');
+  const gzipped = gzipSync(bytes, { level: 9 }).length;
+  t.diagnostic(`pipelining_wasm_bg.wasm: ${bytes.length} bytes, ${gzipped} gzipped`);
+  assert.ok(gzipped <= 60 * 1024, `${gzipped} bytes gzipped`);
+});
+
+test('both builds export the classes and the C5 error kinds', async () => {
+  const node = await import('../lib/wasm.js');
+  assert.equal(typeof node.Pool, 'function');
+  assert.equal(typeof node.Connection, 'function');
+  assert.deepEqual(node.errorKinds(), [
+    'connect',
+    'timeout',
+    'protocol',
+    'limit',
+    'connection_lost',
+    'may_have_been_processed',
+    'max_tries',
+    'http_status',
+    'invalid_request',
+    'cancelled',
+  ]);
+  const web = readFileSync(join(pkg, 'web', 'pipelining_wasm.js'), 'utf8');
+  assert.match(web, /export class Pool/);
+  assert.match(web, /export \{ initSync, __wbg_init as default \}|export default/);
+});
