@@ -1,7 +1,7 @@
 //! The incremental, zero-copy response decoder.
 
 use super::chunked::{Chunked, ChunkedPart};
-use super::head_parse::parse_head;
+use super::head_parse::{HeadParse, parse_head};
 use super::lines::{BlankLine, find_blank_line};
 use super::{DecodeError, Framing, Header, Limits, Method, ResponseHead};
 use alloc::vec::Vec;
@@ -48,10 +48,11 @@ pub enum Remaining {
 
 #[derive(Clone, Debug)]
 enum State {
-    /// Between responses, or inside a head; `scanned` bytes of the buffer are
-    /// known to hold no end of head.
+    /// Between responses, or inside a head. `waiting`: an earlier read held
+    /// only part of the head; `scanned` bytes are known to hold no end of it.
     Head {
         scanned: usize,
+        waiting: bool,
     },
     Body(Body),
     /// The final head said HTTP ends here (101, CONNECT 2xx); `End` is due.
@@ -92,7 +93,7 @@ pub struct ResponseDecoder {
 impl ResponseDecoder {
     /// A decoder enforcing `limits`.
     pub fn new(limits: Limits) -> Self {
-        ResponseDecoder { limits, state: State::Head { scanned: 0 }, after_interim: false }
+        ResponseDecoder { limits, state: State::Head { scanned: 0, waiting: false }, after_interim: false }
     }
 
     /// The limits in force.
@@ -125,7 +126,7 @@ impl ResponseDecoder {
         }
         match &self.state {
             State::Body(Body::UntilClose) => {
-                self.state = State::Head { scanned: 0 };
+                self.state = State::Head { scanned: 0, waiting: false };
                 Ok(Some(ResponsePart::End))
             }
             State::Head { .. } if !self.after_interim && buf.iter().all(|&b| b == b'\r' || b == b'\n') => Ok(None),
@@ -174,7 +175,7 @@ impl ResponseDecoder {
                 self.state = State::Tunnel;
                 Ok(Some(ResponsePart::End))
             }
-            State::Head { scanned } => {
+            State::Head { scanned, waiting } => {
                 // RFC 9112 §2.2: empty lines before a start line are ignored
                 // (some servers send a stray CRLF after a body).
                 let mut skipped = false;
@@ -190,24 +191,42 @@ impl ResponseDecoder {
                     *scanned = 0;
                 }
                 let limit = self.limits.max_head_bytes;
-                let end = match find_blank_line(buf, *scanned) {
-                    BlankLine::EndsAt(end) => end,
-                    BlankLine::NotYet { resume } => {
+                if *waiting {
+                    // An earlier read held only part of this head: look for
+                    // its end from where the last look stopped, so a head
+                    // arriving byte by byte costs linear time, not quadratic.
+                    match find_blank_line(buf, *scanned) {
+                        BlankLine::EndsAt(end) if end > limit => return Err(DecodeError::HeadTooLarge { limit }),
+                        BlankLine::EndsAt(_) => {}
+                        BlankLine::NotYet { resume } => {
+                            if buf.len() > limit {
+                                return Err(DecodeError::HeadTooLarge { limit });
+                            }
+                            *scanned = resume;
+                            return Ok(None);
+                        }
+                    }
+                }
+                let (len, pending) = match parse_head(buf, *waiting, method, &self.limits)? {
+                    HeadParse::Complete { len, head } => (len, head),
+                    // The empty line was found, so httparse can only
+                    // disagree if a line ending is malformed.
+                    HeadParse::Partial if *waiting => {
+                        return Err(DecodeError::MalformedHead(super::HeadSyntax::NewLine));
+                    }
+                    HeadParse::Partial => {
                         if buf.len() > limit {
                             return Err(DecodeError::HeadTooLarge { limit });
                         }
-                        *scanned = resume;
-                        return Ok(None);
+                        *waiting = true;
+                        *scanned = 0;
+                        return self.step(buf, method);
                     }
                 };
-                if end > limit {
-                    return Err(DecodeError::HeadTooLarge { limit });
-                }
-                let block = buf.split_to(end).freeze();
-                let head = parse_head(&block, method, &self.limits)?;
+                let head = pending.finish(buf.split_to(len).freeze());
                 self.after_interim = head.is_interim();
                 if head.is_interim() {
-                    self.state = State::Head { scanned: 0 };
+                    self.state = State::Head { scanned: 0, waiting: false };
                     return Ok(Some(ResponsePart::Interim(head)));
                 }
                 self.state = match head.framing {
@@ -220,7 +239,7 @@ impl ResponseDecoder {
                 Ok(Some(ResponsePart::Head(head)))
             }
             State::Body(Body::Length { remaining: 0 }) => {
-                self.state = State::Head { scanned: 0 };
+                self.state = State::Head { scanned: 0, waiting: false };
                 Ok(Some(ResponsePart::End))
             }
             State::Body(Body::Length { remaining }) => {
@@ -242,7 +261,7 @@ impl ResponseDecoder {
                 Some(ChunkedPart::Data(data)) => Ok(Some(ResponsePart::Data(data))),
                 Some(ChunkedPart::Trailers(trailers)) => Ok(Some(ResponsePart::Trailers(trailers))),
                 Some(ChunkedPart::End) => {
-                    self.state = State::Head { scanned: 0 };
+                    self.state = State::Head { scanned: 0, waiting: false };
                     Ok(Some(ResponsePart::End))
                 }
             },

@@ -83,21 +83,20 @@ impl fmt::Debug for HeaderRef<'_> {
     }
 }
 
-/// The header fields of a response head, in the order received, sharing
-/// the read buffer's memory.
-#[derive(Clone, Default)]
-pub struct HeaderBlock {
-    block: Bytes,
+/// Field spans into a head's bytes, before the bytes are frozen into a
+/// block: they are offsets, so they stay valid when the buffer is split off.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Spans {
     fields: Vec<Field>,
     /// Values that had an obs-fold, unfolded, end to end (rare).
     unfolded: Vec<u8>,
 }
 
-impl HeaderBlock {
-    /// Stores the fields httparse parsed out of `block` (whose memory they
+impl Spans {
+    /// Records the fields httparse parsed out of `head` (whose memory they
     /// point into).
-    pub(crate) fn from_parsed(block: &Bytes, parsed: &[httparse::Header<'_>]) -> HeaderBlock {
-        let base = block.as_ptr() as usize;
+    pub(crate) fn from_parsed(head: &[u8], parsed: &[httparse::Header<'_>]) -> Spans {
+        let base = head.as_ptr() as usize;
         let span = |part: &[u8]| {
             let start = part.as_ptr() as usize - base;
             Span { start: start as u32, end: (start + part.len()) as u32 }
@@ -120,7 +119,31 @@ impl HeaderBlock {
             };
             fields.push(Field { name: span(name), value, unfolded: folded, kind: FieldKind::of(name) });
         }
-        HeaderBlock { block: block.clone(), fields, unfolded }
+        Spans { fields, unfolded }
+    }
+
+    /// The values of the fields of one kind in `head`, classified when
+    /// stored.
+    pub(crate) fn values_of<'a>(&'a self, head: &'a [u8], kind: FieldKind) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.fields
+            .iter()
+            .filter(move |f| f.kind == kind)
+            .map(move |f| if f.unfolded { &self.unfolded[f.value.range()] } else { &head[f.value.range()] })
+    }
+}
+
+/// The header fields of a response head, in the order received, sharing
+/// the read buffer's memory.
+#[derive(Clone, Default)]
+pub struct HeaderBlock {
+    block: Bytes,
+    spans: Spans,
+}
+
+impl HeaderBlock {
+    /// The fields of `spans`, whose offsets point into `block`.
+    pub(crate) fn new(block: Bytes, spans: Spans) -> HeaderBlock {
+        HeaderBlock { block, spans }
     }
 
     /// A block holding `headers` (copied), e.g. to build a head by hand.
@@ -134,32 +157,32 @@ impl HeaderBlock {
             bytes.extend_from_slice(&h.value);
             fields.push(Field { name, value, unfolded: false, kind: FieldKind::of(&h.name) });
         }
-        HeaderBlock { block: Bytes::from(bytes), fields, unfolded: Vec::new() }
+        HeaderBlock { block: Bytes::from(bytes), spans: Spans { fields, unfolded: Vec::new() } }
     }
 
     fn field_ref(&self, field: &Field) -> HeaderRef<'_> {
-        let value_source = if field.unfolded { &self.unfolded[..] } else { &self.block[..] };
+        let value_source = if field.unfolded { &self.spans.unfolded[..] } else { &self.block[..] };
         HeaderRef { name: &self.block[field.name.range()], value: &value_source[field.value.range()] }
     }
 
     /// How many fields.
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.spans.fields.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.spans.fields.is_empty()
     }
 
     /// The field at `index`.
     pub fn get_index(&self, index: usize) -> Option<HeaderRef<'_>> {
-        self.fields.get(index).map(|f| self.field_ref(f))
+        self.spans.fields.get(index).map(|f| self.field_ref(f))
     }
 
     /// The fields in order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { block: self, fields: self.fields.iter() }
+        Iter { block: self, fields: self.spans.fields.iter() }
     }
 
     /// The value of the first field called `name` (case-insensitive).
@@ -172,22 +195,17 @@ impl HeaderBlock {
         self.iter().filter(move |h| h.is(name)).map(|h| h.value)
     }
 
-    /// The values of the fields of one kind, classified when stored.
-    pub(crate) fn values_of(&self, kind: FieldKind) -> impl Iterator<Item = &[u8]> + '_ {
-        self.fields.iter().filter(move |f| f.kind == kind).map(|f| self.field_ref(f).value)
-    }
-
     /// The name of field `index` as `Bytes` sharing the block (no copy).
     pub fn name_bytes(&self, index: usize) -> Option<Bytes> {
-        self.fields.get(index).map(|f| self.block.slice(f.name.range()))
+        self.spans.fields.get(index).map(|f| self.block.slice(f.name.range()))
     }
 
     /// The value of field `index` as `Bytes`: shares the block unless the
     /// value was unfolded.
     pub fn value_bytes(&self, index: usize) -> Option<Bytes> {
-        self.fields.get(index).map(|f| {
+        self.spans.fields.get(index).map(|f| {
             if f.unfolded {
-                Bytes::copy_from_slice(&self.unfolded[f.value.range()])
+                Bytes::copy_from_slice(&self.spans.unfolded[f.value.range()])
             } else {
                 self.block.slice(f.value.range())
             }
@@ -256,10 +274,11 @@ mod tests {
         let mut slots = [httparse::EMPTY_HEADER; 4];
         let mut response = httparse::Response::new(&mut slots);
         response.parse(&block).unwrap();
-        let fields = HeaderBlock::from_parsed(&block, response.headers);
+        let fields = HeaderBlock::new(block.clone(), Spans::from_parsed(&block, response.headers));
         assert_eq!(fields.len(), 2);
         assert_eq!(fields.get("content-length"), Some(&b"5"[..]));
-        assert_eq!(fields.values_of(FieldKind::ContentLength).collect::<Vec<_>>(), [&b"5"[..]]);
+        let spans = Spans::from_parsed(&block, response.headers);
+        assert_eq!(spans.values_of(&block, FieldKind::ContentLength).collect::<Vec<_>>(), [&b"5"[..]]);
         let value = fields.value_bytes(1).unwrap();
         assert_eq!(value, "b");
         assert_eq!(value.as_ptr(), block[41..].as_ptr(), "shares the block");

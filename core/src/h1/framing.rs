@@ -1,6 +1,6 @@
 //! Deciding a response's message body length (RFC 9112 §6.3).
 
-use super::fields::{FieldKind, HeaderBlock};
+use super::fields::{FieldKind, Spans};
 use super::syntax::{list_elements, parse_decimal};
 use super::{DecodeError, Framing, Method, Version};
 
@@ -9,7 +9,8 @@ pub(crate) fn framing_for(
     request_method: &Method,
     status: u16,
     version: Version,
-    headers: &HeaderBlock,
+    head: &[u8],
+    fields: &Spans,
 ) -> Result<Framing, DecodeError> {
     // Rule 1 and 2: HEAD, 1xx, 204, 304 carry no content; CONNECT 2xx and 101
     // leave HTTP altogether.
@@ -19,11 +20,11 @@ pub(crate) fn framing_for(
     if request_method.is_head() || (100..200).contains(&status) || status == 204 || status == 304 {
         return Ok(Framing::Empty);
     }
-    let content_length = content_length(headers)?;
+    let content_length = content_length(head, fields)?;
     let mut saw_te = false;
     let mut chunked_count = 0u32;
     let mut last_is_chunked = false;
-    for value in headers.values_of(FieldKind::TransferEncoding) {
+    for value in fields.values_of(head, FieldKind::TransferEncoding) {
         saw_te = true;
         for coding in list_elements(value) {
             // A coding may carry parameters (`gzip;q=…` is not valid here, but
@@ -58,9 +59,9 @@ pub(crate) fn framing_for(
 
 /// The `Content-Length`, if any: digits only, a list only of identical values
 /// (RFC 9110 §8.6, RFC 9112 §6.3 rule 5).
-fn content_length(headers: &HeaderBlock) -> Result<Option<u64>, DecodeError> {
+fn content_length(head: &[u8], fields: &Spans) -> Result<Option<u64>, DecodeError> {
     let mut found: Option<u64> = None;
-    for value in headers.values_of(FieldKind::ContentLength) {
+    for value in fields.values_of(head, FieldKind::ContentLength) {
         let mut any = false;
         for element in value.split(|&b| b == b',') {
             let element = super::syntax::trim_ows(element);

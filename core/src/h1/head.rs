@@ -1,7 +1,7 @@
 //! Response heads and what they say about the connection
 //! (RFC 9112 §4, §9.3, §9.6; RFC 9110 §7.6.1).
 
-use super::fields::{FieldKind, HeaderBlock};
+use super::fields::{FieldKind, HeaderBlock, Spans};
 use super::syntax::{list_elements, parse_decimal, trim_ows};
 use bytes::Bytes;
 
@@ -81,17 +81,17 @@ pub struct ConnectionSignals {
 
 impl ConnectionSignals {
     /// Reads the signals from a final head's version, headers and framing.
-    pub(crate) fn from_head(version: Version, headers: &HeaderBlock, framing: Framing) -> Self {
+    pub(crate) fn from_head(version: Version, head: &[u8], fields: &Spans, framing: Framing) -> Self {
         let mut close = false;
         let mut keep_alive = false;
-        for value in headers.values_of(FieldKind::Connection) {
+        for value in fields.values_of(head, FieldKind::Connection) {
             for token in list_elements(value) {
                 close |= token.eq_ignore_ascii_case(b"close");
                 keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
             }
         }
         let mut signals = ConnectionSignals::default();
-        for value in headers.values_of(FieldKind::KeepAlive) {
+        for value in fields.values_of(head, FieldKind::KeepAlive) {
             for param in list_elements(value) {
                 let (name, value) = match param.iter().position(|&b| b == b'=') {
                     Some(eq) => (trim_ows(&param[..eq]), trim_ows(&param[eq + 1..])),

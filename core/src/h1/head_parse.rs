@@ -1,7 +1,7 @@
 //! Parsing a complete response head with httparse, then checking what
 //! httparse leaves to us (status range, framing, connection signals).
 
-use super::fields::HeaderBlock;
+use super::fields::{HeaderBlock, Spans};
 use super::{ConnectionSignals, DecodeError, HeadSyntax, Limits, Method, ResponseHead, Version};
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -27,9 +27,55 @@ impl<'b> HeaderStorage<'b> {
     }
 }
 
-/// Parses `block`, which holds exactly one head up to and including its
-/// empty line, into a [`ResponseHead`] answering a request with `method`.
-pub(crate) fn parse_head(block: &Bytes, method: &Method, limits: &Limits) -> Result<ResponseHead, DecodeError> {
+/// A head httparse found complete at the front of the buffer, with every
+/// span an offset from the buffer's start: valid once the head is split off
+/// and frozen into its own block.
+pub(crate) struct PendingHead {
+    version: Version,
+    status: u16,
+    reason: core::ops::Range<usize>,
+    spans: Spans,
+    framing: super::Framing,
+    connection: ConnectionSignals,
+}
+
+impl PendingHead {
+    /// The head, its fields sharing `block` (the head's bytes).
+    pub(crate) fn finish(self, block: Bytes) -> ResponseHead {
+        let reason = if self.reason.is_empty() {
+            Bytes::new()
+        } else {
+            super::header::shared(&block, &block[self.reason.clone()])
+        };
+        ResponseHead {
+            version: self.version,
+            status: self.status,
+            reason,
+            headers: HeaderBlock::new(block, self.spans),
+            framing: self.framing,
+            connection: self.connection,
+        }
+    }
+}
+
+/// What parsing the front of the buffer found.
+pub(crate) enum HeadParse {
+    /// The head is not complete yet.
+    Partial,
+    /// A head of `len` bytes.
+    Complete { len: usize, head: PendingHead },
+}
+
+/// Parses the head at the front of `buf` into a head answering a request
+/// with `method`. One pass of httparse over the bytes: no separate search
+/// for the empty line when the whole head is there.
+/// `complete`: the caller found the head's empty line in `buf`.
+pub(crate) fn parse_head(
+    buf: &[u8],
+    complete: bool,
+    method: &Method,
+    limits: &Limits,
+) -> Result<HeadParse, DecodeError> {
     let mut config = httparse::ParserConfig::default();
     // RFC 9112 §5.2: a user agent must accept obs-fold in responses.
     config.allow_obsolete_multiline_headers_in_responses(true);
@@ -42,38 +88,48 @@ pub(crate) fn parse_head(block: &Bytes, method: &Method, limits: &Limits) -> Res
         &mut heap[..]
     };
     let mut response = httparse::Response::new(&mut []);
-    match config.parse_response_with_uninit_headers(&mut response, block, slots) {
-        Ok(httparse::Status::Complete(_)) => {}
-        // The caller found the empty line, so httparse can only disagree if a
-        // line ending is malformed.
-        Ok(httparse::Status::Partial) => return Err(DecodeError::MalformedHead(HeadSyntax::NewLine)),
+    let len = match config.parse_response_with_uninit_headers(&mut response, buf, slots) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(HeadParse::Partial),
+        // The fields may run past the head's own limit before its end has
+        // arrived: which error that is depends on the end, so wait for it
+        // (the caller then parses the complete head and reports this again).
+        Err(httparse::Error::TooManyHeaders) if !complete => return Ok(HeadParse::Partial),
         Err(e) => return Err(head_error(e, limits)),
+    };
+    if len > limits.max_head_bytes {
+        return Err(DecodeError::HeadTooLarge { limit: limits.max_head_bytes });
     }
+    let head = &buf[..len];
     let version = match response.version {
         Some(0) => Version::Http10,
         Some(1) => Version::Http11,
         _ => return Err(DecodeError::MalformedHead(HeadSyntax::Version)),
     };
     let status = response.code.ok_or(DecodeError::MalformedHead(HeadSyntax::Status))?;
-    // httparse accepts any three digits, `099` included; RFC 9110 §15 says
-    // the first digit is 1–9.
+    // httparse accepts any three digits, `099` included; RFC 9112 §4 and
+    // RFC 9110 §15 give the first digit as 1–9.
     if !(100..=999).contains(&status) {
         return Err(DecodeError::InvalidStatus { code: status });
     }
+    let base = head.as_ptr() as usize;
     let reason = match response.reason {
-        Some(r) if !r.is_empty() => super::header::shared(block, r.as_bytes()),
+        Some(r) if !r.is_empty() => {
+            let start = r.as_ptr() as usize - base;
+            start..start + r.len()
+        }
         // httparse reports a reason with obs-text (RFC 9112 §4) as empty; the
         // bytes follow `HTTP/1.x NNN ` on the first line.
         _ => {
-            let line = &block[..block.iter().position(|&b| b == b'\n').unwrap_or(block.len())];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            line.get(13..).map_or_else(Bytes::new, |r| block.slice_ref(r))
+            let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+            let line_end = if line_end > 0 && head[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
+            line_end.min(13)..line_end
         }
     };
-    let headers = HeaderBlock::from_parsed(block, response.headers);
-    let framing = super::framing::framing_for(method, status, version, &headers)?;
-    let connection = ConnectionSignals::from_head(version, &headers, framing);
-    Ok(ResponseHead { version, status, reason, headers, framing, connection })
+    let spans = Spans::from_parsed(head, response.headers);
+    let framing = super::framing::framing_for(method, status, version, head, &spans)?;
+    let connection = ConnectionSignals::from_head(version, head, &spans, framing);
+    Ok(HeadParse::Complete { len, head: PendingHead { version, status, reason, spans, framing, connection } })
 }
 
 fn head_error(e: httparse::Error, limits: &Limits) -> DecodeError {
