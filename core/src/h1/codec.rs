@@ -2,7 +2,7 @@
 
 use super::{
     DecodeError, EncodeError, Framing, Limits, Request, Response, ResponseCollector, ResponseDecoder, ResponsePart,
-    encode_request, validate_request,
+    validate_request,
 };
 use crate::ErrorKind;
 use crate::pipeline::{Codec, CodecError, CorrelationId, Decoded, Recipient, Remaining, ResponseSignals, Role};
@@ -81,7 +81,10 @@ impl Codec for H1Codec {
     }
 
     fn encode(&mut self, request: &Request, _id: Option<CorrelationId>, dst: &mut Vec<u8>) -> Result<(), EncodeError> {
-        encode_request(request, &self.host, dst)
+        // `validate` accepted it at submission and the pipeline never
+        // changes a request it holds.
+        super::encode::write_validated(request, &self.host, dst);
+        Ok(())
     }
 
     fn decode(

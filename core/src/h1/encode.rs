@@ -110,6 +110,14 @@ pub fn validate_request(request: &Request) -> Result<(), EncodeError> {
 /// or PATCH (RFC 9110 §8.6). On error nothing is written.
 pub fn encode_request(request: &Request, host: &[u8], dst: &mut Vec<u8>) -> Result<(), EncodeError> {
     validate_request(request)?;
+    write_validated(request, host, dst);
+    Ok(())
+}
+
+/// Writes a request [`validate_request`] has accepted. The pipeline
+/// validates each request once, at submission, and owns it unchanged
+/// afterwards, so it writes without checking again.
+pub(crate) fn write_validated(request: &Request, host: &[u8], dst: &mut Vec<u8>) {
     let has_host = request.headers.iter().any(|h| h.is("host"));
     let has_length = request.headers.iter().any(|h| h.is("content-length"));
     let body = request.body.as_deref().unwrap_or(&[]);
@@ -147,7 +155,6 @@ pub fn encode_request(request: &Request, host: &[u8], dst: &mut Vec<u8>) -> Resu
     }
     dst.extend_from_slice(b"\r\n");
     dst.extend_from_slice(body);
-    Ok(())
 }
 
 fn encoded_len_hint(request: &Request, host: &[u8]) -> usize {

@@ -187,6 +187,7 @@ impl<C: Codec> Connection<C> {
         options: RequestOptions,
     ) -> Result<RequestId, SubmitError<C::EncodeError>> {
         let id = RequestId(self.next_id);
+        self.codec.validate(&request).map_err(SubmitError::Invalid)?;
         self.submit_as(now, id, request, options, None)?;
         self.next_id += 1;
         Ok(id)
@@ -207,7 +208,7 @@ impl<C: Codec> Connection<C> {
         if self.queued() >= self.config.queue_limit {
             return Err(SubmitError::QueueFull { limit: self.config.queue_limit });
         }
-        self.codec.validate(&request).map_err(SubmitError::Invalid)?;
+        // Validated by the caller: `submit`, or the pool at its own submit.
         let by_method = self.codec.is_idempotent(&request);
         let (replayable, alone) = match options.idempotency {
             Idempotency::ByMethod => (by_method, !by_method),
