@@ -8,16 +8,20 @@
 //! - [`raw`]: a scripted raw-TCP server whose script decides, per request,
 //!   what bytes to write and whether to close, reset or fall silent, and
 //!   which counts the depth it saw on each connection;
+//! - [`real`]: real servers run as external programs (nginx, Python's
+//!   `http.server`, Node's `http`), with a client-side record of what was
+//!   written on each connection;
 //! - [`scenarios`]: driver scenarios generic over the runtime glue, so each
 //!   one runs on both `pipelining-tokio` and `pipelining-smol` through
 //!   [`scenarios!`] without duplicated test bodies.
 //!
-//! Every server binds `127.0.0.1:0`, runs on its own thread and runtime,
+//! Every in-process server binds `127.0.0.1:0`, runs on its own thread and runtime,
 //! stops when its handle is dropped, and stops by itself after
 //! [`SERVER_LIFETIME`] in any case.
 
 pub mod hyper_server;
 pub mod raw;
+pub mod real;
 pub mod scan;
 pub mod scenarios;
 mod server_thread;

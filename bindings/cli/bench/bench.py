@@ -21,6 +21,7 @@ import json
 import math
 import os
 import platform
+import resource
 import re
 import shutil
 import signal
@@ -32,6 +33,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Prepended to nginx, every loopback client and the demo (`--nice`).
+PREFIX = []
 FILE_NAME = "1k.bin"
 FILE_SIZE = 1024
 
@@ -131,7 +134,7 @@ class Nginx:
         with open(self.conf, "w") as f:
             f.write(conf)
         self.proc = subprocess.Popen(
-            ["nginx", "-p", self.dir, "-c", self.conf, "-e", os.path.join(self.dir, "error.log")],
+            PREFIX + ["nginx", "-p", self.dir, "-c", self.conf, "-e", os.path.join(self.dir, "error.log")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -153,6 +156,19 @@ class Nginx:
         if out.strip() != f"200 {FILE_SIZE}":
             raise RuntimeError(f"nginx serves {out!r}, not 200 {FILE_SIZE}")
 
+    def worker_cpu(self):
+        """CPU seconds the nginx worker has used so far."""
+        total = 0.0
+        for pid in subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                                  text=True).stdout.split():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except OSError:
+                pass
+        return total
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGQUIT)
@@ -167,24 +183,35 @@ class Nginx:
 # ---------------------------------------------------------------- loopback
 
 
+def children_cpu():
+    """CPU seconds (user + system) of every finished child so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_ours(binary, url, depth, duration):
     cmd = [binary, "bench", url, "--depth", str(depth), "--connections", "1", "--duration", str(duration), "--json"]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    cpu = children_cpu()
+    p = subprocess.run(PREFIX + cmd, capture_output=True, text=True)
+    cpu = children_cpu() - cpu
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr}")
     result = json.loads(p.stdout)
     if result["errors"]:
         raise RuntimeError(f"pipelining bench: {result['errors']} errors")
-    return result["rps"], result
+    return result["rps"], result["requests"], cpu
 
 
 WRK_RPS = re.compile(r"Requests/sec:\s+([0-9.]+)")
+WRK_COUNT = re.compile(r"(\d+) requests in")
 WRK_ERRORS = re.compile(r"Socket errors:.*|Non-2xx or 3xx responses: \d+")
 
 
 def run_wrk(url, depth, duration):
     cmd = ["wrk", "-t1", "-c1", f"-d{duration:g}s", "-s", os.path.join(HERE, "pipeline.lua"), url, "--", str(depth)]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    cpu = children_cpu()
+    p = subprocess.run(PREFIX + cmd, capture_output=True, text=True)
+    cpu = children_cpu() - cpu
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr}")
     m = WRK_RPS.search(p.stdout)
@@ -193,7 +220,7 @@ def run_wrk(url, depth, duration):
     errors = WRK_ERRORS.search(p.stdout)
     if errors:
         raise RuntimeError(f"wrk reported errors: {errors.group(0)}\n{p.stdout}")
-    return float(m.group(1)), p.stdout
+    return float(m.group(1)), int(WRK_COUNT.search(p.stdout).group(1)), cpu
 
 
 def run_curl(url, count):
@@ -203,7 +230,7 @@ def run_curl(url, count):
     cmd = ["curl", "-sS", "-o", "/dev/null", "-w", "%{num_connects} %{http_code} %{size_download}\\n",
            f"{url}?[1-{count}]"]
     start = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(PREFIX + cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if p.returncode != 0:
         raise RuntimeError(f"curl: exit {p.returncode}: {p.stderr}")
@@ -220,6 +247,8 @@ def loopback(args, binary):
     nginx = Nginx()
     log(f"nginx on {nginx.url} (config {nginx.conf})")
     samples = {d: {"ours": [], "wrk": []} for d in args.depths}
+    # CPU microseconds per request: the client's, and nginx's while serving it.
+    cpu = {d: {t: {"client": [], "nginx": []} for t in ("ours", "wrk")} for d in args.depths}
     curl = []
     curl_connects = set()
     loads = []
@@ -232,12 +261,17 @@ def loopback(args, binary):
             for d in args.depths:
                 order = ["ours", "wrk"] if (r + args.depths.index(d)) % 2 == 0 else ["wrk", "ours"]
                 for tool in order:
+                    server = nginx.worker_cpu()
                     if tool == "ours":
-                        rps, _ = run_ours(binary, nginx.url, d, args.duration)
+                        rps, count, client = run_ours(binary, nginx.url, d, args.duration)
                     else:
-                        rps, _ = run_wrk(nginx.url, d, args.duration)
+                        rps, count, client = run_wrk(nginx.url, d, args.duration)
+                    server = nginx.worker_cpu() - server
                     samples[d][tool].append(rps)
-                    log(f"  round {r + 1}/{args.runs} depth {d:>2} {tool:<4} {rps:>10.0f} req/s")
+                    cpu[d][tool]["client"].append(client / count * 1e6)
+                    cpu[d][tool]["nginx"].append(server / count * 1e6)
+                    log(f"  round {r + 1}/{args.runs} depth {d:>2} {tool:<4} {rps:>10.0f} req/s, CPU per request: "
+                        f"client {client / count * 1e6:.1f} µs, nginx {server / count * 1e6:.1f} µs")
             rps, info = run_curl(nginx.url, args.curl_count)
             curl.append(rps)
             curl_connects.add(info["connects"])
@@ -255,9 +289,11 @@ def loopback(args, binary):
             "wrk_rps": summary(wrk),
             "ratio": statistics.median(ours) / statistics.median(wrk),
             "paired_ratio": summary(paired),
+            "cpu_us_per_request": {t: {k: summary(v) for k, v in cpu[d][t].items()} for t in ("ours", "wrk")},
         })
     return {
         "runs": args.runs,
+        "nice": args.nice,
         "duration_s": args.duration,
         "file_bytes": FILE_SIZE,
         "rows": rows,
@@ -298,7 +334,7 @@ def run_demo(binary, case, size):
            "--svg", os.devnull]
     if case.get("mbit"):
         cmd += ["--bandwidth-mbit", str(case["mbit"])]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(PREFIX + cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr}")
     result = json.loads(p.stdout)
@@ -342,25 +378,35 @@ def wan(args, binary):
             "pipelined_pct_of_floor": summary([100 * p / pip_floor for p in pip]),
             "speedup": summary([s / p for s, p in zip(seq, pip)]),
         })
-    return {"runs": args.wan_runs, "rows": rows}
+    return {"runs": args.wan_runs, "nice": args.nice, "rows": rows}
 
 
 # ---------------------------------------------------------------- core
 
 VARIANTS = [
-    ("decoder", "pipelining ResponseDecoder (incl. copy into BytesMut)"),
-    ("connection", "pipelining Connection<H1Codec>, depth 16 (incl. request encoding)"),
-    ("httparse", "raw httparse::Response::parse + Content-Length skip"),
-    ("httpnet-raw", "http-net parse_response_head + framing skip"),
-    ("httpnet-conn", "http-net ClientConn, depth 16 (incl. request encoding)"),
-    ("copy", "the copy into BytesMut alone (part of 'decoder')"),
+    ("decoder", "ours: `h1::ResponseDecoder` (incl. the copy into its `BytesMut`)", "ours: ResponseDecoder"),
+    ("httparse", "raw `httparse::Response::parse` + Content-Length skip", "raw httparse + skip"),
+    ("httpnet-raw", "http-net 0.9.1: `parse_response_head` + framing skip", "http-net parse_response_head"),
+    ("connection", "ours: `Connection<H1Codec>` at depth 16 (submit, encode, decode, events)",
+     "ours: Connection (+ encode)"),
+    ("httpnet-conn", "http-net 0.9.1: `ClientConn` at depth 16 (send_request, feed, poll)",
+     "http-net ClientConn (+ encode)"),
+    ("copy", "the copy into a `BytesMut` alone (included in ours: ResponseDecoder)", "copy into BytesMut"),
 ]
+
+
+# Valgrind counts every iteration of `rep movsb` / `rep stosb` as one
+# instruction, so glibc's memcpy of a 20 KiB buffer (which uses them above a
+# threshold) would count ~1 instruction per byte where the CPU spends a few
+# hundred cycles on the whole copy. These thresholds make glibc use its
+# vector loops instead, whose instruction counts are honest.
+NO_REP_STRINGS = "glibc.cpu.x86_rep_movsb_threshold=1000000000:glibc.cpu.x86_rep_stosb_threshold=1000000000"
 
 
 def instructions(example, variant, k, outdir):
     out = os.path.join(outdir, f"callgrind.{variant}.{k}")
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", example, variant, str(k)]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, GLIBC_TUNABLES=NO_REP_STRINGS))
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr[-2000:]}")
     with open(out) as f:
@@ -374,12 +420,12 @@ def core(args, example):
     k1, k2 = args.k
     rows = []
     with tempfile.TemporaryDirectory(prefix="pipelining-bench-callgrind-") as outdir:
-        for variant, label in VARIANTS:
+        for variant, label, short in VARIANTS:
             i1 = instructions(example, variant, k1, outdir)
             i2 = instructions(example, variant, k2, outdir)
             per = (i2 - i1) / (16 * (k2 - k1))
             log(f"  {variant:<13} K={k1}: {i1} Ir, K={k2}: {i2} Ir -> {per:.1f} per response")
-            rows.append({"variant": variant, "label": label, "k1": k1, "k2": k2, "ir_k1": i1, "ir_k2": i2,
+            rows.append({"variant": variant, "label": label, "short": short, "k1": k1, "k2": k2, "ir_k1": i1, "ir_k2": i2,
                          "per_response": per})
     by = {r["variant"]: r["per_response"] for r in rows}
     return {
@@ -402,17 +448,23 @@ def fmt_range(s, digits=0, scale=1.0):
 def markdown(results):
     out = []
     m = results["machine"]
-    out.append(f"Machine: {m['nproc']} cores, {m['cpu']}, Linux {m['kernel']}.")
+    out.append(f"- Machine: {m['nproc']} cores, {m['cpu']}, Linux {m['kernel']}.")
+    if results.get("label"):
+        out.append(f"- Source: {results['label']}.")
+    elif m.get("git", {}).get("commit"):
+        dirty = f" plus uncommitted changes to {', '.join(m['git']['modified'])}" if m["git"]["modified"] else ""
+        out.append(f"- Source: commit {m['git']['commit'][:10]}{dirty}.")
     for part in ["loopback", "wan", "core"]:
         if part in results:
             r = results[part]
-            out.append(f"{part}: started {r['started']}, 1-minute load average {r['load_start']:.2f} at start, "
+            out.append(f"- {part}: started {r['started']}, 1-minute load average {r['load_start']:.2f} at start, "
                        f"{r['load_end']:.2f} at end.")
     out.append("")
     lb = results.get("loopback")
     if lb:
+        niced = f", all under `nice -n {lb['nice']}`" if lb.get("nice") is not None else ""
         out.append(f"### Loopback: nginx, 1 KiB file, one connection ({lb['runs']} alternating runs of "
-                   f"{lb['duration_s']} s each; median (min–max) requests/s)")
+                   f"{lb['duration_s']} s each{niced}; median (min–max) requests/s)")
         out.append("")
         out.append("| depth | `pipelining bench` | wrk + pipeline.lua | ours / wrk (median; per-run min–max) |")
         out.append("|---:|---:|---:|---:|")
@@ -421,12 +473,25 @@ def markdown(results):
             out.append(f"| {row['depth']} | {fmt_range(row['ours_rps'])} | {fmt_range(row['wrk_rps'])} | "
                        f"{row['ratio']:.2f}× ({pr['min']:.2f}–{pr['max']:.2f}) |")
         c = lb["curl"]
-        out.append(f"| curl, {c['urls']:,} URLs, 1 keep-alive connection (sequential) | | | "
-                   f"{fmt_range(c['rps'])} req/s, connections opened: {c['connections']} |")
+        out.append("")
+        out.append(f"curl, {c['urls']:,} URLs on one command line (one keep-alive connection, one request at a "
+                   f"time, process start-up included): {fmt_range(c['rps'])} requests/s; connections opened per "
+                   f"run: {', '.join(str(n) for n in c['connections'])}.")
+        out.append("")
+        out.append("CPU time per request (median (min–max) µs, from the client's rusage and the nginx worker's "
+                   "/proc stat; less sensitive to other load than requests/s):")
+        out.append("")
+        out.append("| depth | `pipelining bench` | wrk | nginx serving ours | nginx serving wrk |")
+        out.append("|---:|---:|---:|---:|---:|")
+        for row in lb["rows"]:
+            u = row["cpu_us_per_request"]
+            out.append(f"| {row['depth']} | {fmt_range(u['ours']['client'], 1)} | {fmt_range(u['wrk']['client'], 1)} | "
+                       f"{fmt_range(u['ours']['nginx'], 1)} | {fmt_range(u['wrk']['nginx'], 1)} |")
         out.append("")
     w = results.get("wan")
     if w:
-        out.append(f"### Emulated WAN: in-process delay line ({w['runs']} runs each; median (min–max))")
+        niced = f", under `nice -n {w['nice']}`" if w.get("nice") is not None else ""
+        out.append(f"### Emulated WAN: in-process delay line ({w['runs']} runs each{niced}; median (min–max))")
         out.append("")
         out.append("| RTT | objects | bandwidth | pipelined run | sequential | % of floor | pipelined | "
                    "% of floor | speedup |")
@@ -476,10 +541,15 @@ def main():
     ap.add_argument("--k", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 2000],
                     help="two iteration counts for callgrind (default 1000,2000)")
     ap.add_argument("--quick", action="store_true", help="only the 100-object WAN cases")
+    ap.add_argument("--nice", type=int, help="run nginx, the loopback clients and the demo under `nice -n N` (a negative N, "
+                    "as root, keeps other work on a shared machine from dominating the timings)")
+    ap.add_argument("--label", help="what was measured (e.g. a commit), when not the git checkout around")
     args = ap.parse_args()
     parts = args.only or ["loopback", "wan", "core"]
     if "core" in parts and not args.example:
         ap.error("core needs --example")
+    if args.nice is not None:
+        PREFIX[:] = ["nice", "-n", str(args.nice)]
 
     results = {}
     path = os.path.join(args.out, "results.json")
@@ -487,11 +557,10 @@ def main():
         # Only some parts: keep the others from the last run.
         with open(path) as f:
             results = json.load(f)
-    results.update({"machine": machine(), "load_start": loadavg(),
-                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    results.update({"machine": machine(), "label": args.label})
     for part, title, run in [
-        ("core", "core: instructions per response under callgrind", lambda: core(args, args.example)),
         ("loopback", "loopback: nginx, one connection", lambda: loopback(args, args.bin)),
+        ("core", "core: instructions per response under callgrind", lambda: core(args, args.example)),
         ("wan", "wan: the demo's delay line", lambda: wan(args, args.bin)),
     ]:
         if part in parts:
@@ -499,8 +568,6 @@ def main():
             started, load = time.strftime("%Y-%m-%dT%H:%M:%S%z"), loadavg()
             results[part] = run()
             results[part].update({"started": started, "load_start": load, "load_end": loadavg()})
-    results["load_end"] = loadavg()
-    results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
     os.makedirs(args.out, exist_ok=True)
     with open(path, "w") as f:

@@ -113,7 +113,7 @@ def vertical_bars(svg, top, height, title, groups, ylabel, fmt, reference=None):
 
 def horizontal_bars(svg, top, title, rows):
     """rows: [(label, value, color)]."""
-    left, right = 360, WIDTH - 80
+    left, right = 300, WIDTH - 80
     svg.text(80, top + 16, title, size=15, weight="bold")
     row_h = 24
     vmax, step = nice_max(max(v for _, v, _ in rows) * 1.05)
@@ -188,7 +188,7 @@ def main():
     if core:
         colors = {"decoder": OURS, "connection": OURS, "httparse": WRK, "httpnet-raw": CURL,
                   "httpnet-conn": CURL, "copy": "#c8d6e8"}
-        rows = [(r["label"], r["per_response"], colors.get(r["variant"], WRK)) for r in core["rows"]]
+        rows = [(r.get("short", r["label"]), r["per_response"], colors.get(r["variant"], WRK)) for r in core["rows"]]
         y = horizontal_bars(svg, y, "Core: decoding 16 pipelined 1 KiB nginx responses", rows)
 
     height = y + 10

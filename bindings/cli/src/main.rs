@@ -379,7 +379,8 @@ async fn redis_command(args: RedisArgs) -> ExitCode {
         Ok(client) => client,
         Err(e) => return usage_error(e),
     };
-    match redis::run(&client, &lines, args.json).await {
+    let window = 4 * (args.depth as usize) * (args.connections as usize);
+    match redis::run(&client, &lines, window, args.json).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {

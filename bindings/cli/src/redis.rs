@@ -112,15 +112,28 @@ pub fn json_line(command: &str, outcome: &Result<(Value, u32), pipelining_tokio:
 }
 
 /// Sends every command line (already split), in order, and prints one line
-/// per command. Returns whether every command got a reply.
-pub async fn run(client: &RedisClient, lines: &[(String, Vec<Bytes>)], json_out: bool) -> std::io::Result<bool> {
-    let futures: Vec<_> = lines
-        .iter()
-        .map(|(_, words)| client.command(Command::new(words.iter().cloned()), Idempotency::ByMethod))
-        .collect();
+/// per command. At most `window` commands are queued at once: enough to keep
+/// every connection's pipeline full, without holding thousands of pending
+/// requests. Returns whether every command got a reply.
+pub async fn run(
+    client: &RedisClient,
+    lines: &[(String, Vec<Bytes>)],
+    window: usize,
+    json_out: bool,
+) -> std::io::Result<bool> {
     let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     let mut all_ok = true;
-    for ((line, _), future) in lines.iter().zip(futures) {
+    let mut pending = std::collections::VecDeque::with_capacity(window);
+    let mut next = 0;
+    while next < lines.len() || !pending.is_empty() {
+        while next < lines.len() && pending.len() < window.max(1) {
+            let words = lines[next].1.iter().cloned();
+            pending.push_back((next, client.command(Command::new(words), Idempotency::ByMethod)));
+            next += 1;
+        }
+        let Some((index, future)) = pending.pop_front() else { break };
+        let line = &lines[index].0;
         let outcome = future.await.map(|reply| (reply.response, reply.attempts));
         all_ok &= outcome.is_ok();
         let text = match (&outcome, json_out) {
@@ -128,10 +141,12 @@ pub async fn run(client: &RedisClient, lines: &[(String, Vec<Bytes>)], json_out:
             (Ok((value, _)), false) => format!("{line} → {}", value_json(value)),
             (Err(e), false) => format!("{line} → ERROR {}: {}", e.kind(), e.message()),
         };
-        let mut out = stdout.lock();
         writeln!(out, "{text}")?;
-        out.flush()?;
+        if pending.is_empty() {
+            out.flush()?;
+        }
     }
+    out.flush()?;
     Ok(all_ok)
 }
 

@@ -154,7 +154,12 @@ pub(crate) struct State<P: Protocol> {
     routes: HashMap<RequestId, Route<P::Sink>>,
     /// Tickets of requests in the pool, for cancellation.
     submitted: HashMap<u64, RequestId>,
-    parked: VecDeque<Parked<P>>,
+    /// Requests waiting for room, per origin, in order.
+    parked: HashMap<Origin, VecDeque<Parked<P>>>,
+    /// Which origin each parked ticket waits for.
+    parked_tickets: HashMap<u64, Origin>,
+    /// Origins whose requests ended during this drive: they may have room.
+    freed: Vec<Origin>,
     next_ticket: u64,
     pub(crate) conns: HashMap<ConnectionId, ConnPlumbing>,
     pub(crate) timer_deadline: Option<Instant>,
@@ -196,7 +201,9 @@ impl<P: Protocol> Shared<P> {
                 pool: Pool::new(factory, config.pool),
                 routes: HashMap::new(),
                 submitted: HashMap::new(),
-                parked: VecDeque::new(),
+                parked: HashMap::new(),
+                parked_tickets: HashMap::new(),
+                freed: Vec::new(),
                 next_ticket: 0,
                 conns: HashMap::new(),
                 timer_deadline: None,
@@ -246,10 +253,11 @@ impl<P: Protocol> Shared<P> {
         }
         let route = Route { ticket, origin: origin.clone(), written: None, sink };
         let parked = Parked { origin, request, options, route };
-        if state.parked.iter().any(|p| p.origin == parked.origin) {
-            state.parked.push_back(parked);
-        } else if let Some(parked) = self.try_submit(&mut state, parked) {
-            state.parked.push_back(parked);
+        let waiting = state.parked.get(&parked.origin).is_some_and(|q| !q.is_empty());
+        let parked = if waiting { Some(parked) } else { self.try_submit(&mut state, parked) };
+        if let Some(parked) = parked {
+            state.parked_tickets.insert(ticket, parked.origin.clone());
+            state.parked.entry(parked.origin.clone()).or_default().push_back(parked);
         }
         self.drive(&mut state);
         ticket
@@ -281,18 +289,19 @@ impl<P: Protocol> Shared<P> {
                 freed |= event.terminal_id().is_some();
                 self.on_event(state, event);
             }
-            if state.shut_down && !state.closed_all && state.pool.pending() == 0 && state.parked.is_empty() {
+            if state.shut_down && !state.closed_all && state.pool.pending() == 0 && state.parked_tickets.is_empty() {
                 // Nothing left to do: close the idle connections now rather
                 // than at their idle timeout.
                 state.closed_all = true;
                 state.pool.close(now);
                 continue;
             }
-            if freed && !state.parked.is_empty() {
+            if freed && !state.parked_tickets.is_empty() {
                 // Room freed: parked requests go in, and may need writing.
                 self.unpark(state);
                 continue;
             }
+            state.freed.clear();
             return;
         }
     }
@@ -327,6 +336,9 @@ impl<P: Protocol> Shared<P> {
                 match route {
                     Some(mut route) => {
                         state.submitted.remove(&route.ticket);
+                        if !state.parked_tickets.is_empty() {
+                            state.freed.push(route.origin.clone());
+                        }
                         P::deliver(&mut route.sink, Delivery::Part { part, end, attempts }, route.written);
                     }
                     None => {
@@ -339,12 +351,18 @@ impl<P: Protocol> Shared<P> {
             PoolEvent::Complete { id, response, attempts } => {
                 if let Some(mut route) = state.routes.remove(&id) {
                     state.submitted.remove(&route.ticket);
+                    if !state.parked_tickets.is_empty() {
+                        state.freed.push(route.origin.clone());
+                    }
                     P::deliver(&mut route.sink, Delivery::Complete { response, attempts }, route.written);
                 }
             }
             PoolEvent::Failed(failure) => {
                 let Some(mut route) = state.routes.remove(&failure.id) else { return };
                 state.submitted.remove(&route.ticket);
+                if !state.parked_tickets.is_empty() {
+                    state.freed.push(route.origin.clone());
+                }
                 let message = match &failure.cause {
                     pipelining::Cause::Response(e) => e.to_string(),
                     pipelining::Cause::Lost(_) if failure.tries.len() > 1 => {
@@ -371,12 +389,18 @@ impl<P: Protocol> Shared<P> {
 
     pub(crate) fn cancel(self: &Arc<Self>, ticket: u64) {
         let mut state = self.lock();
-        if let Some(pos) = state.parked.iter().position(|p| p.route.ticket == ticket) {
-            state.parked.remove(pos);
+        if let Some(origin) = state.parked_tickets.remove(&ticket) {
+            if let Some(queue) = state.parked.get_mut(&origin) {
+                queue.retain(|p| p.route.ticket != ticket);
+            }
             return;
         }
         let Some(id) = state.submitted.remove(&ticket) else { return };
-        state.routes.remove(&id);
+        if let Some(route) = state.routes.remove(&id) {
+            if !state.parked_tickets.is_empty() {
+                state.freed.push(route.origin);
+            }
+        }
         let now = self.clock.now();
         state.pool.cancel(now, id);
         self.drive(&mut state);
@@ -405,22 +429,28 @@ impl<P: Protocol> Shared<P> {
         }
     }
 
-    /// Moves parked requests into the pool as room frees, in order per
-    /// origin.
+    /// Moves parked requests into the pool as room frees, in order, for
+    /// the origins whose requests just ended.
     fn unpark(self: &Arc<Self>, state: &mut State<P>) {
-        let mut blocked: Vec<Origin> = Vec::new();
-        let mut still = VecDeque::new();
-        while let Some(parked) = state.parked.pop_front() {
-            if blocked.contains(&parked.origin) {
-                still.push_back(parked);
-                continue;
+        let mut origins = std::mem::take(&mut state.freed);
+        origins.sort();
+        origins.dedup();
+        for origin in origins {
+            while let Some(parked) = state.parked.get_mut(&origin).and_then(VecDeque::pop_front) {
+                let ticket = parked.route.ticket;
+                if let Some(parked) = self.try_submit(state, parked) {
+                    // Still full: it keeps its place at the front.
+                    if let Some(queue) = state.parked.get_mut(&origin) {
+                        queue.push_front(parked);
+                    }
+                    break;
+                }
+                state.parked_tickets.remove(&ticket);
             }
-            if let Some(parked) = self.try_submit(state, parked) {
-                blocked.push(parked.origin.clone());
-                still.push_back(parked);
+            if state.parked.get(&origin).is_some_and(VecDeque::is_empty) {
+                state.parked.remove(&origin);
             }
         }
-        state.parked = still;
     }
 }
 

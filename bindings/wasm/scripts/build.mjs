@@ -9,6 +9,8 @@
 // 3. `wasm-bindgen --target nodejs` into pkg/node and `--target web` into
 //    pkg/web;
 // 4. `wasm-opt -Oz` (npm's binaryen) on both modules, then the sizes.
+//
+// `node scripts/build.mjs --tools-only` does step 1 alone.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -104,5 +106,7 @@ function main() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main();
+  // `--tools-only`: the target and the wasm-bindgen CLI, no build (ci.sh).
+  if (process.argv.includes('--tools-only')) ensureTools();
+  else main();
 }

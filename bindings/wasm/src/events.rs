@@ -142,8 +142,8 @@ fn message(cause: &Cause<pipelining::h1::DecodeError>) -> String {
     match cause {
         Cause::Cancelled => "cancelled".into(),
         Cause::Deadline => "the request's deadline passed".into(),
-        Cause::Response(e) => format!("bad response ({}): {e}", e.kind()),
-        Cause::Lost(reason) => format!("connection lost ({})", close_reason(*reason)),
+        Cause::Response(e) => js::text(&["bad response (", e.kind().as_str(), "): ", &e.to_string()]),
+        Cause::Lost(reason) => js::text(&["connection lost (", close_reason(*reason), ")"]),
         Cause::Unencodable => "the request could not be encoded".into(),
     }
 }
@@ -208,9 +208,9 @@ fn pool_failed(failure: &PoolFailure<H1Codec>) -> Object {
     js::set(&object, "attempts", failure.attempts);
     let tries: Array = failure.tries.iter().map(|r| JsValue::from_str(close_reason(*r))).collect();
     let mut text = message(&failure.cause);
-    if !failure.tries.is_empty() {
-        let names: Vec<&str> = failure.tries.iter().map(|r| close_reason(*r)).collect();
-        text = format!("{text}; tries lost to: {}", names.join(", "));
+    for (i, reason) in failure.tries.iter().enumerate() {
+        text.push_str(if i == 0 { "; tries lost to: " } else { ", " });
+        text.push_str(close_reason(*reason));
     }
     js::set(&object, "tries", tries);
     js::set(&object, "message", text);

@@ -20,7 +20,8 @@ pub(crate) fn request(init: &JsValue) -> Result<Request, JsValue> {
         return Err(invalid("the request must be an object {method, target, headers, body}"));
     }
     let method = match js::string(init, "method")? {
-        Some(m) => Method::from_bytes(m.as_bytes()).map_err(|e| invalid(&format!("{e}: {m:?}")))?,
+        Some(m) => Method::from_bytes(m.as_bytes())
+            .map_err(|_| invalid(&js::text(&["invalid request method \"", &m, "\""])))?,
         None => Method::GET,
     };
     let target = js::get(init, "target");

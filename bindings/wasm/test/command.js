@@ -18,6 +18,8 @@ export function runCommand(command, args, { stdin = '' } = {}) {
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
+    // A command that exits before reading its input (a usage error) closes the pipe.
+    child.stdin.on('error', () => {});
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });

@@ -214,10 +214,10 @@ impl ResponseDecoder {
                     HeadParse::Partial if *waiting => {
                         return Err(DecodeError::MalformedHead(super::HeadSyntax::NewLine));
                     }
+                    // Not complete, or an error whose kind waits for the
+                    // head's end: the waiting path checks the limit once it
+                    // knows where (or whether) the head ends within it.
                     HeadParse::Partial => {
-                        if buf.len() > limit {
-                            return Err(DecodeError::HeadTooLarge { limit });
-                        }
                         *waiting = true;
                         *scanned = 0;
                         return self.step(buf, method);

@@ -91,10 +91,12 @@ pub(crate) fn parse_head(
     let len = match config.parse_response_with_uninit_headers(&mut response, buf, slots) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(HeadParse::Partial),
-        // The fields may run past the head's own limit before its end has
-        // arrived: which error that is depends on the end, so wait for it
-        // (the caller then parses the complete head and reports this again).
-        Err(httparse::Error::TooManyHeaders) if !complete => return Ok(HeadParse::Partial),
+        // Before the head's end has arrived, whether there is an error and
+        // which one (too many fields, a malformed line, or a head over its
+        // limit) depends on the bytes still to come: wait for the end, as a
+        // head split into smaller reads would (the caller then parses the
+        // complete head and reports any error again).
+        Err(_) if !complete => return Ok(HeadParse::Partial),
         Err(e) => return Err(head_error(e, limits)),
     };
     if len > limits.max_head_bytes {

@@ -131,6 +131,10 @@ pub struct Pool<F: CodecFactory> {
     next_connection: u64,
     /// Where the round-robin of `poll_transmit` resumes.
     transmit_cursor: u64,
+    /// Connection ids, reused by `poll_transmit`.
+    scratch_ids: Vec<ConnectionId>,
+    /// Unfinished requests with a deadline.
+    deadline_requests: usize,
 }
 
 impl<F: CodecFactory> Pool<F> {
@@ -146,6 +150,8 @@ impl<F: CodecFactory> Pool<F> {
             next_request: 0,
             next_connection: 0,
             transmit_cursor: 0,
+            scratch_ids: Vec::new(),
+            deadline_requests: 0,
         }
     }
 
@@ -254,7 +260,11 @@ impl<F: CodecFactory> Pool<F> {
                 correlation,
             },
         );
-        self.schedule(now);
+        if options.deadline.is_some() {
+            self.deadline_requests += 1;
+        }
+        // Only this origin's queue changed.
+        self.schedule_origin(now, origin);
         Ok(id)
     }
 
@@ -341,10 +351,12 @@ impl<F: CodecFactory> Pool<F> {
 
     /// Bytes arrived on `conn`.
     pub fn handle_received(&mut self, now: Instant, conn: ConnectionId, data: &[u8]) {
-        if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) {
+        if let Some(Slot::Open { connection, origin }) = self.slots.get_mut(&conn) {
             connection.handle_received(now, data);
+            let origin = origin.clone();
             self.pump(now, conn);
-            self.schedule(now);
+            // Responses free room on this origin's connections only.
+            self.schedule_origin(now, &origin);
         }
     }
 
@@ -441,14 +453,28 @@ impl<F: CodecFactory> Pool<F> {
     /// [`handle_written`](Self::handle_written).
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<(ConnectionId, usize)> {
-        let ids: Vec<ConnectionId> = self
-            .slots
-            .range(ConnectionId(self.transmit_cursor)..)
-            .chain(self.slots.range(..ConnectionId(self.transmit_cursor)))
-            .filter(|(_, slot)| matches!(slot, Slot::Open { .. }))
-            .map(|(&id, _)| id)
-            .collect();
-        for conn in ids {
+        // A reused list: this runs after every input, allocation-free.
+        let mut ids = core::mem::take(&mut self.scratch_ids);
+        ids.clear();
+        ids.extend(
+            self.slots
+                .range(ConnectionId(self.transmit_cursor)..)
+                .chain(self.slots.range(..ConnectionId(self.transmit_cursor)))
+                .filter(|(_, slot)| matches!(slot, Slot::Open { .. }))
+                .map(|(&id, _)| id),
+        );
+        let found = self.first_transmit(now, buf, &ids);
+        self.scratch_ids = ids;
+        found
+    }
+
+    fn first_transmit(
+        &mut self,
+        now: Instant,
+        buf: &mut Vec<u8>,
+        ids: &[ConnectionId],
+    ) -> Option<(ConnectionId, usize)> {
+        for &conn in ids {
             if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) {
                 if let Some(n) = connection.poll_transmit(now, buf) {
                     self.transmit_cursor = conn.0 + 1;
@@ -468,7 +494,13 @@ impl<F: CodecFactory> Pool<F> {
             Slot::Connecting { deadline, .. } => *deadline,
             Slot::Open { connection, .. } => connection.poll_timeout(),
         });
-        let queued = self.origins.values().flat_map(|e| e.queue.iter().filter_map(|w| w.options.deadline));
+        // Waiting requests have deadlines only if some request had one.
+        let scan_queues = self.deadline_requests > 0;
+        let queued = self
+            .origins
+            .values()
+            .filter(move |_| scan_queues)
+            .flat_map(|e| e.queue.iter().filter_map(|w| w.options.deadline));
         let demotions = self.origins.values().filter_map(|e| e.memory.demoted_until());
         slots.chain(queued).chain(demotions).min()
     }
@@ -516,7 +548,7 @@ impl<F: CodecFactory> Pool<F> {
     ) {
         let tracked = self.requests.remove(&id);
         if let Some(t) = &tracked {
-            self.release_correlation(t);
+            self.forget(t);
         }
         let (attempts, tries) = tracked.map_or((0, Vec::new()), |t| (t.attempts, t.tries));
         let kind = kind.unwrap_or(match &cause {
@@ -576,10 +608,18 @@ impl<F: CodecFactory> Pool<F> {
         let attempts = self.requests.get(&id).map_or(1, |t| t.attempts + 1);
         if end {
             if let Some(tracked) = self.requests.remove(&id) {
-                self.release_correlation(&tracked);
+                self.forget(&tracked);
             }
         }
         attempts
+    }
+
+    /// A request ended: its correlation id and deadline are released.
+    fn forget(&mut self, tracked: &Tracked) {
+        if tracked.options.deadline.is_some() {
+            self.deadline_requests = self.deadline_requests.saturating_sub(1);
+        }
+        self.release_correlation(tracked);
     }
 
     fn release_correlation(&mut self, tracked: &Tracked) {

@@ -1,5 +1,5 @@
 //! `h1_response`: arbitrary bytes (raw, or assembled from pieces of HTTP),
-//! an arbitrary queue of request methods and arbitrary split points, fed to
+//! an arbitrary number (0–8) of outstanding requests with arbitrary methods and arbitrary split points, fed to
 //! the response decoder through `H1Codec`. Checked:
 //!
 //! * no panic, and the same parts, error and unread bytes whole, byte by
@@ -36,6 +36,75 @@ enum Piece {
     BadChunkSize(BadChunk),
     Content(u8),
     Trailer,
+    /// A whole well-formed response, so that pipelines of several are
+    /// common.
+    Response(WholeResponse),
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+struct WholeResponse {
+    status: WholeStatus,
+    framing: WholeFraming,
+    len: u8,
+    close: bool,
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum WholeStatus {
+    Ok,
+    NotFound,
+    NoContent,
+    NotModified,
+    Continue,
+    EarlyHints,
+    Switching,
+    Http10,
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum WholeFraming {
+    Length,
+    Chunked,
+    ChunkedWithTrailers,
+    UntilClose,
+}
+
+impl WholeResponse {
+    fn write(&self, s: &mut String) {
+        s.push_str(match self.status {
+            WholeStatus::Ok => "HTTP/1.1 200 OK\r\n",
+            WholeStatus::NotFound => "HTTP/1.1 404 Not Found\r\n",
+            WholeStatus::NoContent => "HTTP/1.1 204 No Content\r\n",
+            WholeStatus::NotModified => "HTTP/1.1 304 Not Modified\r\n",
+            WholeStatus::Continue => "HTTP/1.1 100 Continue\r\n",
+            WholeStatus::EarlyHints => "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n",
+            WholeStatus::Switching => "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n",
+            WholeStatus::Http10 => "HTTP/1.0 200 OK\r\n",
+        });
+        if self.close {
+            s.push_str("Connection: close\r\n");
+        }
+        let content = "c".repeat(usize::from(self.len));
+        match self.framing {
+            WholeFraming::Length => {
+                let _ = write!(s, "Content-Length: {}\r\n\r\n{content}", content.len());
+            }
+            WholeFraming::Chunked | WholeFraming::ChunkedWithTrailers => {
+                s.push_str("Transfer-Encoding: chunked\r\n\r\n");
+                for piece in content.as_bytes().chunks(7) {
+                    let _ = write!(s, "{:x}\r\n{}\r\n", piece.len(), String::from_utf8_lossy(piece));
+                }
+                s.push_str("0\r\n");
+                if matches!(self.framing, WholeFraming::ChunkedWithTrailers) {
+                    s.push_str("X-Checksum: 1\r\n");
+                }
+                s.push_str("\r\n");
+            }
+            WholeFraming::UntilClose => {
+                let _ = write!(s, "\r\n{content}");
+            }
+        }
+    }
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -147,6 +216,7 @@ impl Piece {
             }),
             Piece::Content(n) => s.push_str(&"x".repeat(usize::from(*n))),
             Piece::Trailer => s.push_str("X-Trailer: t\r\n"),
+            Piece::Response(response) => response.write(&mut s),
         }
         out.extend_from_slice(s.as_bytes());
     }
@@ -154,6 +224,9 @@ impl Piece {
 
 #[derive(Arbitrary, Debug)]
 struct Input {
+    /// How many requests are outstanding (mod 9): pipelines are common.
+    outstanding: u8,
+    /// Their methods; `GET` past the end of the list.
     methods: Vec<MethodChoice>,
     pieces: Vec<Piece>,
     splits: Vec<u16>,
@@ -191,7 +264,9 @@ pub fn run(data: &[u8]) {
     for piece in &input.pieces {
         piece.write(&mut bytes);
     }
-    let methods: Vec<Method> = input.methods.iter().take(16).map(|m| m.method()).collect();
+    let methods: Vec<Method> = (0..usize::from(input.outstanding % 9))
+        .map(|i| input.methods.get(i).copied().unwrap_or(MethodChoice::Get).method())
+        .collect();
     let mut limits = Limits::default();
     if input.small_limits {
         limits.max_head_bytes = 200;

@@ -125,6 +125,7 @@ fn check(request: &Request, host: &[u8]) {
     const PREFIX: &[u8] = b"earlier bytes";
     let mut out = PREFIX.to_vec();
     let result = encode_request(request, host, &mut out);
+    crate::trace!("{request:?} → {result:?}");
     assert_eq!(validate_request(request), result, "validate_request and encode_request disagree");
     let valid = is_valid(request);
     match result {
