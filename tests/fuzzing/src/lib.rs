@@ -12,14 +12,18 @@
 //! | [`connection_ops`] | `Connection<H1Codec>` + a fake server | P1, P2, P5, P7, P8, P12 at every step |
 //! | [`pool_ops`] | `Pool<H1Factory>`, several origins | the same, plus replay and connect failures |
 //! | [`request_encode`] | `encode_request` | what it accepts parses back identically |
+//! | [`dns_ops`] | `Connection<DnsCodec>`, answers in any order | P1, P2 by correlation id, P12 |
+//! | [`resp_reply`] | `RespCodec` and `Connection<RespCodec>` | same result for every split, pushes never answer, P12 |
 //!
 //! The `trace` feature prints every operation and event to stderr, for
 //! reproducing a failure.
 
 pub mod connection_ops;
+pub mod dns_ops;
 pub mod h1_response;
 pub mod pool_ops;
 pub mod request_encode;
+pub mod resp_reply;
 pub mod script;
 mod server;
 mod track;

@@ -82,3 +82,13 @@ fn pool_ops_smoke() {
 fn request_encode_smoke() {
     smoke("request_encode", pipelining_fuzzing::request_encode::run, 5_000, 300, 4);
 }
+
+#[test]
+fn dns_ops_smoke() {
+    smoke("dns_ops", pipelining_fuzzing::dns_ops::run, 3_000, 1_000, 5);
+}
+
+#[test]
+fn resp_reply_smoke() {
+    smoke("resp_reply", pipelining_fuzzing::resp_reply::run, 3_000, 800, 6);
+}

@@ -1,0 +1,110 @@
+//! `resp_reply`: arbitrary bytes and split points into the RESP codec, and
+//! the same bytes as a server's replies to a pipeline of commands. Checked:
+//!
+//! * no panic, and the same values and error for every split;
+//! * a push message (`>`) never answers a command (DESIGN.md P2);
+//! * on a `Connection<RespCodec>`: at most one terminal event per command,
+//!   and exactly one after a final `close()` (P12).
+
+use arbitrary::{Arbitrary, Unstructured};
+use bytes::BytesMut;
+use pipelining::pipeline::{Capability, Codec, Config, Connection, Event, Recipient, RequestOptions};
+use pipelining::resp::{Command, RespCodec, RespError, Value};
+use pipelining::{Instant, RequestId};
+use std::collections::BTreeSet;
+
+/// The input: up to 32 commands (INCR or GET), up to 4 split points, then
+/// the server's bytes.
+struct Input {
+    bytes: Vec<u8>,
+    splits: Vec<u16>,
+    commands: Vec<bool>,
+}
+
+impl Input {
+    fn parse(data: &[u8]) -> arbitrary::Result<Input> {
+        let mut u = Unstructured::new(data);
+        let commands = (0..u.int_in_range(0..=32)?).map(|_| bool::arbitrary(&mut u)).collect::<Result<_, _>>()?;
+        let splits = (0..u.int_in_range(0..=4)?).map(|_| u16::arbitrary(&mut u)).collect::<Result<_, _>>()?;
+        Ok(Input { bytes: u.take_rest().to_vec(), splits, commands })
+    }
+}
+
+type Decoded = (Vec<(Value, Recipient)>, Option<RespError>);
+
+/// Decodes `bytes` fed in pieces ending at `cuts`.
+fn decode(bytes: &[u8], cuts: &[usize]) -> Decoded {
+    let mut codec = RespCodec::default();
+    let mut buf = BytesMut::new();
+    let command = Command::new(["GET", "k"]);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &end in cuts.iter().chain(std::iter::once(&bytes.len())) {
+        buf.extend_from_slice(&bytes[at..end]);
+        at = end;
+        loop {
+            match codec.decode(&mut buf, Some(&command)) {
+                Ok(Some(d)) => {
+                    if matches!(d.part, Value::Push(_)) {
+                        assert_eq!(d.to, Recipient::Unsolicited, "a push answered a command");
+                    }
+                    out.push((d.part, d.to));
+                }
+                Ok(None) => break,
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+    (out, None)
+}
+
+/// Runs one input; panics if a property is violated.
+pub fn run(data: &[u8]) {
+    let Ok(input) = Input::parse(data) else { return };
+    let bytes = &input.bytes[..input.bytes.len().min(2048)];
+    let whole = decode(bytes, &[]);
+    let mut cuts: Vec<usize> = input.splits.iter().map(|&s| usize::from(s) % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    // NaN doubles compare unequal: compare the debug text.
+    assert_eq!(format!("{:?}", decode(bytes, &cuts)), format!("{whole:?}"), "a split changed the result");
+
+    let now = Instant::ZERO;
+    let mut conn = Connection::new(RespCodec::default(), Config::default(), now);
+    conn.set_capability(Capability::Pipelining);
+    let mut submitted: Vec<RequestId> = Vec::new();
+    for &incr in input.commands.iter().take(32) {
+        let command = if incr { Command::new(["INCR", "n"]) } else { Command::new(["GET", "k"]) };
+        if let Ok(id) = conn.submit(now, command, RequestOptions::default()) {
+            submitted.push(id);
+        }
+    }
+    let mut ended = BTreeSet::new();
+    let drain = |conn: &mut Connection<RespCodec>, ended: &mut BTreeSet<RequestId>| {
+        while let Some(event) = conn.poll_event() {
+            if let Some(id) = event.terminal_id() {
+                assert!(ended.insert(id), "two terminal events for {id:?} (P12)");
+            }
+            if let Event::Response { part: Value::Push(_), .. } = event {
+                panic!("a push message answered a command");
+            }
+        }
+    };
+    // Writes go out whole, as often as the rules allow, with the replies
+    // arriving in between.
+    let mut at = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
+        let mut out = Vec::new();
+        if let Some(n) = conn.poll_transmit(now, &mut out) {
+            conn.handle_written(now, n);
+        }
+        conn.handle_received(now, &bytes[at..cut]);
+        at = cut;
+        drain(&mut conn, &mut ended);
+    }
+    conn.handle_eof(now);
+    conn.close(now);
+    drain(&mut conn, &mut ended);
+    for id in &submitted {
+        assert!(ended.contains(id), "{id:?} never ended (P12)");
+    }
+}
