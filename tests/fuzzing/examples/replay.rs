@@ -9,8 +9,10 @@ fn main() {
         "connection_ops" => pipelining_fuzzing::connection_ops::run,
         "pool_ops" => pipelining_fuzzing::pool_ops::run,
         "request_encode" => pipelining_fuzzing::request_encode::run,
+        "dns_ops" => pipelining_fuzzing::dns_ops::run,
+        "resp_reply" => pipelining_fuzzing::resp_reply::run,
         other => {
-            eprintln!("unknown target {other:?}: h1_response, connection_ops, pool_ops or request_encode");
+            eprintln!("unknown target {other:?}: see fuzz/run.sh for the list");
             std::process::exit(2);
         }
     };
