@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI for the JavaScript package (bindings/wasm), called by .ci/run: the wasm32
 # target and the wasm-bindgen CLI of Cargo.lock, `npm ci`, `npm run build`,
-# the wasm-bindgen tests under Node, the TypeScript check and `npm test`.
+# the wasm-bindgen tests under Node, the TypeScript check, `npm test` and
+# `npm run test:browser` (the web build in headless Chromium; fails without it).
 #
 # Cargo uses the target directory it would anyway (CARGO_TARGET_DIR or the
 # workspace's target/), so the Rust `pipelining` binary that the parity test
@@ -33,5 +34,8 @@ npm run typecheck
 
 step "npm test"
 npm test
+
+step "npm run test:browser (headless Chromium: /usr/bin/chromium or PIPELINING_CHROMIUM)"
+npm run test:browser
 
 step "done"
