@@ -90,6 +90,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod decimal;
 #[cfg(feature = "dns")]
 pub mod dns;
 mod error_kind;

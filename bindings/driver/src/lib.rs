@@ -34,3 +34,32 @@ pub use error::Error;
 pub use message_client::{MessageClient, MessageFuture, Reply};
 pub use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus};
 pub use runtime::{BoxFuture, BoxTransport, Connector, Runtime, SharedRuntime, Transport};
+
+/// Declares a runtime crate's `dns` and `redis` modules for its glue type
+/// (`crate::Tokio`, `crate::Smol`), so both runtimes expose the same
+/// protocol clients.
+#[macro_export]
+macro_rules! protocol_modules {
+    ($glue:path) => {
+        /// DNS over TCP on the same engine: pipelined queries, answers
+        /// matched by message ID in any order.
+        pub mod dns {
+            pub use $crate::dns::{DnsMessage, DnsQuery, Record, RecordType, rcode_name};
+            pub use $crate::{MessageFuture, Reply};
+
+            /// A DNS-over-TCP client.
+            pub type DnsClient = $crate::dns::DnsClient<$glue>;
+        }
+
+        /// Redis (RESP2/RESP3) on the same engine: pipelined commands,
+        /// replies in order, reads replayed after a lost connection, writes
+        /// like INCR never.
+        pub mod redis {
+            pub use $crate::redis::{Command, Value};
+            pub use $crate::{MessageFuture, Reply};
+
+            /// A Redis client.
+            pub type RedisClient = $crate::redis::RedisClient<$glue>;
+        }
+    };
+}

@@ -104,22 +104,4 @@ where
     }
 }
 
-/// DNS over TCP on the same engine: pipelined queries, answers matched by
-/// message ID in any order.
-pub mod dns {
-    pub use pipelining_driver::dns::{DnsMessage, DnsQuery, Record, RecordType, rcode_name};
-    pub use pipelining_driver::{MessageFuture, Reply};
-
-    /// A DNS-over-TCP client.
-    pub type DnsClient = pipelining_driver::dns::DnsClient<super::Tokio>;
-}
-
-/// Redis (RESP2/RESP3) on the same engine: pipelined commands, replies in
-/// order, reads replayed after a lost connection, writes like INCR never.
-pub mod redis {
-    pub use pipelining_driver::redis::{Command, Value};
-    pub use pipelining_driver::{MessageFuture, Reply};
-
-    /// A Redis client.
-    pub type RedisClient = pipelining_driver::redis::RedisClient<super::Tokio>;
-}
+pipelining_driver::protocol_modules!(crate::Tokio);

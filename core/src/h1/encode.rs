@@ -9,6 +9,7 @@
 use super::syntax::{is_field_value_byte, is_tchar, parse_decimal, trim_ows};
 use super::{Header, Request};
 use crate::ErrorKind;
+use crate::decimal::push_decimal;
 use alloc::vec::Vec;
 
 /// Why a request could not be encoded. These are local misuse, never a
@@ -186,18 +187,4 @@ fn check_header(index: usize, header: &Header) -> Result<(), EncodeError> {
         Some(&byte) => Err(EncodeError::InvalidHeaderValue { index, byte }),
         None => Ok(()),
     }
-}
-
-fn push_decimal(dst: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    dst.extend_from_slice(&digits[i..]);
 }

@@ -132,18 +132,7 @@ impl Command {
 
 fn push_header(dst: &mut Vec<u8>, kind: u8, n: usize) {
     dst.push(kind);
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    dst.extend_from_slice(&digits[i..]);
+    crate::decimal::push_decimal(dst, n as u64);
     dst.extend_from_slice(b"\r\n");
 }
 
