@@ -34,17 +34,64 @@ function poolOptions(options) {
   return pool;
 }
 
-/** `[[name, value], …]` from an object, a `Headers`, a `Map` or pairs. */
+/** `[name, value, name, value, …]` from an object, a `Headers`, a `Map` or pairs. */
 function headerList(headers) {
   if (headers == null) return [];
   const entries = typeof headers[Symbol.iterator] === 'function' ? [...headers] : Object.entries(headers);
-  const list = [];
+  const flat = [];
   for (const [name, value] of entries) {
-    if (Array.isArray(value)) for (const v of value) list.push([String(name), String(v)]);
-    else list.push([String(name), String(value)]);
+    if (Array.isArray(value)) for (const v of value) flat.push(String(name), String(v));
+    else flat.push(String(name), String(value));
   }
-  return list;
+  return flat;
 }
+
+/** Whether a flat header list has an `Idempotency-Key`. */
+function hasIdempotencyKey(flat) {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i].toLowerCase() === 'idempotency-key') return true;
+  return false;
+}
+
+const latin1Slice = Buffer.prototype.latin1Slice ?? function (start, end) {
+  return this.toString('latin1', start, end);
+};
+
+/**
+ * A `complete` event from `Pool.pollEventPacked` (layout in the Rust
+ * `events::packed_complete`): `{id, attempts, response}`.
+ */
+export function unpackComplete(packed) {
+  const words = new Uint32Array(packed.buffer, packed.byteOffset, 10);
+  const id = words[0] + words[1] * 2 ** 32;
+  const headerCount = words[5];
+  const trailerCount = words[6];
+  const lengths = new Uint32Array(packed.buffer, packed.byteOffset + 40, 2 * (headerCount + trailerCount));
+  let at = 40 + 8 * (headerCount + trailerCount);
+  const textEnd = at + words[8];
+  const text = latin1Slice.call(Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength), at, textEnd);
+  let pos = words[7];
+  const reason = text.slice(0, pos);
+  const fields = (from, count) => {
+    const list = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const nameEnd = pos + lengths[2 * (from + i)];
+      const valueEnd = nameEnd + lengths[2 * (from + i) + 1];
+      list[i] = [text.slice(pos, nameEnd), text.slice(nameEnd, valueEnd)];
+      pos = valueEnd;
+    }
+    return list;
+  };
+  const headers = fields(0, headerCount);
+  const trailers = fields(headerCount, trailerCount);
+  const body = packed.subarray(textEnd, textEnd + words[9]);
+  return {
+    id,
+    attempts: words[2],
+    response: { status: words[3], reason, version: words[4] === 1 ? '1.1' : '1.0', headers, body, trailers },
+  };
+}
+
+const IDEMPOTENCY = { by_method: 0, idempotent: 1, never_retry: 2 };
 
 /** Origin and request-target of an absolute http(s) URL. */
 export function splitUrl(url) {
@@ -91,6 +138,9 @@ export class Client {
   #timerAt = undefined;
   #driving = false;
   #again = false;
+  #scheduled = false;
+  /** originKey → index from `Pool.internOrigin`. */
+  #origins = new Map();
   #closed = false;
 
   /**
@@ -135,14 +185,12 @@ export class Client {
       if (this.#closed) throw new PipeliningError('connection_lost', 'the client is closed');
       const { origin, target } = splitUrl(url);
       const list = headerList(headers);
-      const init = { method, target, headers: list, body: body ?? null };
-      const options = { whole: true };
-      if (idempotent === true || list.some(([name]) => name.toLowerCase() === 'idempotency-key')) {
-        options.idempotency = 'idempotent';
-      } else if (idempotent === false) {
-        options.idempotency = 'never_retry';
-      }
-      if (this.#requestTimeoutMs !== undefined) options.deadlineMs = performance.now() + this.#requestTimeoutMs;
+      const init = { method: String(method), target, headers: list.length > 0 ? list : undefined, body: body ?? null };
+      let idempotency = IDEMPOTENCY.by_method;
+      if (idempotent === true || hasIdempotencyKey(list)) idempotency = IDEMPOTENCY.idempotent;
+      else if (idempotent === false) idempotency = IDEMPOTENCY.never_retry;
+      const deadlineMs = this.#requestTimeoutMs !== undefined ? performance.now() + this.#requestTimeoutMs : undefined;
+      const options = { idempotency, deadlineMs };
       const waiting = { origin, init, options, resolve, reject, signal, id: undefined, parked: false };
       if (signal) {
         if (signal.aborted) throw new PipeliningError('cancelled', 'the request was aborted');
@@ -153,6 +201,19 @@ export class Client {
         waiting.parked = true;
         this.#parked.push(waiting);
       }
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Drives the pool once after the current turn of the event loop, so the
+   * requests made in one turn go out in one transmit (one `socket.write`).
+   */
+  #schedule() {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
       this.#drive();
     });
   }
@@ -174,7 +235,24 @@ export class Client {
   /** Hands a request to the pool; false when the origin's queue is full. */
   #submit(waiting) {
     try {
-      waiting.id = this.#pool.submit(performance.now(), waiting.origin, waiting.init, waiting.options);
+      const key = originKey(waiting.origin);
+      let origin = this.#origins.get(key);
+      if (origin === undefined) {
+        origin = this.#pool.internOrigin(waiting.origin);
+        this.#origins.set(key, origin);
+      }
+      const { init, options } = waiting;
+      waiting.id = this.#pool.submitRaw(
+        performance.now(),
+        origin,
+        init.method,
+        init.target,
+        init.headers,
+        init.body,
+        options.idempotency,
+        true,
+        options.deadlineMs,
+      );
       this.#routes.set(waiting.id, waiting);
       return true;
     } catch (error) {
@@ -215,13 +293,13 @@ export class Client {
       do {
         this.#again = false;
         const now = performance.now();
-        for (let t = this.#pool.pollTransmit(now); t !== undefined; t = this.#pool.pollTransmit(now)) {
-          this.#write(t.conn, t.data);
+        for (let data = this.#pool.pollTransmitData(now); data !== undefined; data = this.#pool.pollTransmitData(now)) {
+          this.#write(this.#pool.transmitConn, data);
         }
         this.#arm(this.#pool.pollTimeout());
         let freed = false;
-        for (let event = this.#pool.pollEvent(); event !== undefined; event = this.#pool.pollEvent()) {
-          freed = this.#onEvent(event) || freed;
+        for (let event = this.#pool.pollEventPacked(); event !== undefined; event = this.#pool.pollEventPacked()) {
+          freed = (event instanceof Uint8Array ? this.#onComplete(unpackComplete(event)) : this.#onEvent(event)) || freed;
         }
         if (freed && this.#parked.length > 0) this.#unpark();
       } while (this.#again);
@@ -294,14 +372,8 @@ export class Client {
         }
         return false;
       }
-      case 'complete': {
-        const waiting = this.#routes.get(event.id);
-        if (!waiting) return true;
-        this.#settle(waiting);
-        const { status, reason, version, headers, body, trailers } = event.response;
-        waiting.resolve({ status, reason, version, headers, body, trailers, attempts: event.attempts });
-        return true;
-      }
+      case 'complete':
+        return this.#onComplete(event);
       case 'failed': {
         const waiting = this.#routes.get(event.id);
         if (!waiting) return true;
@@ -320,6 +392,15 @@ export class Client {
       default:
         return false;
     }
+  }
+
+  #onComplete(event) {
+    const waiting = this.#routes.get(event.id);
+    if (!waiting) return true;
+    this.#settle(waiting);
+    const { status, reason, version, headers, body, trailers } = event.response;
+    waiting.resolve({ status, reason, version, headers, body, trailers, attempts: event.attempts });
+    return true;
   }
 
   #open(conn, origin) {

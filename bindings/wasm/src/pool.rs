@@ -4,7 +4,7 @@ use crate::error::{invalid, submit_error};
 use crate::types::{PoolOptions, SubmitOptions, or_undefined};
 use crate::{config, events, js, request, time};
 use pipelining::h1::H1Factory;
-use pipelining::{ConnectionId, Origin, RequestId};
+use pipelining::{ConnectionId, Origin, PoolEvent, RequestId};
 use wasm_bindgen::prelude::*;
 
 /// A sans-IO pool of pipelined HTTP/1.1 connections keyed by origin: the
@@ -23,6 +23,12 @@ use wasm_bindgen::prelude::*;
 pub struct Pool {
     inner: pipelining::Pool<H1Factory>,
     transmit: Vec<u8>,
+    /// The connection of the last `pollTransmitData`.
+    transmit_conn: f64,
+    /// Origins registered with `internOrigin`, by index.
+    origins: Vec<Origin>,
+    /// The buffer `pollEventPacked` encodes into.
+    packed: Vec<u8>,
 }
 
 fn origin(value: &JsValue) -> Result<Origin, JsValue> {
@@ -52,7 +58,13 @@ impl Pool {
         let options = or_undefined(options);
         let config = config::pool(&options)?;
         let limits = config::limits(&options)?;
-        Ok(Pool { inner: pipelining::Pool::new(H1Factory { limits }, config), transmit: Vec::new() })
+        Ok(Pool {
+            inner: pipelining::Pool::new(H1Factory { limits }, config),
+            transmit: Vec::new(),
+            transmit_conn: 0.0,
+            origins: Vec::new(),
+            packed: Vec::new(),
+        })
     }
 
     // ---- getters ----
@@ -95,6 +107,49 @@ impl Pool {
         let origin = self::origin(&origin)?;
         let core = request::request(&request)?;
         let options = request::options(&or_undefined(options))?;
+        match self.inner.submit(time::instant(now_ms), &origin, core, options) {
+            Ok(id) => Ok(id.0 as f64),
+            Err(e) => Err(submit_error(&e)),
+        }
+    }
+
+    /// Registers an origin (`{scheme, host, port}`) for `submitRaw` and
+    /// returns its index (the same index for the same origin).
+    #[wasm_bindgen(js_name = internOrigin)]
+    pub fn intern_origin(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Origin")] origin: JsValue,
+    ) -> Result<u32, JsValue> {
+        let origin = self::origin(&origin)?;
+        if let Some(at) = self.origins.iter().position(|o| *o == origin) {
+            return Ok(at as u32);
+        }
+        self.origins.push(origin);
+        Ok((self.origins.len() - 1) as u32)
+    }
+
+    /// `submit` without objects to read back, for drivers: `origin` an
+    /// index from `internOrigin`, `headers` a flat `[name, value, name,
+    /// value, …]` array (or `undefined`), `idempotency` 0 (by method), 1
+    /// (idempotent) or 2 (never retry), `deadlineMs` `undefined` for none.
+    /// Throws like `submit`.
+    #[wasm_bindgen(js_name = submitRaw)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn submit_raw(
+        &mut self,
+        #[wasm_bindgen(js_name = "nowMs")] now_ms: f64,
+        origin: u32,
+        method: &str,
+        target: &str,
+        #[wasm_bindgen(unchecked_param_type = "(string | Uint8Array)[] | undefined")] headers: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | null | undefined")] body: JsValue,
+        idempotency: u8,
+        whole: bool,
+        #[wasm_bindgen(js_name = "deadlineMs")] deadline_ms: Option<f64>,
+    ) -> Result<f64, JsValue> {
+        let origin = self.origins.get(origin as usize).ok_or_else(|| invalid("unknown origin index"))?.clone();
+        let core = request::raw(method, target, &headers, &body)?;
+        let options = request::raw_options(idempotency, whole, deadline_ms)?;
         match self.inner.submit(time::instant(now_ms), &origin, core, options) {
             Ok(id) => Ok(id.0 as f64),
             Err(e) => Err(submit_error(&e)),
@@ -171,6 +226,22 @@ impl Pool {
         object.into()
     }
 
+    /// The next transmit's bytes, or `undefined`; its connection is then
+    /// `transmitConn`. `pollTransmit` without the object.
+    #[wasm_bindgen(js_name = pollTransmitData)]
+    pub fn poll_transmit_data(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64) -> Option<js_sys::Uint8Array> {
+        self.transmit.clear();
+        let (conn, _) = self.inner.poll_transmit(time::instant(now_ms), &mut self.transmit)?;
+        self.transmit_conn = conn.0 as f64;
+        Some(js::uint8array(&self.transmit))
+    }
+
+    /// The connection of the last transmit from `pollTransmitData`.
+    #[wasm_bindgen(getter, js_name = transmitConn)]
+    pub fn transmit_conn(&self) -> f64 {
+        self.transmit_conn
+    }
+
     /// When to call `handleTimeout` next, in the caller's milliseconds, or
     /// `undefined`.
     #[wasm_bindgen(js_name = pollTimeout)]
@@ -182,6 +253,25 @@ impl Pool {
     #[wasm_bindgen(js_name = pollEvent, unchecked_return_type = "PoolEvent | undefined")]
     pub fn poll_event(&mut self) -> JsValue {
         self.inner.poll_event().map_or(JsValue::UNDEFINED, events::pool_event)
+    }
+
+    /// `pollEvent` for drivers: a `complete` event comes as one
+    /// `Uint8Array` (the layout of `events::packed_complete`), `written`
+    /// events are skipped, every other event is the usual object;
+    /// `undefined` when there are no more.
+    #[wasm_bindgen(js_name = pollEventPacked, unchecked_return_type = "Uint8Array | PoolEvent | undefined")]
+    pub fn poll_event_packed(&mut self) -> JsValue {
+        loop {
+            return match self.inner.poll_event() {
+                None => JsValue::UNDEFINED,
+                Some(PoolEvent::Written { .. }) => continue,
+                Some(PoolEvent::Complete { id, response, attempts }) => {
+                    events::packed_complete(&mut self.packed, id.0, attempts, &response);
+                    js::uint8array(&self.packed).into()
+                }
+                Some(event) => events::pool_event(event),
+            };
+        }
     }
 }
 

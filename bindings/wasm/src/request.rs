@@ -74,3 +74,47 @@ pub(crate) fn options(init: &JsValue) -> Result<RequestOptions, JsValue> {
     }
     Ok(options)
 }
+
+/// A request from `submitRaw`'s arguments: `headers` a flat `[name, value,
+/// …]` array or absent, `body` as in [`request`].
+pub(crate) fn raw(method: &str, target: &str, headers: &JsValue, body: &JsValue) -> Result<Request, JsValue> {
+    let method = Method::from_bytes(method.as_bytes())
+        .map_err(|_| invalid(&js::text(&["invalid request method \"", method, "\""])))?;
+    let mut request = Request::new(method, Bytes::copy_from_slice(target.as_bytes()));
+    if !js::is_absent(headers) {
+        let flat = js::array(headers, "headers")?;
+        let n = flat.length();
+        if n % 2 != 0 {
+            return Err(invalid("the headers must be a flat [name, value, …] array"));
+        }
+        for i in (0..n).step_by(2) {
+            let name = js::header_bytes(&flat.get(i), "a header name")?;
+            let value = js::header_bytes(&flat.get(i + 1), "a header value")?;
+            request.headers.push(Header::new(name, value));
+        }
+    }
+    if !js::is_absent(body) {
+        let body = js::bytes(body, "body")?;
+        if !body.is_empty() {
+            request.body = Some(Bytes::from(body));
+        }
+    }
+    Ok(request)
+}
+
+/// Submission options from `submitRaw`'s arguments.
+pub(crate) fn raw_options(idempotency: u8, whole: bool, deadline_ms: Option<f64>) -> Result<RequestOptions, JsValue> {
+    let mut options = RequestOptions::DEFAULT.idempotency(match idempotency {
+        0 => Idempotency::ByMethod,
+        1 => Idempotency::Idempotent,
+        2 => Idempotency::NeverRetry,
+        _ => return Err(invalid("idempotency must be 0, 1 or 2")),
+    });
+    if whole {
+        options = options.whole();
+    }
+    if let Some(at) = deadline_ms {
+        options = options.deadline(time::instant(at));
+    }
+    Ok(options)
+}

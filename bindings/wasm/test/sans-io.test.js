@@ -153,3 +153,45 @@ test('failed connects end in connect failures after maxTries', () => {
   assert.equal(failed.kind, 'connect');
   assert.equal(failed.attempts, 0);
 });
+
+test("the driver's fast entry points match submit, pollTransmit and pollEvent", async () => {
+  const { unpackComplete } = await import('../lib/client.js');
+  const origin = { scheme: 'http', host: 'h', port: 8080 };
+  const response = enc(
+    'HTTP/1.1 200 Fine\r\nTransfer-Encoding: chunked\r\nX-Cafe: \u00e9t\u00e9\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n',
+  );
+  // The same exchange through the object API and through the fast one.
+  const slow = new Pool({ capability: 'pipelining' });
+  const slowId = slow.submit(1, origin, { method: 'POST', target: '/a', headers: [['A', '1'], ['B', '2']], body: 'hi' }, { whole: true });
+  const fast = new Pool({ capability: 'pipelining' });
+  const index = fast.internOrigin(origin);
+  assert.equal(fast.internOrigin({ ...origin }), index, 'one index per origin');
+  const fastId = fast.submitRaw(1, index, 'POST', '/a', ['A', '1', 'B', '2'], 'hi', 0, true, undefined);
+  assert.equal(fastId, slowId);
+  assert.throws(() => fast.submitRaw(1, 99, 'GET', '/', undefined, null, 0, true, undefined), /unknown origin/);
+  assert.throws(() => fast.submitRaw(1, index, 'GET', '/', ['A'], null, 0, true, undefined), /flat/);
+  for (const pool of [slow, fast]) {
+    const [connect] = drain(pool);
+    pool.handleConnected(2, connect.conn);
+  }
+  const t = slow.pollTransmit(2);
+  const data = fast.pollTransmitData(2);
+  assert.equal(fast.transmitConn, t.conn);
+  assert.equal(dec(data), dec(t.data));
+  assert.equal(fast.pollTransmitData(2), undefined);
+  slow.handleWritten(3, t.conn, t.data.length);
+  fast.handleWritten(3, t.conn, data.length);
+  slow.handleReceived(4, t.conn, response);
+  fast.handleReceived(4, t.conn, response);
+  const expected = drain(slow).filter((e) => e.type !== 'written');
+  const got = [];
+  for (let e = fast.pollEventPacked(); e !== undefined; e = fast.pollEventPacked()) {
+    got.push(e instanceof Uint8Array ? { type: 'complete', ...unpackComplete(e) } : e);
+  }
+  assert.equal(got.length, expected.length);
+  const complete = got.find((e) => e.type === 'complete');
+  assert.deepEqual(complete, expected.find((e) => e.type === 'complete'));
+  assert.deepEqual(complete.response.headers[1], ['X-Cafe', '\u00c3\u00a9t\u00c3\u00a9'], 'one character per byte');
+  assert.deepEqual(complete.response.trailers, [['X-Sum', '1']]);
+  assert.equal(dec(complete.response.body), 'abc');
+});
