@@ -74,7 +74,7 @@ def vertical_bars(svg, top, height, title, groups, ylabel, fmt, reference=None):
     bottom y of the panel."""
     left, right = 80, WIDTH - 20
     svg.text(left, top + 16, title, size=15, weight="bold")
-    plot_top, plot_bottom = top + 40, top + height - 40
+    plot_top, plot_bottom = top + 40, top + height - 56
     vmax = max(max(hi for _, _, hi, _, _ in bars) for _, bars in groups)
     if reference:
         vmax = max(vmax, reference)
@@ -106,7 +106,8 @@ def vertical_bars(svg, top, height, title, groups, ylabel, fmt, reference=None):
                 svg.line(cx - 4, y(lo), cx + 4, y(lo), stroke="#222")
             svg.text(cx, y(hi) - 5, fmt(value) if value < 1000 else f"{value / 1000:.0f}k", size=10,
                      anchor="middle", fill="#333")
-        svg.text(gx + group_w / 2, plot_bottom + 18, label, size=12, anchor="middle")
+        for li, text in enumerate(label.split("\n")):
+            svg.text(gx + group_w / 2, plot_bottom + 16 + 14 * li, text, size=11.5, anchor="middle")
     svg.line(left, plot_bottom, right, plot_bottom)
     return top + height
 
@@ -161,12 +162,12 @@ def main():
             if row["depth"] == 1:
                 c = lb["curl"]["rps"]
                 bars.append((c["median"], c["min"], c["max"], CURL, f"curl: {c['median']:.0f} req/s"))
-            groups.append((f"depth {row['depth']}  (ours/wrk {row['ratio']:.2f}×)", bars))
-        y = vertical_bars(svg, y, 330, "Loopback: nginx, 1 KiB file, one connection — requests/s (median, min–max)",
+            groups.append((f"depth {row['depth']}\nours / wrk {row['ratio']:.2f}×", bars))
+        y = vertical_bars(svg, y, 345, "Loopback: nginx, 1 KiB file, one connection — requests/s (median, min–max)",
                           groups, "requests/s", fmt_num)
-        legend(svg, 100, y - 4, [(OURS, "pipelining bench"), (WRK, "wrk + pipeline.lua"),
+        legend(svg, 100, y + 10, [(OURS, "pipelining bench"), (WRK, "wrk + pipeline.lua"),
                                   (CURL, "curl, N URLs, keep-alive")])
-        y += 20
+        y += 34
 
     wan = results.get("wan")
     if wan:
@@ -174,15 +175,17 @@ def main():
         for row in wan["rows"]:
             s, p = row["sequential_pct_of_floor"], row["pipelined_pct_of_floor"]
             bw = f", {row['bandwidth_mbit']:g} Mbit/s" if row["bandwidth_mbit"] else ""
-            label = f"{row['rtt_ms']} ms, {row['objects']}{bw}, d{row['depth']}×{row['connections']}"
+            label = (f"{row['rtt_ms']} ms, {row['objects']} objects\n"
+                     f"depth {row['depth']} × {row['connections']}{bw}\n"
+                     f"{row['speedup']['median']:.1f}× faster")
             groups.append((label, [
                 (s["median"], s["min"], s["max"], SEQ, f"sequential {row['sequential_s']['median']:.2f} s"),
                 (p["median"], p["min"], p["max"], OURS, f"pipelined {row['pipelined_s']['median']:.3f} s"),
             ]))
-        y = vertical_bars(svg, y, 300, "Emulated WAN (delay line): time as % of the floor model (dashed: 100%)",
+        y = vertical_bars(svg, y, 320, "Emulated WAN (delay line): time as % of the floor model (dashed: 100%)",
                           groups, "% of floor", lambda v: f"{v:.0f}", reference=100)
-        legend(svg, 100, y - 4, [(SEQ, "sequential (depth 1, 1 connection)"), (OURS, "pipelined")])
-        y += 20
+        legend(svg, 100, y + 10, [(SEQ, "sequential (depth 1, 1 connection)"), (OURS, "pipelined")])
+        y += 34
 
     core = results.get("core")
     if core:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite behind README "Performance" (PERFORMANCE.md here).
 #
-#   bindings/cli/bench/run.sh                  # everything (about 25 minutes)
+#   bindings/cli/bench/run.sh                  # everything (about 20 minutes)
 #   bindings/cli/bench/run.sh --only loopback  # one part; others kept in results.json
 #   bindings/cli/bench/run.sh --quick          # only the 100-object WAN cases
 #
