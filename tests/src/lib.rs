@@ -132,3 +132,9 @@ macro_rules! scenarios {
         )*
     };
 }
+
+/// The README's Rust examples, compiled (and the core one run) as doctests,
+/// so the front page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
