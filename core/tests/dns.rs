@@ -247,3 +247,23 @@ fn decoded_messages_keep_sections_and_slice_rdata() {
     assert_eq!(message.answers[0].ttl, 60);
     assert_eq!(&message.answers[0].data[..], &[10, 0, 0, 7]);
 }
+
+#[test]
+fn an_answer_with_the_right_id_but_another_question_is_a_protocol_error() {
+    // RFC 7766 §7: responses match on the ID and on the question.
+    let mut c = connection();
+    let ids = submit_all(&mut c, &["a.test", "b.test"]);
+    let sent = queries_in(&transmit(&mut c));
+    c.handle_received(NOW, &answer(sent[0].0, "other.test", sent[0].2, 1));
+    let evs = events(&mut c);
+    assert!(answers(&evs).is_empty(), "the answer must not reach {:?}", ids[0]);
+    let failed: Vec<RequestId> = evs
+        .iter()
+        .filter_map(|e| match e {
+            Event::Failed(f) => Some(f.id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, ids, "both queries are handed back");
+    assert!(matches!(evs.last(), Some(Event::Closed(c)) if c.reason == CloseReason::Protocol));
+}

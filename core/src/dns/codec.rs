@@ -96,6 +96,14 @@ impl Codec for DnsCodec {
         Err(DnsError::Truncated)
     }
 
+    fn answers(&self, query: &DnsQuery, message: &DnsMessage) -> bool {
+        // RFC 7766 §7: match on the question as well as the ID.
+        let asked = query.name.strip_suffix('.').unwrap_or(&query.name);
+        message.questions.first().is_some_and(|q| {
+            q.qtype == query.qtype && q.qclass == super::CLASS_IN && q.name.eq_ignore_ascii_case(asked)
+        })
+    }
+
     fn remaining(&self, buf: &[u8]) -> Remaining {
         match buf {
             [] => Remaining::Nothing,

@@ -167,6 +167,15 @@ pub trait Codec {
     /// How much of the response in progress is still to come.
     fn remaining(&self, buf: &[u8]) -> Remaining;
 
+    /// Whether `part`, matched to `request` by its wire correlation id,
+    /// really answers it. DNS compares the question too (RFC 7766 §7): an
+    /// id alone can be a stale or forged answer. A mismatch is a protocol
+    /// error for the connection.
+    fn answers(&self, request: &Self::Request, part: &Self::Part) -> bool {
+        let _ = (request, part);
+        true
+    }
+
     /// Adds a part to a whole response being collected (whole-response
     /// mode), enforcing the codec's size limit.
     fn collect(&self, collector: &mut Self::Collector, part: Self::Part) -> Result<(), Self::Error>;

@@ -552,10 +552,12 @@ impl<C: Codec> Connection<C> {
             Recipient::Next if self.in_flight > 0 => 0,
             Recipient::Id(cid) => {
                 match self.entries.iter().take(self.in_flight).position(|e| e.correlation == Some(cid)) {
-                    Some(idx) => idx,
+                    Some(idx) if self.codec.answers(&self.entries[idx].request, &part) => idx,
                     // An id never asked, or asked and already answered: the
                     // stream cannot be trusted any more.
-                    None => return self.close_with(now, CloseReason::Protocol, true, false, false),
+                    // An answer whose question differs from the query's
+                    // (RFC 7766 §7), likewise.
+                    _ => return self.close_with(now, CloseReason::Protocol, true, false, false),
                 }
             }
             Recipient::Next => return self.close_with(now, CloseReason::Protocol, true, false, false),

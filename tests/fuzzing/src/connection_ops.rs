@@ -209,6 +209,9 @@ impl Harness {
                 }
             }
             Op::Eof => {
+                if self.s.link.server.abort_cuts_body() {
+                    self.s.link.tainted = true;
+                }
                 self.s.link.server.abort();
                 self.s.conn.handle_eof(now);
             }

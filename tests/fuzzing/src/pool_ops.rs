@@ -217,6 +217,9 @@ impl Harness {
             }
             Op::Eof(k) => {
                 if let Some(conn) = pick(self.open.keys().copied(), k) {
+                    if self.open.get(&conn).is_some_and(|open| open.link.server.abort_cuts_body()) {
+                        self.taint(conn);
+                    }
                     if let Some(open) = self.open.get_mut(&conn) {
                         open.link.server.abort();
                     }

@@ -65,6 +65,8 @@ pub(crate) struct HonestServer {
     keep_alive_left: Option<u64>,
     /// Where the first head that told the client to stop writing ends.
     close_head_end: Option<usize>,
+    /// Where a close-delimited body begins (always the last thing sent).
+    until_close_body: Option<usize>,
     /// Submission indices of the requests it processed, in order.
     pub(crate) processed: Vec<usize>,
 }
@@ -185,6 +187,9 @@ impl HonestServer {
         if signalled {
             self.close_head_end.get_or_insert(self.outbox.len());
         }
+        if until_close {
+            self.until_close_body = Some(self.outbox.len());
+        }
         if !method.is_head() {
             self.outbox.extend_from_slice(body.as_bytes());
         }
@@ -207,6 +212,13 @@ impl HonestServer {
         let eof = self.closing && !self.eof_sent && self.undelivered() == 0;
         self.eof_sent |= eof;
         (data, eof)
+    }
+
+    /// Whether closing now would cut a close-delimited body after its head
+    /// was delivered: the client then takes the shorter body as complete, as
+    /// it must (RFC 9112 §6.3 rule 8), so the content no longer matches.
+    pub(crate) fn abort_cuts_body(&self) -> bool {
+        self.until_close_body.is_some_and(|start| self.delivered >= start && self.undelivered() > 0)
     }
 
     /// The server closes at once, dropping what it has not delivered.

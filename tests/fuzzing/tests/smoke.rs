@@ -65,17 +65,17 @@ fn smoke(target: &str, run: fn(&[u8]), iterations: u32, max_len: usize, seed: u6
 
 #[test]
 fn h1_response_smoke() {
-    smoke("h1_response", pipelining_fuzzing::h1_response::run, 3_000, 600, 1);
+    smoke("h1_response", pipelining_fuzzing::h1_response::run, 4_000, 1_000, 1);
 }
 
 #[test]
 fn connection_ops_smoke() {
-    smoke("connection_ops", pipelining_fuzzing::connection_ops::run, 3_000, 1_000, 2);
+    smoke("connection_ops", pipelining_fuzzing::connection_ops::run, 4_000, 2_000, 2);
 }
 
 #[test]
 fn pool_ops_smoke() {
-    smoke("pool_ops", pipelining_fuzzing::pool_ops::run, 3_000, 1_000, 3);
+    smoke("pool_ops", pipelining_fuzzing::pool_ops::run, 4_000, 2_000, 3);
 }
 
 #[test]
