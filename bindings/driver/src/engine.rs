@@ -6,6 +6,7 @@
 use crate::Error;
 use crate::clock::Clock;
 use crate::config::Observer;
+use crate::id_hash::IdMap;
 use crate::runtime::{Connector, SharedRuntime};
 use event_listener::Event as Notify;
 use pipelining::pipeline::Codec;
@@ -13,7 +14,7 @@ use pipelining::{
     Capability, CloseReason, Closed, CodecFactory, ConnectionId, ErrorKind, Instant, Origin, Pool, PoolConfig,
     PoolEvent, RequestId, RequestOptions, SubmitError,
 };
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Where and when a request was written (its last byte accepted by the
@@ -151,20 +152,20 @@ pub(crate) struct ConnPlumbing {
 
 pub(crate) struct State<P: Protocol> {
     pub(crate) pool: Pool<P::Factory>,
-    routes: HashMap<RequestId, Route<P::Sink>>,
+    routes: IdMap<RequestId, Route<P::Sink>>,
     /// Tickets of requests in the pool, for cancellation.
-    submitted: HashMap<u64, RequestId>,
+    submitted: IdMap<u64, RequestId>,
     /// Requests waiting for room, per origin, in order.
-    parked: HashMap<Origin, VecDeque<Parked<P>>>,
+    parked: IdMap<Origin, VecDeque<Parked<P>>>,
     /// Which origin each parked ticket waits for.
-    parked_tickets: HashMap<u64, Origin>,
+    parked_tickets: IdMap<u64, Origin>,
     /// Origins whose requests ended during this drive: they may have room.
     freed: Vec<Origin>,
     next_ticket: u64,
-    pub(crate) conns: HashMap<ConnectionId, ConnPlumbing>,
+    pub(crate) conns: IdMap<ConnectionId, ConnPlumbing>,
     pub(crate) timer_deadline: Option<Instant>,
     /// The last connect error per origin, for messages.
-    pub(crate) connect_errors: HashMap<Origin, String>,
+    pub(crate) connect_errors: IdMap<Origin, String>,
     scratch: Vec<u8>,
     /// The last client handle was dropped.
     pub(crate) shut_down: bool,
@@ -199,15 +200,15 @@ impl<P: Protocol> Shared<P> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 pool: Pool::new(factory, config.pool),
-                routes: HashMap::new(),
-                submitted: HashMap::new(),
-                parked: HashMap::new(),
-                parked_tickets: HashMap::new(),
+                routes: IdMap::default(),
+                submitted: IdMap::default(),
+                parked: IdMap::default(),
+                parked_tickets: IdMap::default(),
                 freed: Vec::new(),
                 next_ticket: 0,
-                conns: HashMap::new(),
+                conns: IdMap::default(),
                 timer_deadline: None,
-                connect_errors: HashMap::new(),
+                connect_errors: IdMap::default(),
                 scratch: Vec::new(),
                 shut_down: false,
                 closed_all: false,

@@ -19,6 +19,7 @@ mod convert;
 pub mod dns;
 mod engine;
 mod error;
+mod id_hash;
 mod message_client;
 pub mod redis;
 mod runtime;
