@@ -16,53 +16,27 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use pipelining::h1::{Limits, Method, ResponseDecoder, ResponsePart};
 use std::hint::black_box;
 
+#[allow(dead_code, reason = "each user takes the parts it needs")]
+#[path = "support/nginx.rs"]
+mod nginx;
+
 const RESPONSES: usize = 16;
-const BODY: usize = 1024;
-
-/// The head nginx sends for a static 1 KiB file, 9 fields, 254 bytes.
-fn nginx_head(framing: &str) -> String {
-    let head = format!(
-        "HTTP/1.1 200 OK\r\n\
-         Server: nginx/1.22.1\r\n\
-         Date: Mon, 06 Jan 2025 12:00:00 GMT\r\n\
-         Content-Type: text/plain\r\n\
-         {framing}\r\n\
-         Last-Modified: Mon, 06 Jan 2025 11:00:00 GMT\r\n\
-         Connection: keep-alive\r\n\
-         ETag: \"677bb7b0-400\"\r\n\
-         Accept-Ranges: bytes\r\n\
-         Vary: Origin\r\n\
-         \r\n"
-    );
-    head
-}
-
-fn body(i: usize) -> Vec<u8> {
-    (0..BODY).map(|j| b'a' + ((i + j) % 26) as u8).collect()
-}
 
 /// 16 responses framed by `Content-Length: 1024`; each head is 254 bytes.
 fn plain_input() -> Vec<u8> {
-    let head = nginx_head("Content-Length: 1024");
-    assert_eq!(head.len(), 254, "nginx-sized head");
-    let mut out = Vec::new();
-    for i in 0..RESPONSES {
-        out.extend_from_slice(head.as_bytes());
-        out.extend_from_slice(&body(i));
-    }
-    out
+    nginx::plain_responses(RESPONSES)
 }
 
 /// The same 16 responses with `Transfer-Encoding: chunked` (head 260 bytes),
 /// each body one 1 KiB chunk then the last chunk, as nginx sends them.
 fn chunked_input() -> Vec<u8> {
-    let head = nginx_head("Transfer-Encoding: chunked");
+    let head = nginx::head("Transfer-Encoding: chunked");
     assert_eq!(head.len(), 260);
     let mut out = Vec::new();
     for i in 0..RESPONSES {
         out.extend_from_slice(head.as_bytes());
-        out.extend_from_slice(format!("{BODY:x}\r\n").as_bytes());
-        out.extend_from_slice(&body(i));
+        out.extend_from_slice(format!("{:x}\r\n", nginx::BODY).as_bytes());
+        out.extend_from_slice(&nginx::body(i));
         out.extend_from_slice(b"\r\n0\r\n\r\n");
     }
     out
@@ -136,8 +110,8 @@ fn decode_baseline(input: &[u8]) -> (usize, usize) {
 
 fn decode(c: &mut Criterion) {
     for (name, input) in [("plain", plain_input()), ("chunked", chunked_input())] {
-        assert_eq!(decode_ours(&input), (RESPONSES, RESPONSES * BODY));
-        assert_eq!(decode_baseline(&input), (RESPONSES, RESPONSES * BODY));
+        assert_eq!(decode_ours(&input), (RESPONSES, RESPONSES * nginx::BODY));
+        assert_eq!(decode_baseline(&input), (RESPONSES, RESPONSES * nginx::BODY));
         let mut group = c.benchmark_group("decode_16x1KiB");
         group.throughput(Throughput::Elements(RESPONSES as u64));
         group.bench_with_input(BenchmarkId::new("pipelining", name), &input, |b, input| {

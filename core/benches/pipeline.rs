@@ -17,31 +17,16 @@ use pipelining::h1::{H1Codec, Limits, Request, ResponsePart};
 use pipelining::{Capability, Config, Connection, Event, Instant, RequestOptions};
 use std::hint::black_box;
 
+#[allow(dead_code, reason = "each user takes the parts it needs")]
+#[path = "support/nginx.rs"]
+mod nginx;
+
 const REQUESTS: usize = 10_000;
 const DEPTH: usize = 16;
-const BODY: usize = 1024;
-
-/// The head nginx sends for a static 1 KiB file (9 fields, 254 bytes).
-const HEAD: &str = "HTTP/1.1 200 OK\r\n\
-    Server: nginx/1.22.1\r\n\
-    Date: Mon, 06 Jan 2025 12:00:00 GMT\r\n\
-    Content-Type: text/plain\r\n\
-    Content-Length: 1024\r\n\
-    Last-Modified: Mon, 06 Jan 2025 11:00:00 GMT\r\n\
-    Connection: keep-alive\r\n\
-    ETag: \"677bb7b0-400\"\r\n\
-    Accept-Ranges: bytes\r\n\
-    Vary: Origin\r\n\r\n";
 
 /// One window's worth of responses, as the server sends them.
 fn batch() -> Vec<u8> {
-    assert_eq!(HEAD.len(), 254);
-    let mut out = Vec::new();
-    for i in 0..DEPTH {
-        out.extend_from_slice(HEAD.as_bytes());
-        out.extend((0..BODY).map(|j| b'a' + ((i + j) % 26) as u8));
-    }
-    out
+    nginx::plain_responses(DEPTH)
 }
 
 /// 10,000 GETs through a fresh connection; returns responses and content
@@ -108,8 +93,8 @@ fn baseline(batch: &[u8]) -> (usize, usize) {
 fn bench(c: &mut Criterion) {
     let batch = batch();
     let mut out = Vec::new();
-    assert_eq!(pipeline(&batch, &mut out), (REQUESTS, REQUESTS * BODY));
-    assert_eq!(baseline(&batch), (REQUESTS, REQUESTS * BODY));
+    assert_eq!(pipeline(&batch, &mut out), (REQUESTS, REQUESTS * nginx::BODY));
+    assert_eq!(baseline(&batch), (REQUESTS, REQUESTS * nginx::BODY));
     let mut group = c.benchmark_group("pipeline_10k_gets_depth16_1KiB");
     group.throughput(Throughput::Elements(REQUESTS as u64));
     group.bench_function("connection", |b| b.iter(|| pipeline(black_box(&batch), &mut out)));

@@ -29,30 +29,15 @@ use pipelining::h1::{H1Codec, Limits, Method, Request, ResponseDecoder, Response
 use pipelining::{Capability, Config, Connection, Event, Instant, RequestOptions};
 use std::hint::black_box;
 
+#[allow(dead_code, reason = "each user takes the parts it needs")]
+#[path = "../benches/support/nginx.rs"]
+mod nginx;
+
 const RESPONSES: usize = 16;
-const BODY: usize = 1024;
 const PATH: &str = "/static/1k.txt";
 
-/// The head nginx sends for a static 1 KiB file (9 fields, 254 bytes).
-const HEAD: &str = "HTTP/1.1 200 OK\r\n\
-    Server: nginx/1.22.1\r\n\
-    Date: Mon, 06 Jan 2025 12:00:00 GMT\r\n\
-    Content-Type: text/plain\r\n\
-    Content-Length: 1024\r\n\
-    Last-Modified: Mon, 06 Jan 2025 11:00:00 GMT\r\n\
-    Connection: keep-alive\r\n\
-    ETag: \"677bb7b0-400\"\r\n\
-    Accept-Ranges: bytes\r\n\
-    Vary: Origin\r\n\r\n";
-
 fn input() -> Vec<u8> {
-    assert_eq!(HEAD.len(), 254);
-    let mut out = Vec::new();
-    for i in 0..RESPONSES {
-        out.extend_from_slice(HEAD.as_bytes());
-        out.extend((0..BODY).map(|j| b'a' + ((i + j) % 26) as u8));
-    }
-    out
+    nginx::plain_responses(RESPONSES)
 }
 
 /// Responses and body bytes seen.
@@ -84,7 +69,7 @@ fn copy(input: &[u8], k: usize) -> Seen {
         buf.extend_from_slice(black_box(input));
         body += black_box(buf.split()).len();
     }
-    (k * RESPONSES, body - k * RESPONSES * (HEAD.len()))
+    (k * RESPONSES, body - k * RESPONSES * (nginx::head("Content-Length: 1024").len()))
 }
 
 fn connection(input: &[u8], k: usize) -> Seen {
@@ -218,7 +203,7 @@ fn main() {
         "httpnet-raw" => httpnet_raw(&input, k),
         "httpnet-conn" => httpnet_conn(&input, k),
         "copy" => copy(&input, k),
-        "none" => (k * RESPONSES, k * RESPONSES * BODY),
+        "none" => (k * RESPONSES, k * RESPONSES * nginx::BODY),
         other => {
             eprintln!(
                 "unknown variant {other:?}: decoder, connection, httparse, httpnet-raw, httpnet-conn, copy, none"
@@ -226,6 +211,6 @@ fn main() {
             std::process::exit(2);
         }
     };
-    assert_eq!(seen, (k * RESPONSES, k * RESPONSES * BODY), "{variant}: every response and byte");
+    assert_eq!(seen, (k * RESPONSES, k * RESPONSES * nginx::BODY), "{variant}: every response and byte");
     println!("{variant} K={k}: {} responses, {} body bytes", seen.0, seen.1);
 }

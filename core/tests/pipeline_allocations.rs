@@ -19,23 +19,14 @@ use pipelining::{Capability, Config, Connection, Event, Instant};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 
+#[allow(dead_code, reason = "each user takes the parts it needs")]
+#[path = "../benches/support/nginx.rs"]
+mod nginx;
+
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const DEPTH: usize = 16;
-const BODY: usize = 1024;
-
-/// The head nginx sends for a static 1 KiB file.
-const HEAD: &str = "HTTP/1.1 200 OK\r\n\
-    Server: nginx/1.22.1\r\n\
-    Date: Mon, 06 Jan 2025 12:00:00 GMT\r\n\
-    Content-Type: text/plain\r\n\
-    Content-Length: 1024\r\n\
-    Last-Modified: Mon, 06 Jan 2025 11:00:00 GMT\r\n\
-    Connection: keep-alive\r\n\
-    ETag: \"677bb7b0-400\"\r\n\
-    Accept-Ranges: bytes\r\n\
-    Vary: Origin\r\n\r\n";
 
 /// Sends `batches` windows of `DEPTH` GETs through `conn` and returns the
 /// responses and content bytes seen.
@@ -68,15 +59,11 @@ fn pipelined_responses_allocate_nothing_beyond_the_event_itself() {
     config.depth = DEPTH;
     config.capability = Capability::Pipelining;
     let mut conn = Connection::new(H1Codec::new("example.test", Limits::default()), config, Instant::ZERO);
-    let mut batch = Vec::new();
-    for i in 0..DEPTH {
-        batch.extend_from_slice(HEAD.as_bytes());
-        batch.extend((0..BODY).map(|j| b'a' + ((i + j) % 26) as u8));
-    }
+    let batch = nginx::plain_responses(DEPTH);
     let mut out = Vec::with_capacity(64 * 1024);
 
     // Warm up: buffers grow to their working size.
-    assert_eq!(run(&mut conn, &batch, &mut out, 8), (8 * DEPTH, 8 * DEPTH * BODY));
+    assert_eq!(run(&mut conn, &batch, &mut out, 8), (8 * DEPTH, 8 * DEPTH * nginx::BODY));
 
     // The counters are process-wide and the test runner's own thread may
     // allocate now and then while we count: the fewest of a few rounds is
@@ -88,7 +75,7 @@ fn pipelined_responses_allocate_nothing_beyond_the_event_itself() {
         let region = Region::new(GLOBAL);
         let seen = run(&mut conn, &batch, &mut out, batches);
         let stats = region.change();
-        assert_eq!(seen, (responses, responses * BODY));
+        assert_eq!(seen, (responses, responses * nginx::BODY));
         if fewest.is_none_or(|f| stats.allocations < f.allocations) {
             fewest = Some(stats);
         }

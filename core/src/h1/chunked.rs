@@ -3,7 +3,7 @@
 //! Stricter than `httparse::parse_chunk_size`, which reads an empty size line
 //! as size 0 and would end the body early; every line here is bounded.
 
-use super::header::headers_from_block;
+use super::fields::{HeaderBlock, Spans};
 use super::lines::{BlankLine, find_blank_line};
 use super::syntax::{is_field_value_byte, is_ows};
 use super::{DecodeError, Header, Limits};
@@ -154,7 +154,7 @@ fn parse_size_line(line: &[u8]) -> Result<u64, DecodeError> {
 fn parse_trailers(block: &Bytes, limits: &Limits) -> Result<Vec<Header>, DecodeError> {
     let mut storage = super::head_parse::HeaderStorage::new(limits.max_headers);
     match httparse::parse_headers(block, storage.as_mut_slice()) {
-        Ok(httparse::Status::Complete((_, parsed))) => Ok(headers_from_block(block, parsed)),
+        Ok(httparse::Status::Complete((_, parsed))) => Ok(owned_fields(block, parsed)),
         Ok(httparse::Status::Partial) => Err(DecodeError::MalformedTrailers),
         Err(httparse::Error::TooManyHeaders) => Err(DecodeError::TooManyHeaders { limit: limits.max_headers }),
         // `parse_headers` cannot accept obs-fold, which a user agent must in
@@ -162,6 +162,11 @@ fn parse_trailers(block: &Bytes, limits: &Limits) -> Result<Vec<Header>, DecodeE
         // stand-in status line, parsed as the head is.
         Err(_) => parse_folded_trailers(block, limits),
     }
+}
+
+/// Trailer fields sharing `block`, unfolded the way head fields are.
+fn owned_fields(block: &Bytes, parsed: &[httparse::Header<'_>]) -> Vec<Header> {
+    HeaderBlock::new(block.clone(), Spans::from_parsed(block, parsed)).to_vec()
 }
 
 fn parse_folded_trailers(block: &Bytes, limits: &Limits) -> Result<Vec<Header>, DecodeError> {
@@ -175,7 +180,7 @@ fn parse_folded_trailers(block: &Bytes, limits: &Limits) -> Result<Vec<Header>, 
     let mut storage = super::head_parse::HeaderStorage::new(limits.max_headers);
     let mut response = httparse::Response::new(storage.as_mut_slice());
     match config.parse_response(&mut response, &framed) {
-        Ok(httparse::Status::Complete(_)) => Ok(headers_from_block(&framed, response.headers)),
+        Ok(httparse::Status::Complete(_)) => Ok(owned_fields(&framed, response.headers)),
         Err(httparse::Error::TooManyHeaders) => Err(DecodeError::TooManyHeaders { limit: limits.max_headers }),
         _ => Err(DecodeError::MalformedTrailers),
     }
