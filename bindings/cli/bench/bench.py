@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The benchmark suite behind README "Performance" (run it through run.sh).
+"""The benchmark suite behind docs/BENCHMARKS.md (run it through run.sh).
 
 Three parts, one machine, one session:
 
@@ -12,8 +12,8 @@ Three parts, one machine, one session:
   core      instructions per response under callgrind, from
             core/examples/decode_cost.rs at two iteration counts.
 
-Writes results.json (every sample) and results.md (the tables). Standard
-library only.
+Writes results.json (every sample) and results.md (the tables), both naming
+the commit measured. Standard library only.
 """
 
 import argparse
@@ -446,7 +446,7 @@ def fmt_range(s, digits=0, scale=1.0):
 
 
 def markdown(results):
-    out = []
+    out = [f"commit: {results['commit']}", ""]
     m = results["machine"]
     out.append(f"- Machine: {m['nproc']} cores, {m['cpu']}, Linux {m['kernel']}.")
     if results.get("label"):
@@ -544,6 +544,8 @@ def main():
     ap.add_argument("--nice", type=int, help="run nginx, the loopback clients and the demo under `nice -n N` (a negative N, "
                     "as root, keeps other work on a shared machine from dominating the timings)")
     ap.add_argument("--label", help="what was measured (e.g. a commit), when not the git checkout around")
+    ap.add_argument("--commit", help="the full hash of the commit measured (default: the checkout around, "
+                    "which must then have no uncommitted changes to tracked files)")
     args = ap.parse_args()
     parts = args.only or ["loopback", "wan", "core"]
     if "core" in parts and not args.example:
@@ -551,13 +553,27 @@ def main():
     if args.nice is not None:
         PREFIX[:] = ["nice", "-n", str(args.nice)]
 
+    # Every results file names the commit it measured (docs/BENCHMARKS.md,
+    # checked by .ci/check-results): a figure from a dirty tree names none.
+    here = machine()
+    commit = args.commit or here["git"].get("commit")
+    if not args.commit and here["git"].get("modified"):
+        ap.error("uncommitted changes to " + ", ".join(here["git"]["modified"]) +
+                 ": commit them first, or measure a clean tree and pass --commit")
+    if not commit or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        ap.error("no commit to name: pass --commit with the full hash of what is measured")
+
     results = {}
     path = os.path.join(args.out, "results.json")
     if args.only and os.path.exists(path):
-        # Only some parts: keep the others from the last run.
+        # Only some parts: keep the others from the last run, if they measured
+        # the same commit.
         with open(path) as f:
             results = json.load(f)
-    results.update({"machine": machine(), "label": args.label})
+        if results.get("commit") != commit:
+            ap.error(f"{path} measured {results.get('commit')}, not {commit}: run every part")
+    results = {"commit": commit, **results}
+    results.update({"commit": commit, "machine": here, "label": args.label})
     for part, title, run in [
         ("loopback", "loopback: nginx, one connection", lambda: loopback(args, args.bin)),
         ("core", "core: instructions per response under callgrind", lambda: core(args, args.example)),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark suite behind README "Performance" (PERFORMANCE.md here).
+# The benchmark suite behind docs/BENCHMARKS.md.
 #
 #   bindings/cli/bench/run.sh                  # everything (about 20 minutes)
 #   bindings/cli/bench/run.sh --only loopback  # one part; others kept in results.json
@@ -19,6 +19,9 @@
 #             (core/examples/decode_cost.rs) for our decoder and Connection,
 #             raw httparse, and http-net,
 # and writes results.json, results.md and chart.svg next to this script.
+# Run it on a clean checkout of the commit to measure: the results files name
+# that commit (.ci/check-results checks it), and bench.py refuses a tree with
+# uncommitted changes unless --commit names what was measured.
 #
 # Needs wrk, nginx, curl, valgrind and python3; as root it installs the
 # missing ones with apt-get. Not part of CI: timings are never gates.
