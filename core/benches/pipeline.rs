@@ -14,7 +14,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pipelining::h1::{H1Codec, Limits, Request, ResponsePart};
-use pipelining::{Capability, Config, Connection, Event, Instant, RequestOptions};
+use pipelining::{Capability, Connection, ConnectionConfig, Event, Instant, RequestOptions};
 use std::hint::black_box;
 
 #[allow(dead_code, reason = "each user takes the parts it needs")]
@@ -32,7 +32,7 @@ fn batch() -> Vec<u8> {
 /// 10,000 GETs through a fresh connection; returns responses and content
 /// bytes seen.
 fn pipeline(batch: &[u8], out: &mut Vec<u8>) -> (usize, usize) {
-    let mut config = Config::default();
+    let mut config = ConnectionConfig::default();
     config.depth = DEPTH;
     config.capability = Capability::Pipelining;
     let now = Instant::from_millis(1);

@@ -26,7 +26,7 @@
 
 use bytes::BytesMut;
 use pipelining::h1::{H1Codec, Limits, Method, Request, ResponseDecoder, ResponsePart};
-use pipelining::{Capability, Config, Connection, Event, Instant, RequestOptions};
+use pipelining::{Capability, Connection, ConnectionConfig, Event, Instant, RequestOptions};
 use std::hint::black_box;
 
 #[allow(dead_code, reason = "each user takes the parts it needs")]
@@ -73,7 +73,7 @@ fn copy(input: &[u8], k: usize) -> Seen {
 }
 
 fn connection(input: &[u8], k: usize) -> Seen {
-    let mut config = Config::default();
+    let mut config = ConnectionConfig::default();
     config.depth = RESPONSES;
     config.capability = Capability::Pipelining;
     let now = Instant::from_millis(1);

@@ -15,7 +15,7 @@
 //!                          │
 //!   ┌──────────────────────▼─────────────────────────┐
 //!   │ Pool ── per origin: queue, capability memory,  │◄── handle_connected / _connect_failed
-//!   │   │     request budget, replay routing         │──► PoolEvent::Connect / Close
+//!   │   │     request budget, replay routing         │──► poll_instruction → Connect / Close
 //!   │   ▼                                            │
 //!   │ Connection ── depth, matching, classification, │◄── handle_received(bytes), handle_eof,
 //!   │   │           cancellation, timers             │    handle_written(n), handle_timeout(now)
@@ -33,10 +33,10 @@
 //!
 //! ```
 //! use pipelining::h1::{H1Codec, Limits, Request, ResponsePart};
-//! use pipelining::{Config, Connection, Event, Instant, RequestOptions};
+//! use pipelining::{Connection, ConnectionConfig, Event, Instant, RequestOptions};
 //!
 //! let now = Instant::ZERO;
-//! let mut conn = Connection::new(H1Codec::new("example.com", Limits::default()), Config::default(), now);
+//! let mut conn = Connection::new(H1Codec::new("example.com", Limits::default()), ConnectionConfig::default(), now);
 //! let ids: Vec<_> = ["/a", "/b", "/c"]
 //!     .iter()
 //!     .map(|path| conn.submit(now, Request::get(*path), RequestOptions::default()).unwrap())
@@ -95,6 +95,8 @@ mod decimal;
 pub mod dns;
 mod error_kind;
 pub mod h1;
+mod origin;
+pub mod outcome;
 pub mod pipeline;
 pub mod pool;
 #[cfg(feature = "resp")]
@@ -102,9 +104,11 @@ pub mod resp;
 mod time;
 
 pub use error_kind::ErrorKind;
+pub use origin::{Origin, OriginRef};
+pub use outcome::{Cause, CloseReason, CodecError, Ending, GaveUp, Lesson, Progress, Retry, error_kind};
 pub use pipeline::{
-    Capability, Cause, CloseReason, Closed, Codec, Config, Connection, Event, Failure, Idempotency, Progress,
-    RequestId, RequestOptions, Retry, SubmitError,
+    Capability, CloseSummary, Codec, CodecFactory, Connection, ConnectionConfig, CorrelationId, Event, Idempotency,
+    NonIdempotentPolicy, Refused, RequestId, RequestOptions, SubmitError, Unanswered,
 };
-pub use pool::{CodecFactory, ConnectionId, Origin, OriginStatus, Pool, PoolConfig, PoolEvent, PoolFailure};
+pub use pool::{ConfigError, ConnectionId, Failure, Instruction, OriginId, OriginStatus, Pool, PoolConfig, PoolEvent};
 pub use time::{Duration, Instant};

@@ -4,8 +4,8 @@
 
 use bytes::Bytes;
 use pipelining::dns::{DnsCodec, DnsFactory, DnsMessage, DnsQuery, RecordType, decode_message};
-use pipelining::pipeline::{Config, Connection, Event, RequestOptions};
-use pipelining::{CloseReason, Instant, Origin, Pool, PoolConfig, PoolEvent, RequestId, Retry};
+use pipelining::pipeline::{Connection, ConnectionConfig, Event, RequestOptions};
+use pipelining::{CloseReason, Instant, Instruction, Lesson, Origin, Pool, PoolConfig, PoolEvent, RequestId, Retry};
 
 const NOW: Instant = Instant::ZERO;
 
@@ -50,7 +50,7 @@ fn answer(id: u16, name: &str, qtype: u16, octet: u8) -> Vec<u8> {
 }
 
 fn connection() -> Connection<DnsCodec> {
-    let mut config = Config::default();
+    let mut config = ConnectionConfig::default();
     config.depth = 16;
     let mut c = Connection::new(DnsCodec::default(), config, NOW);
     c.set_capability(pipelining::Capability::Pipelining);
@@ -132,12 +132,14 @@ fn an_answer_to_an_id_never_asked_closes_the_connection_and_hands_queries_back()
     let failed: Vec<(RequestId, Retry)> = evs
         .iter()
         .filter_map(|e| match e {
-            Event::Failed(f) => Some((f.id, f.retry)),
+            Event::Unanswered(f) => Some((f.id, f.retry)),
             _ => None,
         })
         .collect();
     assert_eq!(failed, vec![(ids[0], Retry::Replay), (ids[1], Retry::Replay)], "queries are idempotent");
-    assert!(matches!(evs.last(), Some(Event::Closed(c)) if c.reason == CloseReason::Protocol && c.pipeline_break));
+    assert!(
+        matches!(evs.last(), Some(Event::Closed(c)) if c.reason == CloseReason::Protocol && c.lesson == Lesson::PipelineBreak)
+    );
 }
 
 #[test]
@@ -151,7 +153,7 @@ fn a_duplicated_answer_is_a_protocol_error_after_the_first_is_delivered() {
     c.handle_received(NOW, &wire);
     let evs = events(&mut c);
     assert_eq!(answers(&evs), vec![(ids[0], "a.test".into(), 1)]);
-    assert!(evs.iter().any(|e| matches!(e, Event::Failed(f) if f.id == ids[1] && f.retry == Retry::Replay)));
+    assert!(evs.iter().any(|e| matches!(e, Event::Unanswered(f) if f.id == ids[1] && f.retry == Retry::Replay)));
     assert!(matches!(evs.last(), Some(Event::Closed(c)) if c.reason == CloseReason::Protocol));
 }
 
@@ -179,18 +181,21 @@ fn a_dropped_connection_replays_queries_elsewhere_with_the_same_wire_ids() {
     let origin = Origin::new("dns", "127.0.0.1", 53);
     let mut config = PoolConfig::default();
     config.connections = 1;
-    let mut pool = Pool::new(DnsFactory, config);
+    let mut pool = Pool::new(DnsFactory, config).expect("valid config");
     let names = ["a.test", "b.test", "c.test", "d.test"];
     let ids: Vec<RequestId> = names
         .iter()
         .map(|n| pool.submit(NOW, &origin, DnsQuery::new(*n, RecordType::AAAA), RequestOptions::default()).unwrap())
         .collect();
     let mut log = Vec::new();
-    let connect = |pool: &mut Pool<DnsFactory>, log: &mut Vec<PoolEvent<DnsCodec>>| loop {
-        match pool.poll_event() {
-            Some(PoolEvent::Connect { conn, .. }) => break conn,
-            Some(other) => log.push(other),
-            None => panic!("no connect"),
+    let connect = |pool: &mut Pool<DnsFactory>, log: &mut Vec<PoolEvent<DnsCodec>>| {
+        log.extend(std::iter::from_fn(|| pool.poll_event()));
+        loop {
+            match pool.poll_instruction() {
+                Some(Instruction::Connect { conn, .. }) => break conn,
+                Some(_) => {}
+                None => panic!("no connect"),
+            }
         }
     };
     let write_all = |pool: &mut Pool<DnsFactory>| {
@@ -260,7 +265,7 @@ fn an_answer_with_the_right_id_but_another_question_is_a_protocol_error() {
     let failed: Vec<RequestId> = evs
         .iter()
         .filter_map(|e| match e {
-            Event::Failed(f) => Some(f.id),
+            Event::Unanswered(f) => Some(f.id),
             _ => None,
         })
         .collect();

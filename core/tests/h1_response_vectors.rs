@@ -1103,7 +1103,7 @@ fn the_decoder_refuses_every_call_after_a_framing_error() {
 
 #[test]
 fn after_an_interim_response_the_response_is_still_in_progress() {
-    use pipelining::h1::Remaining;
+    use pipelining::pipeline::Remaining;
     let mut decoder = ResponseDecoder::new(Limits::default());
     let mut buf = bytes::BytesMut::from(&b"HTTP/1.1 100 Continue\r\n\r\n"[..]);
     assert!(decoder.is_between_responses());

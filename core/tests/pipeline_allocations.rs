@@ -15,7 +15,7 @@
 //! single test so nothing else allocates while it counts.
 
 use pipelining::h1::{H1Codec, Limits, Request, ResponsePart};
-use pipelining::{Capability, Config, Connection, Event, Instant};
+use pipelining::{Capability, Connection, ConnectionConfig, Event, Instant};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 
@@ -55,7 +55,7 @@ fn run(conn: &mut Connection<H1Codec>, batch: &[u8], out: &mut Vec<u8>, batches:
 
 #[test]
 fn pipelined_responses_allocate_nothing_beyond_the_event_itself() {
-    let mut config = Config::default();
+    let mut config = ConnectionConfig::default();
     config.depth = DEPTH;
     config.capability = Capability::Pipelining;
     let mut conn = Connection::new(H1Codec::new("example.test", Limits::default()), config, Instant::ZERO);

@@ -4,7 +4,7 @@
 #![cfg(feature = "resp")]
 
 use bytes::{Bytes, BytesMut};
-use pipelining::pipeline::{Codec, Config, Connection, Event, Recipient, RequestOptions};
+use pipelining::pipeline::{Codec, Connection, ConnectionConfig, Event, Recipient, RequestOptions};
 use pipelining::resp::{Command, RespCodec, RespError, Value};
 use pipelining::{Capability, CloseReason, Instant, Retry};
 
@@ -110,7 +110,7 @@ fn malformed_replies_fail_with_their_own_error_however_split() {
 }
 
 fn connection() -> Connection<RespCodec> {
-    let mut c = Connection::new(RespCodec::default(), Config::default(), Instant::ZERO);
+    let mut c = Connection::new(RespCodec::default(), ConnectionConfig::default(), Instant::ZERO);
     c.set_capability(Capability::Pipelining);
     c
 }
@@ -176,7 +176,7 @@ fn a_killed_connection_replays_reads_and_never_resends_a_written_incr() {
     while let Some(e) = c.poll_event() {
         match e {
             Event::Response { id, end: true, .. } => outcomes.push((id, None)),
-            Event::Failed(f) => outcomes.push((f.id, Some((f.retry, f.kind())))),
+            Event::Unanswered(f) => outcomes.push((f.id, Some((f.retry, f.kind())))),
             Event::Closed(closed) => assert_eq!(closed.reason, CloseReason::PeerClosed),
             _ => {}
         }

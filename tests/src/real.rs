@@ -853,7 +853,7 @@ impl WireTap {
         pipelining_tokio::connector(move |origin| {
             let tap = tap.clone();
             async move {
-                let tcp = tokio::net::TcpStream::connect((origin.host.as_str(), origin.port)).await?;
+                let tcp = tokio::net::TcpStream::connect((origin.host(), origin.port())).await?;
                 tcp.set_nodelay(true)?;
                 let local_port = tcp.local_addr()?.port();
                 let index = {
@@ -941,11 +941,11 @@ impl Watch {
                 let mut open = lock(&watch.open);
                 match observation {
                     Observation::Connecting { conn, .. } => {
-                        open.insert(conn.0);
+                        open.insert(conn.get());
                         watch.max_open.fetch_max(open.len() as u64, Ordering::SeqCst);
                     }
                     Observation::ConnectFailed { conn, .. } | Observation::Closed { conn, .. } => {
-                        open.remove(&conn.0);
+                        open.remove(&conn.get());
                     }
                     _ => {}
                 }
@@ -981,7 +981,7 @@ impl Watch {
     }
 
     /// The summaries of the connections that closed after opening.
-    pub fn closed(&self) -> Vec<pipelining::Closed> {
+    pub fn closed(&self) -> Vec<pipelining::CloseSummary> {
         lock(&self.observations)
             .iter()
             .filter_map(|o| match o {
@@ -1059,7 +1059,7 @@ pub fn max_in_flight(fetched: &[&Fetched]) -> usize {
     let mut per_conn: HashMap<u64, Vec<(Instant, i32)>> = HashMap::new();
     for f in fetched {
         if let (Some(written), Some(end)) = (f.written, f.finished_at) {
-            let events = per_conn.entry(written.connection.0).or_default();
+            let events = per_conn.entry(written.connection.get()).or_default();
             events.push((written.at, 1));
             events.push((end, -1));
         }
@@ -1152,7 +1152,7 @@ mod tests {
             headers: http::HeaderMap::new(),
             body: Bytes::new(),
             attempts: 1,
-            written: Some(Written { connection: pipelining::ConnectionId(conn), at: at(w) }),
+            written: Some(Written { connection: pipelining::ConnectionId::from_raw(conn), at: at(w) }),
             finished_at: Some(at(e)),
         };
         let all = [f(1, 0, 10), f(1, 1, 11), f(1, 10, 12), f(2, 0, 20)];

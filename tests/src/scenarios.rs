@@ -90,12 +90,12 @@ fn watched<G: Glue>(builder: Builder<G>) -> (Builder<G>, Arc<ConnWatch>) {
         let mut open = w.open.lock().unwrap_or_else(|p| p.into_inner());
         match observation {
             Observation::Connecting { conn, .. } => {
-                open.insert(conn.0);
+                open.insert(conn.get());
                 w.opened.fetch_add(1, Ordering::SeqCst);
                 w.max_open.fetch_max(open.len(), Ordering::SeqCst);
             }
             Observation::ConnectFailed { conn, .. } | Observation::Closed { conn, .. } => {
-                open.remove(&conn.0);
+                open.remove(&conn.get());
             }
             _ => {}
         }

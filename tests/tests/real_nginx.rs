@@ -10,6 +10,7 @@
 
 use bytes::Bytes;
 use pipelining::Capability;
+use pipelining::Lesson;
 use pipelining_tests::real::{
     Fetched, LogLine, LogSummary, Nginx, NginxConfig, Watch, WireTap, expect_body, max_in_flight, run, send_all,
 };
@@ -181,9 +182,9 @@ fn budget_is_learned(keepalive_requests: u32, learn: usize, main: usize) {
         // break, never demoted.
         assert!(watch.max_open() <= 2, "{} connections at once", watch.max_open());
         let closed = watch.closed();
-        assert!(closed.iter().all(|c| !c.pipeline_break), "a pipeline break: {closed:?}");
+        assert!(closed.iter().all(|c| c.lesson != Lesson::PipelineBreak), "a pipeline break: {closed:?}");
         assert!(closed.iter().all(|c| c.responses <= budget as u64), "{closed:?}");
-        assert!(closed.iter().filter(|c| c.server_close).count() >= floor - 1, "{closed:?}");
+        assert!(closed.iter().filter(|c| c.lesson == Lesson::ServerClose).count() >= floor - 1, "{closed:?}");
         assert!(!watch.capabilities().contains(&Capability::OneAtATime), "{:?}", watch.capabilities());
     });
 }
@@ -407,10 +408,10 @@ fn keepalive_timeout_1s_idle_close_race() {
             );
         }
         let closed = watch.closed();
-        let stale = closed.iter().filter(|c| c.stale).count();
+        let stale = closed.iter().filter(|c| c.lesson == Lesson::StaleRace).count();
         let resent = all_results.iter().filter(|r| r.as_ref().is_ok_and(|f| f.attempts > 1)).count();
         eprintln!("{} connections, {stale} stale-connection races, {resent} requests resent", closed.len());
-        assert!(closed.iter().all(|c| !c.pipeline_break), "a pipeline break: {closed:?}");
+        assert!(closed.iter().all(|c| c.lesson != Lesson::PipelineBreak), "a pipeline break: {closed:?}");
         assert!(!watch.capabilities().contains(&Capability::OneAtATime), "{:?}", watch.capabilities());
         assert!(watch.max_open() <= 2);
         let status = client.origin_status(&nginx.origin()).expect("origin");
@@ -476,7 +477,7 @@ fn keepalive_timeout_1s_stale_race_on_a_client_blocked_while_idle() {
     let mut results_all = Vec::new();
     for (pause, all, tap, watch) in outcomes {
         let closed = watch.closed();
-        let stale = closed.iter().filter(|c| c.stale).count();
+        let stale = closed.iter().filter(|c| c.lesson == Lesson::StaleRace).count();
         let resent = all.iter().filter(|(_, r)| r.as_ref().is_ok_and(|f| f.attempts > 1)).count();
         eprintln!("pause {pause} µs: {} connections, {stale} stale races, {resent} requests resent", closed.len());
         for ((method, target), got) in &all {
@@ -489,7 +490,10 @@ fn keepalive_timeout_1s_stale_race_on_a_client_blocked_while_idle() {
                 tap.written(&request)
             );
         }
-        assert!(closed.iter().all(|c| !c.pipeline_break), "pause {pause} µs: a pipeline break: {closed:?}");
+        assert!(
+            closed.iter().all(|c| c.lesson != Lesson::PipelineBreak),
+            "pause {pause} µs: a pipeline break: {closed:?}"
+        );
         assert!(!watch.capabilities().contains(&Capability::OneAtATime), "{:?}", watch.capabilities());
         if pause >= 1_300_000 {
             assert!(stale >= 1, "pause {pause} µs: no stale-connection race: {closed:?}");

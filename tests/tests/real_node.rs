@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 use pipelining::Capability;
+use pipelining::Lesson;
 use pipelining_tests::real::{NodeServer, Watch, WireTap, expect_body, max_in_flight, run, send_all};
 use pipelining_tests::{echo_body, pattern};
 use pipelining_tokio::Client;
@@ -69,7 +70,7 @@ fn pipelined_gets_and_a_post() {
         let in_flight = max_in_flight(&fetched);
         assert!((2..=depth).contains(&in_flight), "{in_flight} requests in flight on one connection");
         assert!(watch.max_open() <= 2);
-        assert!(watch.closed().iter().all(|c| !c.pipeline_break), "{:?}", watch.closed());
+        assert!(watch.closed().iter().all(|c| c.lesson != Lesson::PipelineBreak), "{:?}", watch.closed());
     });
 
     let stats = server.stats();

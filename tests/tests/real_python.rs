@@ -5,6 +5,7 @@
 
 use bytes::Bytes;
 use pipelining::Capability;
+use pipelining::Lesson;
 use pipelining_tests::real::{PythonServer, Watch, WireTap, expect_body, max_in_flight, run, send_all};
 use pipelining_tokio::{Client, WholeResponse};
 use std::collections::HashMap;
@@ -151,7 +152,7 @@ fn http_server_http11_pipelines() {
         let depth = max_in_flight(&fetched);
         assert!((2..=8).contains(&depth), "{depth} requests in flight on one connection");
         assert!(watch.max_open() <= 2);
-        assert!(watch.closed().iter().all(|c| !c.pipeline_break), "{:?}", watch.closed());
+        assert!(watch.closed().iter().all(|c| c.lesson != Lesson::PipelineBreak), "{:?}", watch.closed());
     });
     let conns = tap.conns();
     assert!(conns.iter().any(|c| c.written.len() >= 3), "never pipelined: {conns:?}");
@@ -216,10 +217,10 @@ fn http_server_http11_404_closes_mid_pipeline() {
     eprintln!(
         "{} connections, {} server closes, {} pipeline breaks, {resent} requests resent; capabilities {:?}",
         closed.len(),
-        closed.iter().filter(|c| c.server_close).count(),
-        closed.iter().filter(|c| c.pipeline_break).count(),
+        closed.iter().filter(|c| c.lesson == Lesson::ServerClose).count(),
+        closed.iter().filter(|c| c.lesson == Lesson::PipelineBreak).count(),
         watch.capabilities()
     );
-    let closes = closed.iter().filter(|c| c.server_close).count();
+    let closes = closed.iter().filter(|c| c.lesson == Lesson::ServerClose).count();
     assert!(closes >= 1, "no 404 closed a connection: {closed:?}");
 }

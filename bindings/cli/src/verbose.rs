@@ -1,5 +1,6 @@
 //! `--verbose`: connection events and per-origin capability on stderr.
 
+use pipelining::Lesson;
 use pipelining_tokio::{Client, Observation, OriginStatus};
 
 /// Prints one line per connection event.
@@ -12,9 +13,9 @@ pub fn observe(observation: &Observation) {
             "* {conn:?} to {origin} closed: {:?} after {} responses{}{}{}",
             s.reason,
             s.responses,
-            if s.pipeline_break { ", pipeline break" } else { "" },
-            if s.server_close { ", server close" } else { "" },
-            if s.stale { ", stale-connection race" } else { "" },
+            if s.lesson == Lesson::PipelineBreak { ", pipeline break" } else { "" },
+            if s.lesson == Lesson::ServerClose { ", server close" } else { "" },
+            if s.lesson == Lesson::StaleRace { ", stale-connection race" } else { "" },
         ),
         Observation::Closed { conn, origin, summary: None } => eprintln!("* {conn:?} to {origin} abandoned"),
         Observation::Capability { origin, capability, until: Some(until) } => {

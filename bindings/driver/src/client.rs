@@ -138,7 +138,7 @@ impl<G: Glue> Client<G> {
 
     pub(crate) fn from_builder(builder: Builder<G>) -> Result<Self, Error> {
         let config = builder.engine_config()?;
-        let shared = Shared::start(H1Factory { limits: builder.limits }, config);
+        let shared = Shared::start(H1Factory { limits: builder.limits }, config)?;
         Ok(Client { handle: Arc::new(Handle { shared }), glue: PhantomData })
     }
 
@@ -198,9 +198,15 @@ impl<G: Glue> Client<G> {
         state.pool.origin_status(origin, shared.clock.now())
     }
 
-    /// Every origin the client has talked to.
+    /// Every origin the client knows: in use, or idle and remembered.
     pub fn origins(&self) -> Vec<Origin> {
         self.handle.shared.lock().pool.origins().cloned().collect()
+    }
+
+    /// Changes how many requests each connection keeps in flight, from now
+    /// on (requests already written stay). Zero is refused.
+    pub fn set_depth(&self, depth: usize) -> Result<(), Error> {
+        self.handle.shared.set_depth(depth)
     }
 }
 

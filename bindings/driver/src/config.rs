@@ -50,17 +50,19 @@ impl<G: Glue> Default for Builder<G> {
 }
 
 impl<G: Glue> Builder<G> {
-    /// Requests in flight per connection (default 8).
+    /// Requests in flight per connection (default 8; zero is refused by
+    /// [`build`](Self::build)).
     #[must_use]
     pub fn depth(mut self, depth: usize) -> Self {
-        self.pool.connection.depth = depth.max(1);
+        self.pool.connection.depth = depth;
         self
     }
 
-    /// Connections per origin (default 2).
+    /// Connections per origin (default 2; zero is refused by
+    /// [`build`](Self::build)).
     #[must_use]
     pub fn connections(mut self, connections: usize) -> Self {
-        self.pool.connections = connections.max(1);
+        self.pool.connections = connections;
         self
     }
 
@@ -68,7 +70,7 @@ impl<G: Glue> Builder<G> {
     /// requests fail (default 3).
     #[must_use]
     pub fn max_tries(mut self, tries: u32) -> Self {
-        self.pool.max_tries = tries.max(1);
+        self.pool.max_tries = tries;
         self
     }
 
@@ -76,7 +78,7 @@ impl<G: Glue> Builder<G> {
     /// 1,024).
     #[must_use]
     pub fn queue_limit(mut self, limit: usize) -> Self {
-        self.pool.queue_limit = limit.max(1);
+        self.pool.queue_limit = limit;
         self
     }
 
@@ -191,6 +193,9 @@ impl<G: Glue> Builder<G> {
     /// The runtime, transports and pool settings every client protocol
     /// shares.
     pub(crate) fn engine_config(&self) -> Result<EngineConfig, crate::Error> {
+        self.pool
+            .validate()
+            .map_err(|e| crate::Error::new(pipelining::ErrorKind::InvalidRequest, format!("configuration: {e}")))?;
         let connector = match self.connector.clone() {
             Some(connector) => connector,
             None => {

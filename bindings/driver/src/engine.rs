@@ -11,7 +11,7 @@ use crate::runtime::{Connector, SharedRuntime};
 use event_listener::Event as Notify;
 use pipelining::pipeline::Codec;
 use pipelining::{
-    Capability, CloseReason, Closed, CodecFactory, ConnectionId, ErrorKind, Instant, Origin, Pool, PoolConfig,
+    Capability, CloseSummary, CodecFactory, ConnectionId, ErrorKind, Instant, Instruction, Origin, Pool, PoolConfig,
     PoolEvent, RequestId, RequestOptions, SubmitError,
 };
 use std::collections::VecDeque;
@@ -57,7 +57,7 @@ pub enum Observation {
         /// Its origin.
         origin: Origin,
         /// How it ended.
-        summary: Option<Closed>,
+        summary: Option<CloseSummary>,
     },
     /// What an origin can do changed.
     Capability {
@@ -148,6 +148,8 @@ pub(crate) struct ConnPlumbing {
     pub(crate) wake: Arc<Notify>,
     /// The pool said to close the transport.
     pub(crate) closing: bool,
+    /// Where it goes.
+    pub(crate) origin: Origin,
 }
 
 pub(crate) struct State<P: Protocol> {
@@ -196,10 +198,11 @@ pub(crate) struct EngineConfig {
 
 impl<P: Protocol> Shared<P> {
     /// A new engine; its timer task is running.
-    pub(crate) fn start(factory: P::Factory, config: EngineConfig) -> Arc<Self> {
+    pub(crate) fn start(factory: P::Factory, config: EngineConfig) -> Result<Arc<Self>, Error> {
+        let pool = Pool::new(factory, config.pool).map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                pool: Pool::new(factory, config.pool),
+                pool,
                 routes: IdMap::default(),
                 submitted: IdMap::default(),
                 parked: IdMap::default(),
@@ -221,7 +224,7 @@ impl<P: Protocol> Shared<P> {
             request_timeout: config.request_timeout,
         });
         config.runtime.spawn(Box::pin(crate::timer_task::run(shared.clone())));
-        shared
+        Ok(shared)
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State<P>> {
@@ -280,6 +283,9 @@ impl<P: Protocol> Shared<P> {
                 scratch.clear();
             }
             state.scratch = scratch;
+            while let Some(instruction) = state.pool.poll_instruction() {
+                self.on_instruction(state, instruction);
+            }
             let deadline = state.pool.poll_timeout();
             if deadline != state.timer_deadline {
                 state.timer_deadline = deadline;
@@ -307,25 +313,37 @@ impl<P: Protocol> Shared<P> {
         }
     }
 
-    fn on_event(self: &Arc<Self>, state: &mut State<P>, event: PoolEvent<CodecOf<P>>) {
-        match event {
-            PoolEvent::Connect { conn, origin } => {
+    fn on_instruction(self: &Arc<Self>, state: &mut State<P>, instruction: Instruction) {
+        match instruction {
+            Instruction::Connect { conn, origin } => {
+                let Some(origin) = state.pool.origin(origin).cloned() else { return };
                 let wake = Arc::new(Notify::new());
-                state.conns.insert(conn, ConnPlumbing { outbox: Vec::new(), wake, closing: false });
+                state
+                    .conns
+                    .insert(conn, ConnPlumbing { outbox: Vec::new(), wake, closing: false, origin: origin.clone() });
                 self.observe(Observation::Connecting { conn, origin: origin.clone() });
                 let task = crate::connection_task::run(self.clone(), conn, origin);
                 self.runtime.spawn(Box::pin(task));
             }
-            PoolEvent::Close { conn, origin, summary } => {
+            Instruction::Close { conn, summary, .. } => {
                 if let Some(plumbing) = state.conns.get_mut(&conn) {
                     plumbing.closing = true;
                     plumbing.outbox.clear();
                     plumbing.wake.notify(usize::MAX);
+                    let origin = plumbing.origin.clone();
+                    self.observe(Observation::Closed { conn, origin, summary });
                 }
-                self.observe(Observation::Closed { conn, origin, summary });
             }
+            _ => {}
+        }
+    }
+
+    fn on_event(self: &Arc<Self>, state: &mut State<P>, event: PoolEvent<CodecOf<P>>) {
+        match event {
             PoolEvent::Capability { origin, capability, until } => {
-                self.observe(Observation::Capability { origin, capability, until });
+                if let Some(origin) = state.pool.origin(origin).cloned() {
+                    self.observe(Observation::Capability { origin, capability, until });
+                }
             }
             PoolEvent::Written { id, conn } => {
                 if let Some(route) = state.routes.get_mut(&id) {
@@ -367,13 +385,14 @@ impl<P: Protocol> Shared<P> {
                 let message = match &failure.cause {
                     pipelining::Cause::Response(e) => e.to_string(),
                     pipelining::Cause::Lost(_) if failure.tries.len() > 1 => {
-                        let causes: Vec<&str> = failure.tries.iter().map(|r| describe(*r)).collect();
+                        let causes: Vec<&str> = failure.tries.iter().map(|r| r.describe()).collect();
                         format!("every try was lost: {}", causes.join("; "))
                     }
-                    pipelining::Cause::Lost(reason) => describe(*reason).to_owned(),
+                    pipelining::Cause::Lost(reason) => reason.describe().to_owned(),
                     pipelining::Cause::Cancelled => "cancelled".to_owned(),
                     pipelining::Cause::Deadline => "the request's deadline passed".to_owned(),
                     pipelining::Cause::Unencodable => "the request could not be encoded".to_owned(),
+                    pipelining::Cause::ConnectFailed => "every connect failed".to_owned(),
                 };
                 let message = match state.connect_errors.get(&route.origin) {
                     Some(cause) if failure.kind == ErrorKind::Connect => {
@@ -386,6 +405,15 @@ impl<P: Protocol> Shared<P> {
             }
             PoolEvent::Unsolicited { .. } => {}
         }
+    }
+
+    /// Changes the depth of every connection (P1).
+    pub(crate) fn set_depth(self: &Arc<Self>, depth: usize) -> Result<(), Error> {
+        let mut state = self.lock();
+        let now = self.clock.now();
+        state.pool.set_depth(now, depth).map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
+        self.drive(&mut state);
+        Ok(())
     }
 
     pub(crate) fn cancel(self: &Arc<Self>, ticket: u64) {
@@ -411,20 +439,18 @@ impl<P: Protocol> Shared<P> {
     fn try_submit(self: &Arc<Self>, state: &mut State<P>, parked: Parked<P>) -> Option<Parked<P>> {
         let now = self.clock.now();
         let Parked { origin, request, options, mut route } = parked;
-        match state.pool.submit(now, &origin, request.clone(), options) {
+        match state.pool.submit(now, &origin, request, options) {
             Ok(id) => {
                 state.submitted.insert(route.ticket, id);
                 state.routes.insert(id, route);
                 None
             }
-            Err(SubmitError::QueueFull { .. }) => Some(Parked { origin, request, options, route }),
-            Err(e) => {
-                let kind = if matches!(e, SubmitError::Invalid(_)) {
-                    ErrorKind::InvalidRequest
-                } else {
-                    ErrorKind::ConnectionLost
-                };
-                P::deliver(&mut route.sink, Delivery::Failed(Error::new(kind, e.to_string())), None);
+            Err(refused) if matches!(refused.error, SubmitError::QueueFull { .. }) => {
+                Some(Parked { origin, request: refused.request, options, route })
+            }
+            Err(refused) => {
+                let error = Error::new(refused.kind(), refused.error.to_string());
+                P::deliver(&mut route.sink, Delivery::Failed(error), None);
                 None
             }
         }
@@ -452,24 +478,6 @@ impl<P: Protocol> Shared<P> {
                 state.parked.remove(&origin);
             }
         }
-    }
-}
-
-/// Why a connection was lost, in words.
-fn describe(reason: CloseReason) -> &'static str {
-    match reason {
-        CloseReason::Local => "the client closed the connection",
-        CloseReason::ServerClose => "the server closed the connection after a `Connection: close` response",
-        CloseReason::PeerClosed => "the server closed the connection",
-        CloseReason::Truncated => "the server closed the connection in the middle of a response",
-        CloseReason::Transport => "the connection failed (reset or I/O error)",
-        CloseReason::StallTimeout => "nothing arrived for the stall timeout",
-        CloseReason::IdleTimeout => "the connection idled out",
-        CloseReason::Protocol => "an earlier response on the connection broke the protocol",
-        CloseReason::Upgraded => "the connection switched protocols",
-        CloseReason::CancelDrain => "the connection was closed to drop a cancelled response",
-        CloseReason::BudgetSpent => "the connection's request budget was spent",
-        _ => "the connection was lost",
     }
 }
 

@@ -75,7 +75,7 @@ impl<G: Glue, F: CodecFactory<Codec: SendCodec> + Send + 'static> MessageClient<
     /// A client with `builder`'s settings, making codecs with `factory`
     /// (for tokio: call inside a runtime).
     pub fn new(builder: Builder<G>, factory: F) -> Result<Self, Error> {
-        let shared = Shared::start(factory, builder.engine_config()?);
+        let shared = Shared::start(factory, builder.engine_config()?)?;
         Ok(MessageClient { handle: Arc::new(Handle { shared }), glue: PhantomData })
     }
 

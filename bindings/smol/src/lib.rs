@@ -73,11 +73,11 @@ impl Connector for TcpConnector {
         let origin = origin.clone();
         let tls = self.tls.clone();
         Box::pin(async move {
-            let tcp = async_net::TcpStream::connect((origin.host.as_str(), origin.port)).await?;
+            let tcp = async_net::TcpStream::connect((origin.host(), origin.port())).await?;
             // Small pipelined writes must not wait for Nagle's algorithm.
             tcp.set_nodelay(true)?;
-            if origin.scheme == "https" {
-                let name = pipelining_driver::tls::server_name(&origin.host)?;
+            if origin.scheme() == "https" {
+                let name = pipelining_driver::tls::server_name(origin.host())?;
                 let stream = futures_rustls::TlsConnector::from(tls).connect(name, tcp).await?;
                 Ok(Box::new(stream) as BoxTransport)
             } else {

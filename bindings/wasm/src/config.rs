@@ -7,7 +7,7 @@ use crate::error::invalid;
 use crate::{js, time};
 use pipelining::h1::Limits;
 use pipelining::pipeline::NonIdempotentPolicy;
-use pipelining::{Capability, Config, PoolConfig};
+use pipelining::{Capability, ConnectionConfig, PoolConfig};
 use wasm_bindgen::JsValue;
 
 /// `n` as a `usize`, saturating (counts come from JavaScript numbers).
@@ -19,8 +19,8 @@ fn size(n: f64) -> usize {
 /// `idleTimeoutMs`, `cancelThreshold`, `capability`
 /// (`"unknown"`/`"pipelining"`/`"one_at_a_time"`), `nonIdempotent`
 /// (`"alone"`/`"pipelined"`), `staleAfterMs`.
-pub(crate) fn connection(options: &JsValue) -> Result<Config, JsValue> {
-    let mut config = Config::DEFAULT;
+pub(crate) fn connection(options: &JsValue) -> Result<ConnectionConfig, JsValue> {
+    let mut config = ConnectionConfig::DEFAULT;
     if js::is_absent(options) {
         return Ok(config);
     }

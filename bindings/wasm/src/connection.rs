@@ -114,8 +114,8 @@ impl Connection {
         let core = request::request(&request)?;
         let options = request::options(&or_undefined(options))?;
         match self.inner.submit(time::instant(now_ms), core, options) {
-            Ok(id) => Ok(id.0 as f64),
-            Err(e) => Err(submit_error(&e)),
+            Ok(id) => Ok(id.get() as f64),
+            Err(refused) => Err(submit_error(&refused.error)),
         }
     }
 
@@ -123,7 +123,7 @@ impl Connection {
     /// read and dropped (or the connection closes, past the cancel
     /// threshold). Unknown or finished ids are ignored.
     pub fn cancel(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64, id: f64) {
-        self.inner.cancel(time::instant(now_ms), RequestId(id as u64));
+        self.inner.cancel(time::instant(now_ms), RequestId::from_raw(id as u64));
     }
 
     /// Closes the connection now; unfinished requests come back as `failed`

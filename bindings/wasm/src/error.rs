@@ -25,12 +25,12 @@ pub(crate) fn invalid(message: &str) -> JsValue {
 /// (`"invalid"`, `"queue_full"`, `"closed"`) so a driver can wait for room
 /// on `queue_full`.
 pub(crate) fn submit_error<E: core::fmt::Display>(e: &SubmitError<E>) -> JsValue {
-    let (kind, code) = match e {
-        SubmitError::Invalid(_) => (ErrorKind::InvalidRequest, "invalid"),
-        SubmitError::QueueFull { .. } => (ErrorKind::Limit, "queue_full"),
-        _ => (ErrorKind::ConnectionLost, "closed"),
+    let code = match e {
+        SubmitError::Invalid(_) => "invalid",
+        SubmitError::QueueFull { .. } => "queue_full",
+        _ => "closed",
     };
-    let error = self::error(kind, &e.to_string());
+    let error = self::error(e.kind(), &e.to_string());
     js::set(&error, "code", code);
     error
 }

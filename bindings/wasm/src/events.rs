@@ -4,8 +4,8 @@ use crate::{js, time};
 use js_sys::{Array, Object};
 use pipelining::h1::{H1Codec, Header, Response, ResponseHead, ResponsePart, Version};
 use pipelining::{
-    Capability, Cause, CloseReason, Closed, Event, Failure, Origin, OriginStatus, PoolEvent, PoolFailure, Progress,
-    Retry,
+    Capability, Cause, CloseReason, CloseSummary, Event, Failure, Instruction, Lesson, Origin, OriginStatus, PoolEvent,
+    Progress, Retry, Unanswered,
 };
 use wasm_bindgen::JsValue;
 
@@ -122,19 +122,19 @@ fn whole(response: &Response) -> Object {
 /// `{scheme, host, port}`.
 pub(crate) fn origin(origin: &Origin) -> Object {
     let object = Object::new();
-    js::set(&object, "scheme", origin.scheme.as_str());
-    js::set(&object, "host", origin.host.as_str());
-    js::set(&object, "port", origin.port);
+    js::set(&object, "scheme", origin.scheme());
+    js::set(&object, "host", origin.host());
+    js::set(&object, "port", origin.port());
     object
 }
 
 /// `{reason, responses, pipelineBreak, serverClose, stale}` on `object`.
-fn closed_fields(object: &Object, closed: &Closed) {
+fn closed_fields(object: &Object, closed: &CloseSummary) {
     js::set(object, "reason", close_reason(closed.reason));
     js::set(object, "responses", closed.responses as f64);
-    js::set(object, "pipelineBreak", closed.pipeline_break);
-    js::set(object, "serverClose", closed.server_close);
-    js::set(object, "stale", closed.stale);
+    js::set(object, "pipelineBreak", closed.lesson == Lesson::PipelineBreak);
+    js::set(object, "serverClose", closed.lesson == Lesson::ServerClose);
+    js::set(object, "stale", closed.lesson == Lesson::StaleRace);
 }
 
 /// Why a request failed, for people.
@@ -145,6 +145,7 @@ fn message(cause: &Cause<pipelining::h1::DecodeError>) -> String {
         Cause::Response(e) => js::text(&["bad response (", e.kind().as_str(), "): ", &e.to_string()]),
         Cause::Lost(reason) => js::text(&["connection lost (", close_reason(*reason), ")"]),
         Cause::Unencodable => "the request could not be encoded".into(),
+        Cause::ConnectFailed => "every connect failed".into(),
     }
 }
 
@@ -153,21 +154,21 @@ pub(crate) fn connection_event(event: Event<H1Codec>) -> JsValue {
     let object = match event {
         Event::Response { id, part, end } => {
             let object = js::tagged("response");
-            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "id", id_number(id.get()));
             js::set(&object, "part", self::part(part));
             js::set(&object, "end", end);
             object
         }
         Event::Complete { id, response } => {
             let object = js::tagged("complete");
-            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "id", id_number(id.get()));
             js::set(&object, "response", whole(&response));
             object
         }
-        Event::Failed(failure) => failed(&failure),
+        Event::Unanswered(failure) => failed(&failure),
         Event::Written { id } => {
             let object = js::tagged("written");
-            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "id", id_number(id.get()));
             object
         }
         Event::Unsolicited(part) => {
@@ -189,9 +190,9 @@ pub(crate) fn connection_event(event: Event<H1Codec>) -> JsValue {
     object.into()
 }
 
-fn failed(failure: &Failure<H1Codec>) -> Object {
+fn failed(failure: &Unanswered<H1Codec>) -> Object {
     let object = js::tagged("failed");
-    js::set(&object, "id", id_number(failure.id.0));
+    js::set(&object, "id", id_number(failure.id.get()));
     js::set(&object, "kind", failure.kind().as_str());
     js::set(&object, "progress", progress(failure.progress));
     js::set(&object, "retry", retry(failure.retry));
@@ -200,9 +201,9 @@ fn failed(failure: &Failure<H1Codec>) -> Object {
     object
 }
 
-fn pool_failed(failure: &PoolFailure<H1Codec>) -> Object {
+fn pool_failed(failure: &Failure<H1Codec>) -> Object {
     let object = js::tagged("failed");
-    js::set(&object, "id", id_number(failure.id.0));
+    js::set(&object, "id", id_number(failure.id.get()));
     js::set(&object, "kind", failure.kind.as_str());
     js::set(&object, "progress", progress(failure.progress));
     js::set(&object, "attempts", failure.attempts);
@@ -217,19 +218,23 @@ fn pool_failed(failure: &PoolFailure<H1Codec>) -> Object {
     object
 }
 
-/// A pool's event.
-pub(crate) fn pool_event(event: PoolEvent<H1Codec>) -> JsValue {
-    let object = match event {
-        PoolEvent::Connect { conn, origin } => {
+/// A pool's instruction, as an event: `connect` names the origin, `close`
+/// the connection (and its origin, if the pool still knows it).
+pub(crate) fn instruction(
+    instruction: Instruction,
+    origin_of: impl Fn(pipelining::OriginId) -> Option<JsValue>,
+) -> JsValue {
+    let object = match instruction {
+        Instruction::Connect { conn, origin } => {
             let object = js::tagged("connect");
-            js::set(&object, "conn", id_number(conn.0));
-            js::set(&object, "origin", self::origin(&origin));
+            js::set(&object, "conn", id_number(conn.get()));
+            js::set(&object, "origin", origin_of(origin).unwrap_or(JsValue::NULL));
             object
         }
-        PoolEvent::Close { conn, origin, summary } => {
+        Instruction::Close { conn, origin, summary } => {
             let object = js::tagged("close");
-            js::set(&object, "conn", id_number(conn.0));
-            js::set(&object, "origin", self::origin(&origin));
+            js::set(&object, "conn", id_number(conn.get()));
+            js::set(&object, "origin", origin_of(origin).unwrap_or(JsValue::NULL));
             let summary = match summary {
                 Some(closed) => {
                     let summary = Object::new();
@@ -241,9 +246,20 @@ pub(crate) fn pool_event(event: PoolEvent<H1Codec>) -> JsValue {
             js::set(&object, "summary", summary);
             object
         }
+        _ => js::tagged("unknown"),
+    };
+    object.into()
+}
+
+/// A pool's event; `origin_of` names an origin by its id.
+pub(crate) fn pool_event(
+    event: PoolEvent<H1Codec>,
+    origin_of: impl Fn(pipelining::OriginId) -> Option<JsValue>,
+) -> JsValue {
+    let object = match event {
         PoolEvent::Response { id, part, end, attempts } => {
             let object = js::tagged("response");
-            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "id", id_number(id.get()));
             js::set(&object, "part", self::part(part));
             js::set(&object, "end", end);
             js::set(&object, "attempts", attempts);
@@ -251,7 +267,7 @@ pub(crate) fn pool_event(event: PoolEvent<H1Codec>) -> JsValue {
         }
         PoolEvent::Complete { id, response, attempts } => {
             let object = js::tagged("complete");
-            js::set(&object, "id", id_number(id.0));
+            js::set(&object, "id", id_number(id.get()));
             js::set(&object, "response", whole(&response));
             js::set(&object, "attempts", attempts);
             object
@@ -259,19 +275,19 @@ pub(crate) fn pool_event(event: PoolEvent<H1Codec>) -> JsValue {
         PoolEvent::Failed(failure) => pool_failed(&failure),
         PoolEvent::Written { id, conn } => {
             let object = js::tagged("written");
-            js::set(&object, "id", id_number(id.0));
-            js::set(&object, "conn", id_number(conn.0));
+            js::set(&object, "id", id_number(id.get()));
+            js::set(&object, "conn", id_number(conn.get()));
             object
         }
         PoolEvent::Unsolicited { conn, part } => {
             let object = js::tagged("unsolicited");
-            js::set(&object, "conn", id_number(conn.0));
+            js::set(&object, "conn", id_number(conn.get()));
             js::set(&object, "part", self::part(part));
             object
         }
         PoolEvent::Capability { origin, capability, until } => {
             let object = js::tagged("capability");
-            js::set(&object, "origin", self::origin(&origin));
+            js::set(&object, "origin", origin_of(origin).unwrap_or(JsValue::NULL));
             js::set(&object, "capability", self::capability(capability));
             js::set(&object, "until", until.map_or(JsValue::NULL, |at| JsValue::from_f64(time::millis(at))));
             object

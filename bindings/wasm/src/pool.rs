@@ -44,7 +44,7 @@ fn origin(value: &JsValue) -> Result<Origin, JsValue> {
 }
 
 fn conn(id: f64) -> ConnectionId {
-    ConnectionId(id as u64)
+    ConnectionId::from_raw(id as u64)
 }
 
 #[wasm_bindgen]
@@ -59,7 +59,7 @@ impl Pool {
         let config = config::pool(&options)?;
         let limits = config::limits(&options)?;
         Ok(Pool {
-            inner: pipelining::Pool::new(H1Factory { limits }, config),
+            inner: pipelining::Pool::new(H1Factory { limits }, config).map_err(|e| invalid(&e.to_string()))?,
             transmit: Vec::new(),
             transmit_conn: 0.0,
             origins: Vec::new(),
@@ -108,8 +108,8 @@ impl Pool {
         let core = request::request(&request)?;
         let options = request::options(&or_undefined(options))?;
         match self.inner.submit(time::instant(now_ms), &origin, core, options) {
-            Ok(id) => Ok(id.0 as f64),
-            Err(e) => Err(submit_error(&e)),
+            Ok(id) => Ok(id.get() as f64),
+            Err(refused) => Err(submit_error(&refused.error)),
         }
     }
 
@@ -151,14 +151,22 @@ impl Pool {
         let core = request::raw(method, target, &headers, &body)?;
         let options = request::raw_options(idempotency, whole, deadline_ms)?;
         match self.inner.submit(time::instant(now_ms), &origin, core, options) {
-            Ok(id) => Ok(id.0 as f64),
-            Err(e) => Err(submit_error(&e)),
+            Ok(id) => Ok(id.get() as f64),
+            Err(refused) => Err(submit_error(&refused.error)),
         }
+    }
+
+    /// Changes how many requests each connection keeps in flight, from now
+    /// on (requests already written stay). Throws an `Error` with `kind`
+    /// `invalid_request` for zero.
+    #[wasm_bindgen(js_name = setDepth)]
+    pub fn set_depth(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64, depth: usize) -> Result<(), JsValue> {
+        self.inner.set_depth(time::instant(now_ms), depth).map_err(|e| invalid(&e.to_string()))
     }
 
     /// Cancels a request; unknown or finished ids are ignored.
     pub fn cancel(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64, id: f64) {
-        self.inner.cancel(time::instant(now_ms), RequestId(id as u64));
+        self.inner.cancel(time::instant(now_ms), RequestId::from_raw(id as u64));
     }
 
     /// Closes every connection; every unfinished request fails.
@@ -221,7 +229,7 @@ impl Pool {
             return JsValue::UNDEFINED;
         };
         let object = js_sys::Object::new();
-        js::set(&object, "conn", events::id_number(conn.0));
+        js::set(&object, "conn", events::id_number(conn.get()));
         js::set(&object, "data", js::uint8array(&self.transmit));
         object.into()
     }
@@ -232,7 +240,7 @@ impl Pool {
     pub fn poll_transmit_data(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64) -> Option<js_sys::Uint8Array> {
         self.transmit.clear();
         let (conn, _) = self.inner.poll_transmit(time::instant(now_ms), &mut self.transmit)?;
-        self.transmit_conn = conn.0 as f64;
+        self.transmit_conn = conn.get() as f64;
         Some(js::uint8array(&self.transmit))
     }
 
@@ -252,7 +260,13 @@ impl Pool {
     /// The next event, or `undefined`.
     #[wasm_bindgen(js_name = pollEvent, unchecked_return_type = "PoolEvent | undefined")]
     pub fn poll_event(&mut self) -> JsValue {
-        self.inner.poll_event().map_or(JsValue::UNDEFINED, events::pool_event)
+        if let Some(instruction) = self.inner.poll_instruction() {
+            return events::instruction(instruction, |id| self.origin_object(id));
+        }
+        match self.inner.poll_event() {
+            Some(event) => events::pool_event(event, |id| self.origin_object(id)),
+            None => JsValue::UNDEFINED,
+        }
     }
 
     /// `pollEvent` for drivers: a `complete` event comes as one
@@ -261,17 +275,26 @@ impl Pool {
     /// `undefined` when there are no more.
     #[wasm_bindgen(js_name = pollEventPacked, unchecked_return_type = "Uint8Array | PoolEvent | undefined")]
     pub fn poll_event_packed(&mut self) -> JsValue {
+        if let Some(instruction) = self.inner.poll_instruction() {
+            return events::instruction(instruction, |id| self.origin_object(id));
+        }
         loop {
             return match self.inner.poll_event() {
                 None => JsValue::UNDEFINED,
                 Some(PoolEvent::Written { .. }) => continue,
                 Some(PoolEvent::Complete { id, response, attempts }) => {
-                    events::packed_complete(&mut self.packed, id.0, attempts, &response);
+                    events::packed_complete(&mut self.packed, id.get(), attempts, &response);
                     js::uint8array(&self.packed).into()
                 }
-                Some(event) => events::pool_event(event),
+                Some(event) => events::pool_event(event, |id| self.origin_object(id)),
             };
         }
+    }
+}
+
+impl Pool {
+    fn origin_object(&self, id: pipelining::OriginId) -> Option<JsValue> {
+        self.inner.origin(id).map(|origin| events::origin(origin).into())
     }
 }
 

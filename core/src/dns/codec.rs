@@ -3,10 +3,11 @@
 
 use super::{DnsError, DnsMessage, DnsQuery, QueryError, decode_message, encode_query};
 use crate::ErrorKind;
+use crate::Origin;
+use crate::outcome::CodecError;
 use crate::pipeline::{
-    Codec, CodecError, CorrelationId, Decoded, Matching, Recipient, Remaining, ResponseSignals, Role,
+    Codec, CodecFactory, CorrelationId, Decoded, Matching, Recipient, Remaining, ResponseSignals, Role,
 };
-use crate::pool::{CodecFactory, Origin};
 use alloc::vec::Vec;
 use bytes::{Buf, BytesMut};
 
@@ -57,7 +58,7 @@ impl Codec for DnsCodec {
     }
 
     fn encode(&mut self, query: &DnsQuery, id: Option<CorrelationId>, dst: &mut Vec<u8>) -> Result<(), QueryError> {
-        encode_query(query, id.map_or(0, |c| c.0 as u16), dst)
+        encode_query(query, id.map_or(0, |c| c.get() as u16), dst)
     }
 
     fn decode(
@@ -77,7 +78,7 @@ impl Codec for DnsCodec {
         }
         buf.advance(2);
         let message = decode_message(&buf.split_to(len).freeze())?;
-        let to = Recipient::Id(CorrelationId(u32::from(message.header.id)));
+        let to = Recipient::Id(CorrelationId::new(u32::from(message.header.id)));
         Ok(Some(Decoded { part: message, to, role: Role::Whole(SIGNALS) }))
     }
 

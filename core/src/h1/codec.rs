@@ -5,7 +5,8 @@ use super::{
     validate_request,
 };
 use crate::ErrorKind;
-use crate::pipeline::{Codec, CodecError, CorrelationId, Decoded, Recipient, Remaining, ResponseSignals, Role};
+use crate::outcome::CodecError;
+use crate::pipeline::{Codec, CodecFactory, CorrelationId, Decoded, Recipient, Remaining, ResponseSignals, Role};
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -112,13 +113,7 @@ impl Codec for H1Codec {
     }
 
     fn remaining(&self, buf: &[u8]) -> Remaining {
-        match self.decoder.remaining(buf) {
-            super::Remaining::Nothing => Remaining::Nothing,
-            super::Remaining::Head => Remaining::Head,
-            super::Remaining::Exactly(n) => Remaining::Exactly(n),
-            super::Remaining::Chunked => Remaining::Unknown,
-            super::Remaining::UntilClose => Remaining::UntilClose,
-        }
+        self.decoder.remaining(buf)
     }
 
     fn collect(&self, collector: &mut ResponseCollector, part: ResponsePart) -> Result<(), DecodeError> {
@@ -144,10 +139,10 @@ pub struct H1Factory {
     pub limits: Limits,
 }
 
-impl crate::pool::CodecFactory for H1Factory {
+impl CodecFactory for H1Factory {
     type Codec = H1Codec;
 
-    fn codec_for(&mut self, origin: &crate::pool::Origin) -> H1Codec {
+    fn codec_for(&mut self, origin: &crate::Origin) -> H1Codec {
         H1Codec::new(origin.authority(), self.limits)
     }
 }

@@ -4,6 +4,7 @@ use super::chunked::{Chunked, ChunkedPart};
 use super::head_parse::{HeadParse, parse_head};
 use super::lines::{BlankLine, find_blank_line};
 use super::{DecodeError, Framing, Header, Limits, Method, ResponseHead};
+use crate::pipeline::Remaining;
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -26,24 +27,6 @@ pub enum ResponsePart {
     Trailers(Vec<Header>),
     /// The response is complete.
     End,
-}
-
-/// How much of the current response is still to come, for deciding whether
-/// reading and dropping it is cheaper than closing the connection
-/// (DESIGN.md P9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Remaining {
-    /// No response is in progress.
-    Nothing,
-    /// The head is still arriving; its framing is unknown.
-    Head,
-    /// Exactly this many more content bytes, then the end.
-    Exactly(u64),
-    /// A chunked body: the total is unknown until its last chunk.
-    Chunked,
-    /// Content delimited by the connection's close: reading it to the end
-    /// ends the connection.
-    UntilClose,
 }
 
 #[derive(Clone, Debug)]
@@ -154,13 +137,16 @@ impl ResponseDecoder {
         matches!(self.state, State::Tunnel | State::TunnelEnd)
     }
 
-    /// How much of the current response is still to come.
+    /// How much of the current response is still to come, for deciding
+    /// whether reading and dropping it is cheaper than closing the
+    /// connection (`docs/DESIGN.md` P9): a chunked body is
+    /// [`Remaining::Unknown`] until its last chunk.
     pub fn remaining(&self, buf: &[u8]) -> Remaining {
         match &self.state {
             State::Head { .. } if buf.is_empty() && !self.after_interim => Remaining::Nothing,
             State::Head { .. } => Remaining::Head,
             State::Body(Body::Length { remaining }) => Remaining::Exactly(*remaining),
-            State::Body(Body::Chunked(_)) => Remaining::Chunked,
+            State::Body(Body::Chunked(_)) => Remaining::Unknown,
             State::Body(Body::UntilClose) => Remaining::UntilClose,
             State::TunnelEnd => Remaining::Exactly(0),
             State::Tunnel | State::Dead => Remaining::Nothing,

@@ -24,7 +24,7 @@ mod response;
 pub(crate) mod syntax;
 
 pub use codec::{H1Codec, H1Factory};
-pub use decode::{Remaining, ResponseDecoder, ResponsePart};
+pub use decode::{ResponseDecoder, ResponsePart};
 pub use encode::{EncodeError, encode_request, validate_request};
 pub use error::{DecodeError, HeadSyntax};
 pub use fields::{HeaderBlock, HeaderRef, Iter as HeaderIter};

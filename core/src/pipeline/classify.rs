@@ -1,14 +1,12 @@
-//! Classifying a request lost with its connection (DESIGN.md P7, P8).
+//! Classifying a request lost with its connection (`docs/DESIGN.md` P7, P8).
 
 use super::entry::Wire;
-use super::{CloseReason, Progress, Retry};
+use crate::outcome::{CloseReason, Lesson, Progress, Retry};
 
 /// What is known about the loss of a connection.
 pub(crate) struct LossContext {
     pub(crate) reason: CloseReason,
-    /// The stale-connection race (P6): reused after idling, closed before
-    /// any response byte.
-    pub(crate) stale: bool,
+    pub(crate) lesson: Lesson,
     /// Bytes of the output stream the transport accepted.
     pub(crate) accepted: u64,
 }
@@ -28,7 +26,7 @@ pub(crate) fn classify(wire: Option<Wire>, receiving: bool, replayable: bool, lo
         return (Progress::NotWritten, Retry::Move);
     }
     let progress = if receiving { Progress::ResponsePartlyReceived } else { written };
-    let retry = if loss.reason == CloseReason::ServerClose || (loss.stale && replayable) {
+    let retry = if loss.reason == CloseReason::ServerClose || (loss.lesson == Lesson::StaleRace && replayable) {
         Retry::Move
     } else if replayable {
         Retry::Replay
@@ -42,7 +40,7 @@ pub(crate) fn classify(wire: Option<Wire>, receiving: bool, replayable: bool, lo
 mod tests {
     use super::*;
 
-    const LOST: LossContext = LossContext { reason: CloseReason::Transport, stale: false, accepted: 10 };
+    const LOST: LossContext = LossContext { reason: CloseReason::Transport, lesson: Lesson::Nothing, accepted: 10 };
 
     #[test]
     fn unwritten_requests_move_whatever_their_method() {
@@ -64,13 +62,13 @@ mod tests {
 
     #[test]
     fn requests_behind_a_close_response_move_even_when_not_idempotent() {
-        let close = LossContext { reason: CloseReason::ServerClose, stale: false, accepted: 10 };
+        let close = LossContext { reason: CloseReason::ServerClose, lesson: Lesson::ServerClose, accepted: 10 };
         assert_eq!(classify(Some(Wire { start: 0, end: 10 }), false, false, &close), (Progress::Written, Retry::Move));
     }
 
     #[test]
     fn the_stale_race_moves_idempotent_requests_only() {
-        let stale = LossContext { reason: CloseReason::PeerClosed, stale: true, accepted: 10 };
+        let stale = LossContext { reason: CloseReason::PeerClosed, lesson: Lesson::StaleRace, accepted: 10 };
         let written = Some(Wire { start: 0, end: 10 });
         assert_eq!(classify(written, false, true, &stale), (Progress::Written, Retry::Move));
         assert_eq!(classify(written, false, false, &stale), (Progress::Written, Retry::Never));

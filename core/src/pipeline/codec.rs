@@ -4,12 +4,13 @@
 //! a stream of [`Decoded`] parts, each saying whom it answers and what role
 //! it plays. Everything protocol-specific stays behind [`Codec`].
 
-use crate::ErrorKind;
+use crate::Origin;
+use crate::outcome::CodecError;
 use alloc::vec::Vec;
 use bytes::BytesMut;
 use core::fmt::{Debug, Display};
 
-/// How responses find their requests (DESIGN.md P2).
+/// How responses find their requests (`docs/DESIGN.md` P2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Matching {
     /// Responses come back in request order (HTTP/1.1, RESP).
@@ -28,7 +29,19 @@ pub enum Matching {
 /// Unique among a connection's outstanding requests and kept when a request
 /// is replayed, so a server can recognise a duplicate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CorrelationId(pub u32);
+pub struct CorrelationId(u32);
+
+impl CorrelationId {
+    /// The id `raw` (below the codec's `id_space`).
+    pub const fn new(raw: u32) -> Self {
+        CorrelationId(raw)
+    }
+
+    /// The id as a number, as the codec writes it.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
 
 /// Whom a decoded part belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +59,8 @@ pub enum Recipient {
 pub struct ResponseSignals {
     /// The connection stays usable after this response.
     pub persistent: bool,
-    /// The response shows the server takes pipelined requests (DESIGN.md P6).
+    /// The response shows the server takes pipelined requests
+    /// (`docs/DESIGN.md` P6).
     pub confirms_pipelining: bool,
     /// The server will answer at most this many further requests on this
     /// connection (HTTP's `Keep-Alive: max=N`).
@@ -85,7 +99,7 @@ pub struct Decoded<P> {
 
 /// How much of the response now being received is still to come; decides
 /// whether a cancelled request's response is read and dropped or the
-/// connection closed instead (DESIGN.md P9).
+/// connection closed instead (`docs/DESIGN.md` P9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Remaining {
     /// No response is in progress.
@@ -94,20 +108,11 @@ pub enum Remaining {
     Head,
     /// Exactly this many more bytes.
     Exactly(u64),
-    /// An unknown amount that will be announced as it comes (chunked).
+    /// An unknown amount that will be announced as it comes (HTTP's
+    /// chunked coding).
     Unknown,
     /// Everything until the connection closes.
     UntilClose,
-}
-
-/// A peer's protocol violation as a codec reports it.
-pub trait CodecError: Debug + Display + Clone {
-    /// The C5 name of the error.
-    fn kind(&self) -> ErrorKind;
-    /// Whether the response being received is itself at fault (broken
-    /// framing, a limit): its request then fails and is not replayed
-    /// (DESIGN.md P8). `false` for a connection that merely ended mid-way.
-    fn is_response_fault(&self) -> bool;
 }
 
 /// A wire protocol the pipeline can drive.
@@ -184,4 +189,14 @@ pub trait Codec {
     /// no final head was collected (a codec bug, reported as a protocol
     /// failure).
     fn finish(&self, collector: Self::Collector) -> Option<Self::Response>;
+}
+
+/// Makes the codec for each new connection to an origin (a
+/// [`Pool`](crate::pool::Pool) opens many).
+pub trait CodecFactory {
+    /// The codec made.
+    type Codec: Codec;
+
+    /// A codec for a connection to `origin`.
+    fn codec_for(&mut self, origin: &Origin) -> Self::Codec;
 }

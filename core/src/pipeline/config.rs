@@ -1,9 +1,9 @@
-//! Settings of one pipelined connection (DESIGN.md Defaults).
+//! Settings of one pipelined connection (`docs/DESIGN.md` Defaults).
 
 use crate::Duration;
 
 /// What is known about the server's ability to take pipelined requests
-/// (DESIGN.md P6).
+/// (`docs/DESIGN.md` P6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Capability {
     /// Not known yet: one request goes out, the rest wait for its response.
@@ -18,7 +18,7 @@ pub enum Capability {
 /// Whether requests may be written behind one that is not idempotent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NonIdempotentPolicy {
-    /// The default (DESIGN.md P5): a non-idempotent request is written only
+    /// The default (`docs/DESIGN.md` P5): a non-idempotent request is written only
     /// on a connection with nothing outstanding, and nothing is written
     /// behind it until its final response, so a loss can never be blamed on
     /// the requests around it.
@@ -30,7 +30,7 @@ pub enum NonIdempotentPolicy {
 /// Settings of a [`Connection`](super::Connection).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Config {
+pub struct ConnectionConfig {
     /// Requests written and unanswered at most (P1). Default 8; at least 1.
     pub depth: usize,
     /// Requests waiting to be written at most; `submit` refuses beyond it.
@@ -57,9 +57,9 @@ pub struct Config {
     pub stale_after: Duration,
 }
 
-impl Config {
-    /// The defaults of DESIGN.md.
-    pub const DEFAULT: Config = Config {
+impl ConnectionConfig {
+    /// The defaults of `docs/DESIGN.md`.
+    pub const DEFAULT: ConnectionConfig = ConnectionConfig {
         depth: 8,
         queue_limit: 1024,
         stall_timeout: Some(Duration::from_secs(30)),
@@ -71,8 +71,8 @@ impl Config {
     };
 }
 
-impl Default for Config {
+impl Default for ConnectionConfig {
     fn default() -> Self {
-        Config::DEFAULT
+        ConnectionConfig::DEFAULT
     }
 }

@@ -2,17 +2,44 @@
 //! loss, cancellation and timers, generic over a [`Codec`].
 
 use super::classify::{LossContext, classify};
-use super::entry::{Entry, Wire};
+use super::entry::{Entry, Stage, Wire};
 use super::timer::{Timer, Timers};
 use super::{
-    Capability, Cause, CloseReason, Closed, Codec, Config, CorrelationId, Decoded, Event, Failure, Idempotency,
-    Matching, NonIdempotentPolicy, Progress, Recipient, Remaining, RequestId, RequestOptions, ResponseSignals, Retry,
-    Role, SubmitError,
+    Capability, CloseSummary, Codec, ConnectionConfig, CorrelationId, Decoded, Event, Idempotency, Matching,
+    NonIdempotentPolicy, Recipient, Refused, Remaining, RequestId, RequestOptions, ResponseSignals, Role, SubmitError,
+    Unanswered,
 };
-use crate::Instant;
+use crate::outcome::{Cause, CloseReason, CodecError, Lesson, Progress, Retry};
+use crate::{ErrorKind, Instant};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use bytes::BytesMut;
+
+/// Where a connection is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Requests may be written.
+    Open,
+    /// A response said nothing more is written after it (`close`, or the end
+    /// of HTTP on this transport); the connection closes once the response
+    /// to `after` is complete.
+    Closing { after: RequestId, upgrade: bool },
+    /// Finished: its last event is [`Event::Closed`].
+    Closed,
+}
+
+/// How the connection was last used, for the stale-connection race
+/// (`docs/DESIGN.md` P6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reuse {
+    /// Fresh, or in use.
+    Busy,
+    /// Nothing outstanding since this instant, after serving a response.
+    IdleSince(Instant),
+    /// Requests were written after a long idle and no byte came back yet:
+    /// a close now is the server's idle close crossing our requests.
+    WatchingStale,
+}
 
 /// A sans-IO pipelined connection.
 ///
@@ -35,20 +62,22 @@ use bytes::BytesMut;
 ///   [`poll_event`](Self::poll_event) until `None`.
 ///
 /// Peer faults never come back as `Err`: they become events
-/// ([`Event::Failed`], [`Event::Closed`]). `Err` means local misuse.
+/// ([`Event::Unanswered`], [`Event::Closed`]). `Err` means local misuse.
 ///
-/// Every submitted request ends in exactly one terminal event (DESIGN.md
-/// P12): a last response part, a whole response, or a failure that hands the
-/// request back with how far it got and whether it may be resent.
+/// Every submitted request ends in exactly one terminal event
+/// (`docs/DESIGN.md` P12): a last response part, a whole response, or an
+/// [`Unanswered`] that hands the request back with how far it got and
+/// whether it may be resent.
 pub struct Connection<C: Codec> {
     codec: C,
-    config: Config,
-    /// Encoded requests (`..in_flight`) in write order, then queued ones.
+    config: ConnectionConfig,
+    /// Written requests (`..in_flight`, in write order), then queued ones.
     entries: VecDeque<Entry<C>>,
+    /// How many entries at the front are written: the one split of
+    /// `entries`, moved only by `encode_next` and `remove`.
     in_flight: usize,
-    /// In-flight requests that must be alone on the connection.
-    alone_in_flight: usize,
-    /// Requests (in flight or queued) with a deadline, to skip the scan.
+    /// Entries (written or queued) with a deadline; owned by `push` and
+    /// `remove`, so `poll_timeout` scans only when there are some.
     with_deadline: usize,
     recv: BytesMut,
     events: VecDeque<Event<C>>,
@@ -60,25 +89,17 @@ pub struct Connection<C: Codec> {
     capability: Capability,
     /// Requests that may still be written, if limited.
     budget: Option<u64>,
-    /// A response said nothing more is written; the connection closes once
-    /// this request's response is complete.
-    closing_after: Option<RequestId>,
-    /// The response closing the connection also ends the protocol.
-    upgrade: bool,
+    phase: Phase,
+    reuse: Reuse,
     responses: u64,
     /// What `Keep-Alive: max` said this connection will serve in all.
     announced_budget: Option<u64>,
     timers: Timers,
-    /// When the connection last became empty after serving a response.
-    idle_since: Option<Instant>,
-    /// Requests were written after a long idle and no byte came back yet.
-    stale_watch: bool,
-    closed: bool,
 }
 
 impl<C: Codec> Connection<C> {
     /// A connection that has just been opened, driven through `codec`.
-    pub fn new(codec: C, config: Config, now: Instant) -> Self {
+    pub fn new(codec: C, config: ConnectionConfig, now: Instant) -> Self {
         let mut config = config;
         config.depth = config.depth.max(1);
         let mut connection = Connection {
@@ -87,7 +108,6 @@ impl<C: Codec> Connection<C> {
             config,
             entries: VecDeque::new(),
             in_flight: 0,
-            alone_in_flight: 0,
             with_deadline: 0,
             recv: BytesMut::new(),
             events: VecDeque::new(),
@@ -96,14 +116,11 @@ impl<C: Codec> Connection<C> {
             encoded: 0,
             accepted: 0,
             budget: None,
-            closing_after: None,
-            upgrade: false,
+            phase: Phase::Open,
+            reuse: Reuse::Busy,
             responses: 0,
             announced_budget: None,
             timers: Timers::default(),
-            idle_since: None,
-            stale_watch: false,
-            closed: false,
         };
         connection.arm_idle(now);
         connection
@@ -111,13 +128,8 @@ impl<C: Codec> Connection<C> {
 
     // ---- getters ----
 
-    /// The codec.
-    pub fn codec(&self) -> &C {
-        &self.codec
-    }
-
     /// The settings in force.
-    pub fn config(&self) -> &Config {
+    pub fn config(&self) -> &ConnectionConfig {
         &self.config
     }
 
@@ -149,24 +161,25 @@ impl<C: Codec> Connection<C> {
     /// Whether the connection has closed (its last event is, or was,
     /// [`Event::Closed`]).
     pub fn is_closed(&self) -> bool {
-        self.closed
+        self.phase == Phase::Closed
     }
 
-    /// Whether a response said no further request may be written.
+    /// Whether no further request may be written: a response said so, or
+    /// the connection closed.
     pub fn is_closing(&self) -> bool {
-        self.closing_after.is_some() || self.closed
+        self.phase != Phase::Open
     }
 
     /// The ids of the requests not yet ended, in write order.
     pub fn pending_ids(&self) -> impl Iterator<Item = RequestId> + '_ {
-        self.entries.iter().filter(|e| !e.terminated).map(|e| e.id)
+        self.entries.iter().filter(|e| !e.stage.has_ended()).map(|e| e.id)
     }
 
     /// How many more requests this connection would write now if they were
     /// queued: zero once closing, at its depth or budget, or behind a request
     /// that must be alone.
     pub fn free_slots(&self) -> usize {
-        if self.is_closing() || self.alone_in_flight > 0 {
+        if self.is_closing() || self.alone_in_flight() {
             return 0;
         }
         let room = self.effective_depth().saturating_sub(self.entries.len());
@@ -180,20 +193,24 @@ impl<C: Codec> Connection<C> {
 
     /// Queues a request; it is written by a later
     /// [`poll_transmit`](Self::poll_transmit) when depth and the rules allow.
+    /// A refused request is handed back.
     pub fn submit(
         &mut self,
         now: Instant,
         request: C::Request,
         options: RequestOptions,
-    ) -> Result<RequestId, SubmitError<C::EncodeError>> {
-        let id = RequestId(self.next_id);
-        self.codec.validate(&request).map_err(SubmitError::Invalid)?;
+    ) -> Result<RequestId, Refused<C::Request, C::EncodeError>> {
+        if let Err(e) = self.codec.validate(&request) {
+            return Err(Refused { request, error: SubmitError::Invalid(e) });
+        }
+        let id = RequestId::from_raw(self.next_id);
         self.submit_as(now, id, request, options, None)?;
         self.next_id += 1;
         Ok(id)
     }
 
-    /// Queues a request under an id the caller allocated (the pool's).
+    /// Queues a request under an id the caller allocated (the pool's),
+    /// already validated.
     pub(crate) fn submit_as(
         &mut self,
         now: Instant,
@@ -201,14 +218,13 @@ impl<C: Codec> Connection<C> {
         request: C::Request,
         options: RequestOptions,
         correlation: Option<CorrelationId>,
-    ) -> Result<(), SubmitError<C::EncodeError>> {
+    ) -> Result<(), Refused<C::Request, C::EncodeError>> {
         if self.is_closing() {
-            return Err(SubmitError::Closed);
+            return Err(Refused { request, error: SubmitError::Closed });
         }
         if self.queued() >= self.config.queue_limit {
-            return Err(SubmitError::QueueFull { limit: self.config.queue_limit });
+            return Err(Refused { request, error: SubmitError::QueueFull { limit: self.config.queue_limit } });
         }
-        // Validated by the caller: `submit`, or the pool at its own submit.
         let by_method = self.codec.is_idempotent(&request);
         let (replayable, alone) = match options.idempotency {
             Idempotency::ByMethod => (by_method, !by_method),
@@ -222,15 +238,12 @@ impl<C: Codec> Connection<C> {
         self.entries.push_back(Entry {
             id,
             request,
+            stage: Stage::Queued,
             replayable,
             alone,
             deadline: options.deadline,
             collector: options.whole.then(C::Collector::default),
-            wire: None,
             correlation,
-            terminated: false,
-            response_started: false,
-            dropped: 0,
         });
         self.timers.stop(Timer::Idle);
         let _ = now;
@@ -247,11 +260,17 @@ impl<C: Codec> Connection<C> {
         self.end_early(now, id, Cause::Cancelled);
     }
 
+    /// Ends a request as if its deadline had passed (the pool keeps the
+    /// deadlines of its requests itself).
+    pub(crate) fn expire(&mut self, now: Instant, id: RequestId) {
+        self.end_early(now, id, Cause::Deadline);
+    }
+
     /// Closes the connection now. Unfinished requests are handed back
-    /// ([`Event::Failed`]) classified by how far they got (P8).
+    /// ([`Event::Unanswered`]) classified by how far they got (P8).
     pub fn close(&mut self, now: Instant) {
-        if !self.closed {
-            self.close_with(now, CloseReason::Local, false, false, false);
+        if !self.is_closed() {
+            self.close_with(now, CloseReason::Local, Lesson::Nothing);
         }
     }
 
@@ -260,14 +279,28 @@ impl<C: Codec> Connection<C> {
         self.config.depth = depth.max(1);
     }
 
-    /// Overrides what is known of the server (the pool's capability memory).
+    /// Overrides what is known of the server, as the pool's capability
+    /// memory does (fuzzing and tests only).
+    #[cfg(feature = "fuzzing")]
     pub fn set_capability(&mut self, capability: Capability) {
+        self.override_capability(capability);
+    }
+
+    /// Limits how many more requests may be written, as a learned request
+    /// budget does (P11); `None` lifts the limit (fuzzing and tests only).
+    #[cfg(feature = "fuzzing")]
+    pub fn set_budget(&mut self, now: Instant, budget: Option<u64>) {
+        self.apply_budget(now, budget);
+    }
+
+    /// What the pool's capability memory says of the server now.
+    pub(crate) fn override_capability(&mut self, capability: Capability) {
         self.capability = capability;
     }
 
     /// Limits how many more requests may be written (the pool's learned
     /// request budget, P11); `None` lifts the limit.
-    pub fn set_budget(&mut self, now: Instant, budget: Option<u64>) {
+    pub(crate) fn apply_budget(&mut self, now: Instant, budget: Option<u64>) {
         self.budget = budget;
         self.close_if_spent(now);
     }
@@ -276,11 +309,13 @@ impl<C: Codec> Connection<C> {
 
     /// Bytes arrived from the peer.
     pub fn handle_received(&mut self, now: Instant, data: &[u8]) {
-        if self.closed || data.is_empty() {
+        if self.is_closed() || data.is_empty() {
             return;
         }
         self.recv.extend_from_slice(data);
-        self.stale_watch = false;
+        if self.reuse == Reuse::WatchingStale {
+            self.reuse = Reuse::Busy;
+        }
         self.restart_stall(now);
         self.process(now, false);
     }
@@ -289,7 +324,7 @@ impl<C: Codec> Connection<C> {
     /// keeps writing the rest of that transmit; no new transmit is produced
     /// until all of it is accepted.
     pub fn handle_written(&mut self, now: Instant, n: usize) {
-        if self.closed {
+        if self.is_closed() {
             return;
         }
         let n = (n as u64).min(self.encoded - self.accepted);
@@ -299,8 +334,8 @@ impl<C: Codec> Connection<C> {
             self.restart_stall(now);
             // Report each request whose last byte the transport just took.
             for entry in self.entries.iter().take(self.in_flight) {
-                if let Some(wire) = entry.wire {
-                    if wire.end > before && wire.end <= self.accepted && !entry.terminated {
+                if let Some(wire) = entry.stage.wire() {
+                    if wire.end > before && wire.end <= self.accepted && !entry.stage.has_ended() {
                         self.events.push_back(Event::Written { id: entry.id });
                     }
                 }
@@ -310,49 +345,55 @@ impl<C: Codec> Connection<C> {
 
     /// The peer closed its sending side (EOF).
     pub fn handle_eof(&mut self, now: Instant) {
-        if self.closed {
+        if self.is_closed() {
             return;
         }
         self.process(now, true);
-        if self.closed {
+        if self.is_closed() {
             return;
         }
-        if self.in_flight == 0 {
+        let lesson = if self.in_flight == 0 {
             // An idle close: nothing was lost, nothing learnt.
-            self.close_with(now, CloseReason::PeerClosed, false, false, false);
-        } else if self.stale_watch {
-            self.close_with(now, CloseReason::PeerClosed, false, false, true);
+            Lesson::Nothing
+        } else if self.reuse == Reuse::WatchingStale {
+            Lesson::StaleRace
         } else {
             // A close at a response boundary with requests outstanding: the
             // server's limit, which the pool learns as a budget.
-            self.close_with(now, CloseReason::PeerClosed, false, true, false);
-        }
+            Lesson::ServerClose
+        };
+        self.close_with(now, CloseReason::PeerClosed, lesson);
     }
 
     /// The transport failed (reset, …).
     pub fn handle_transport_error(&mut self, now: Instant) {
-        if self.closed {
+        if self.is_closed() {
             return;
         }
-        let stale = self.stale_watch;
         let mid_response = !matches!(self.codec.remaining(&self.recv), Remaining::Nothing);
-        let broke = !stale && (mid_response || self.in_flight >= 2);
-        self.close_with(now, CloseReason::Transport, broke, false, stale);
+        let lesson = if self.reuse == Reuse::WatchingStale {
+            Lesson::StaleRace
+        } else if mid_response || self.in_flight >= 2 {
+            Lesson::PipelineBreak
+        } else {
+            Lesson::Nothing
+        };
+        self.close_with(now, CloseReason::Transport, lesson);
     }
 
     /// A timer from [`poll_timeout`](Self::poll_timeout) is due. Calls at
     /// other times are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.closed {
+        if self.is_closed() {
             return;
         }
         if self.timers.expired(Timer::Stall, now) && self.in_flight > 0 {
-            let broke = self.in_flight >= 2;
-            self.close_with(now, CloseReason::StallTimeout, broke, false, false);
+            let lesson = if self.in_flight >= 2 { Lesson::PipelineBreak } else { Lesson::Nothing };
+            self.close_with(now, CloseReason::StallTimeout, lesson);
             return;
         }
         if self.timers.expired(Timer::Idle, now) && self.entries.is_empty() {
-            self.close_with(now, CloseReason::IdleTimeout, false, false, false);
+            self.close_with(now, CloseReason::IdleTimeout, Lesson::Nothing);
             return;
         }
         // A due timer with nothing left to act on (say, the stall timer
@@ -368,7 +409,7 @@ impl<C: Codec> Connection<C> {
             let due: Vec<RequestId> = self
                 .entries
                 .iter()
-                .filter(|e| !e.terminated && e.deadline.is_some_and(|d| d <= now))
+                .filter(|e| !e.stage.has_ended() && e.deadline.is_some_and(|d| d <= now))
                 .map(|e| e.id)
                 .collect();
             for id in due {
@@ -384,45 +425,12 @@ impl<C: Codec> Connection<C> {
     /// request the rules allow now goes into this one transmit.
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
-        if self.closed || self.accepted < self.encoded {
+        if self.is_closed() || self.accepted < self.encoded {
             return None;
         }
         let start = buf.len();
         while self.may_write_next() {
-            let idx = self.in_flight;
-            let correlation = self.allocate_correlation();
-            let before = buf.len();
-            let entry = &mut self.entries[idx];
-            if self.codec.encode(&entry.request, correlation, buf).is_err() {
-                // validate() accepted it; a codec that disagrees with itself
-                // must not corrupt the stream.
-                buf.truncate(before);
-                if let Some(entry) = self.entries.remove(idx) {
-                    self.forget_deadline(&entry);
-                    self.events.push_back(Event::Failed(Failure {
-                        id: entry.id,
-                        request: entry.request,
-                        replayable: entry.replayable,
-                        progress: Progress::NotWritten,
-                        retry: Retry::Never,
-                        cause: Cause::Unencodable,
-                    }));
-                }
-                continue;
-            }
-            let offset = self.encoded + (before - start) as u64;
-            entry.wire = Some(Wire { start: offset, end: self.encoded + (buf.len() - start) as u64 });
-            entry.correlation = correlation;
-            if entry.alone {
-                self.alone_in_flight += 1;
-            }
-            self.in_flight += 1;
-            if let Some(b) = &mut self.budget {
-                *b = b.saturating_sub(1);
-            }
-            if let Some(since) = self.idle_since.take() {
-                self.stale_watch = now.saturating_duration_since(since) >= self.config.stale_after;
-            }
+            self.encode_next(now, buf, start);
         }
         let n = buf.len() - start;
         if n == 0 {
@@ -439,14 +447,14 @@ impl<C: Codec> Connection<C> {
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed {
+        if self.is_closed() {
             return None;
         }
         let timers = self.timers.next();
         if self.with_deadline == 0 {
             return timers;
         }
-        let deadline = self.entries.iter().filter(|e| !e.terminated).filter_map(|e| e.deadline).min();
+        let deadline = self.entries.iter().filter(|e| !e.stage.has_ended()).filter_map(|e| e.deadline).min();
         match (timers, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -474,13 +482,67 @@ impl<C: Codec> Connection<C> {
         }
     }
 
+    /// A request that must be alone is in flight: it is the only one (it was
+    /// written on an empty connection and nothing goes behind it).
+    fn alone_in_flight(&self) -> bool {
+        self.in_flight > 0 && self.entries.front().is_some_and(|e| e.alone)
+    }
+
     fn may_write_next(&self) -> bool {
         let Some(next) = self.entries.get(self.in_flight) else { return false };
         !self.is_closing()
             && self.budget != Some(0)
             && self.in_flight < self.effective_depth()
-            && self.alone_in_flight == 0
+            && !self.alone_in_flight()
             && (!next.alone || self.in_flight == 0)
+    }
+
+    /// Encodes the first queued request into `buf`, whose bytes from
+    /// `start` on are this transmit.
+    fn encode_next(&mut self, now: Instant, buf: &mut Vec<u8>, start: usize) {
+        let idx = self.in_flight;
+        let correlation = self.allocate_correlation();
+        let before = buf.len();
+        let entry = &mut self.entries[idx];
+        if self.codec.encode(&entry.request, correlation, buf).is_err() {
+            // validate() accepted it; a codec that disagrees with itself
+            // must not corrupt the stream.
+            buf.truncate(before);
+            if let Some(entry) = self.remove(idx) {
+                self.events.push_back(Event::Unanswered(Unanswered {
+                    id: entry.id,
+                    request: entry.request,
+                    replayable: entry.replayable,
+                    progress: Progress::NotWritten,
+                    retry: Retry::Never,
+                    cause: Cause::Unencodable,
+                }));
+            }
+            return;
+        }
+        let offset = self.encoded + (before - start) as u64;
+        entry.stage = Stage::Sent(Wire { start: offset, end: self.encoded + (buf.len() - start) as u64 });
+        entry.correlation = correlation;
+        self.in_flight += 1;
+        if let Some(b) = &mut self.budget {
+            *b = b.saturating_sub(1);
+        }
+        if let Reuse::IdleSince(since) = self.reuse {
+            let long_idle = now.saturating_duration_since(since) >= self.config.stale_after;
+            self.reuse = if long_idle { Reuse::WatchingStale } else { Reuse::Busy };
+        }
+    }
+
+    /// Takes entry `idx` out of the table, keeping the counts in step.
+    fn remove(&mut self, idx: usize) -> Option<Entry<C>> {
+        let entry = self.entries.remove(idx)?;
+        if entry.stage.wire().is_some() {
+            self.in_flight -= 1;
+        }
+        if entry.deadline.is_some() {
+            self.with_deadline -= 1;
+        }
+        Some(entry)
     }
 
     fn allocate_correlation(&mut self) -> Option<CorrelationId> {
@@ -491,7 +553,7 @@ impl<C: Codec> Connection<C> {
             return Some(existing);
         }
         for _ in 0..space {
-            let candidate = CorrelationId(self.next_correlation % space);
+            let candidate = CorrelationId::new(self.next_correlation % space);
             self.next_correlation = self.next_correlation.wrapping_add(1);
             if !self.entries.iter().take(self.in_flight).any(|e| e.correlation == Some(candidate)) {
                 return Some(candidate);
@@ -513,15 +575,9 @@ impl<C: Codec> Connection<C> {
         }
     }
 
-    fn forget_deadline(&mut self, entry: &Entry<C>) {
-        if entry.deadline.is_some() {
-            self.with_deadline -= 1;
-        }
-    }
-
     /// Decodes everything the buffer holds.
     fn process(&mut self, now: Instant, eof: bool) {
-        while !self.closed {
+        while !self.is_closed() {
             let answering = match self.codec.matching() {
                 Matching::Fifo if self.in_flight > 0 => Some(&self.entries[0].request),
                 _ => None,
@@ -554,38 +610,40 @@ impl<C: Codec> Connection<C> {
                 match self.entries.iter().take(self.in_flight).position(|e| e.correlation == Some(cid)) {
                     Some(idx) if self.codec.answers(&self.entries[idx].request, &part) => idx,
                     // An id never asked, or asked and already answered: the
-                    // stream cannot be trusted any more.
-                    // An answer whose question differs from the query's
-                    // (RFC 7766 §7), likewise.
-                    _ => return self.close_with(now, CloseReason::Protocol, true, false, false),
+                    // stream cannot be trusted any more. An answer whose
+                    // question differs from the query's (RFC 7766 §7),
+                    // likewise.
+                    _ => return self.close_with(now, CloseReason::Protocol, Lesson::PipelineBreak),
                 }
             }
-            Recipient::Next => return self.close_with(now, CloseReason::Protocol, true, false, false),
+            Recipient::Next => return self.close_with(now, CloseReason::Protocol, Lesson::PipelineBreak),
         };
-        self.entries[idx].response_started = true;
+        let entry = &mut self.entries[idx];
+        if let Stage::Sent(wire) = entry.stage {
+            entry.stage = Stage::Receiving(wire);
+        }
         match role {
             Role::Interim => {
                 // Interim responses are reported as they come, even in
                 // whole-response mode; they do not answer the request.
-                let entry = &self.entries[idx];
-                if !entry.terminated {
+                if !entry.stage.has_ended() {
                     self.events.push_back(Event::Response { id: entry.id, part, end: false });
                 }
             }
             Role::Head(signals) => {
                 self.learn(idx, signals);
-                self.deliver(now, idx, part, false);
+                self.deliver(now, idx, part);
                 self.check_drain(now, idx);
             }
             Role::Body(len) => {
-                if self.entries[idx].terminated {
-                    self.entries[idx].dropped += len;
+                if let Stage::Draining { dropped, .. } = &mut entry.stage {
+                    *dropped += len;
                     self.check_drain(now, idx);
                 } else {
-                    self.deliver(now, idx, part, false);
+                    self.deliver(now, idx, part);
                 }
             }
-            Role::Trailers => self.deliver(now, idx, part, false),
+            Role::Trailers => self.deliver(now, idx, part),
             Role::End => self.complete(now, idx, part),
             Role::Whole(signals) => {
                 self.learn(idx, signals);
@@ -600,9 +658,8 @@ impl<C: Codec> Connection<C> {
             self.capability = if signals.confirms_pipelining { Capability::Pipelining } else { Capability::OneAtATime };
             self.events.push_back(Event::Capability(self.capability));
         }
-        if !signals.persistent || signals.ends_protocol {
-            self.closing_after.get_or_insert(self.entries[idx].id);
-            self.upgrade |= signals.ends_protocol;
+        if (!signals.persistent || signals.ends_protocol) && self.phase == Phase::Open {
+            self.phase = Phase::Closing { after: self.entries[idx].id, upgrade: signals.ends_protocol };
         }
         if let Some(n) = signals.further_requests {
             // `max=N` counts requests after this one, including those
@@ -615,64 +672,69 @@ impl<C: Codec> Connection<C> {
     }
 
     /// Hands a non-final part to the application (or its collector).
-    fn deliver(&mut self, now: Instant, idx: usize, part: C::Part, end: bool) {
+    fn deliver(&mut self, now: Instant, idx: usize, part: C::Part) {
         let entry = &mut self.entries[idx];
-        if entry.terminated {
+        if entry.stage.has_ended() {
             return;
         }
         let id = entry.id;
         match &mut entry.collector {
-            Some(collector) if !end => {
+            Some(collector) => {
                 if let Err(e) = self.codec.collect(collector, part) {
                     self.fail_response(now, idx, e);
                 }
             }
-            _ => self.events.push_back(Event::Response { id, part, end }),
+            None => self.events.push_back(Event::Response { id, part, end: false }),
         }
     }
 
     fn complete(&mut self, now: Instant, idx: usize, part: C::Part) {
-        let Some(mut entry) = self.entries.remove(idx) else { return };
-        self.in_flight -= 1;
-        if entry.alone {
-            self.alone_in_flight -= 1;
-        }
-        self.forget_deadline(&entry);
+        let Some(mut entry) = self.remove(idx) else { return };
         self.responses += 1;
-        if !entry.terminated {
-            match entry.collector.take() {
+        if !entry.stage.has_ended() {
+            let event = match entry.collector.take() {
                 Some(mut collector) => {
                     let outcome = self.codec.collect(&mut collector, part);
                     let whole = self.codec.finish(collector);
-                    match (outcome, whole) {
-                        (Ok(()), Some(response)) => self.events.push_back(Event::Complete { id: entry.id, response }),
-                        (Err(e), _) => self.events.push_back(Event::Failed(Failure {
+                    let cause = match (outcome, whole) {
+                        (Ok(()), Some(response)) => {
+                            self.events.push_back(Event::Complete { id: entry.id, response });
+                            None
+                        }
+                        (Err(e), _) => Some(Cause::Response(e)),
+                        // A codec that finished without a head: its own bug,
+                        // reported as a protocol failure.
+                        (Ok(()), None) => Some(Cause::Lost(CloseReason::Protocol)),
+                    };
+                    cause.map(|cause| {
+                        Event::Unanswered(Unanswered {
                             id: entry.id,
                             request: entry.request,
                             replayable: entry.replayable,
                             progress: Progress::ResponsePartlyReceived,
                             retry: Retry::Never,
-                            cause: Cause::Response(e),
-                        })),
-                        (Ok(()), None) => self.events.push_back(Event::Failed(Failure {
-                            id: entry.id,
-                            request: entry.request,
-                            replayable: entry.replayable,
-                            progress: Progress::ResponsePartlyReceived,
-                            retry: Retry::Never,
-                            cause: Cause::Lost(CloseReason::Protocol),
-                        })),
-                    }
+                            cause,
+                        })
+                    })
                 }
-                None => self.events.push_back(Event::Response { id: entry.id, part, end: true }),
+                None => Some(Event::Response { id: entry.id, part, end: true }),
+            };
+            if let Some(event) = event {
+                self.events.push_back(event);
             }
         }
-        if self.closing_after == Some(entry.id) {
-            let reason = if self.upgrade { CloseReason::Upgraded } else { CloseReason::ServerClose };
-            // RFC 9112 §9.6: requests written after a `close` response were
-            // not processed; they move without spending a try.
-            self.close_with(now, reason, false, !self.upgrade, false);
-            return;
+        if let Phase::Closing { after, upgrade } = self.phase {
+            if after == entry.id {
+                // RFC 9112 §9.6: requests written after a `close` response
+                // were not processed; they move without spending a try.
+                let (reason, lesson) = if upgrade {
+                    (CloseReason::Upgraded, Lesson::Nothing)
+                } else {
+                    (CloseReason::ServerClose, Lesson::ServerClose)
+                };
+                self.close_with(now, reason, lesson);
+                return;
+            }
         }
         if self.in_flight == 0 {
             self.timers.stop(Timer::Stall);
@@ -680,78 +742,80 @@ impl<C: Codec> Connection<C> {
             self.restart_stall(now);
         }
         if self.entries.is_empty() {
-            self.idle_since = Some(now);
+            self.reuse = Reuse::IdleSince(now);
             self.arm_idle(now);
         }
         self.close_if_spent(now);
     }
 
     fn close_if_spent(&mut self, now: Instant) {
-        if !self.closed && self.budget == Some(0) && self.in_flight == 0 {
-            self.close_with(now, CloseReason::BudgetSpent, false, false, false);
+        if !self.is_closed() && self.budget == Some(0) && self.in_flight == 0 {
+            self.close_with(now, CloseReason::BudgetSpent, Lesson::Nothing);
         }
     }
 
     /// A cancelled request's response: keep reading it only while that stays
     /// within the cancel threshold (P9).
     fn check_drain(&mut self, now: Instant, idx: usize) {
-        let entry = &self.entries[idx];
-        if !entry.terminated {
-            return;
-        }
+        let Stage::Draining { dropped, .. } = self.entries[idx].stage else { return };
         let threshold = self.config.cancel_threshold;
         let too_much = match self.codec.remaining(&self.recv) {
             Remaining::UntilClose => true,
-            Remaining::Exactly(n) => entry.dropped.saturating_add(n) > threshold,
-            Remaining::Unknown => entry.dropped > threshold,
+            Remaining::Exactly(n) => dropped.saturating_add(n) > threshold,
+            Remaining::Unknown => dropped > threshold,
             Remaining::Nothing | Remaining::Head => false,
         };
         if too_much {
-            self.close_with(now, CloseReason::CancelDrain, false, false, false);
+            self.close_with(now, CloseReason::CancelDrain, Lesson::Nothing);
         }
     }
 
     /// Ends a request before its response (cancel, deadline).
     fn end_early(&mut self, now: Instant, id: RequestId, cause: Cause<C::Error>) {
-        if self.closed {
+        if self.is_closed() {
             return;
         }
-        let Some(idx) = self.entries.iter().position(|e| e.id == id && !e.terminated) else { return };
-        if idx >= self.in_flight {
-            // Not written: it simply leaves the queue.
-            if let Some(entry) = self.entries.remove(idx) {
-                self.forget_deadline(&entry);
-                self.events.push_back(Event::Failed(Failure {
-                    id,
-                    request: entry.request,
-                    replayable: entry.replayable,
-                    progress: Progress::NotWritten,
-                    retry: Retry::Never,
-                    cause,
-                }));
-            }
-            if self.entries.is_empty() {
-                self.arm_idle(now);
-            }
-            return;
-        }
+        let Some(idx) = self.entries.iter().position(|e| e.id == id && !e.stage.has_ended()) else { return };
         let accepted = self.accepted;
         let entry = &mut self.entries[idx];
-        entry.terminated = true;
-        let progress = if entry.response_started {
-            Progress::ResponsePartlyReceived
-        } else {
+        let (progress, wire) = match entry.stage {
+            Stage::Queued => {
+                // Not written: it simply leaves the queue.
+                if let Some(entry) = self.remove(idx) {
+                    self.events.push_back(Event::Unanswered(Unanswered {
+                        id,
+                        request: entry.request,
+                        replayable: entry.replayable,
+                        progress: Progress::NotWritten,
+                        retry: Retry::Never,
+                        cause,
+                    }));
+                }
+                if self.entries.is_empty() {
+                    self.arm_idle(now);
+                }
+                return;
+            }
+            Stage::Receiving(wire) => (Progress::ResponsePartlyReceived, wire),
             // Encoded into a transmit the caller must finish writing: it will
             // reach the server even if no byte of it was accepted yet.
-            entry.wire.map_or(Progress::NotWritten, |w| w.progress(accepted).max(Progress::PartlyWritten))
+            Stage::Sent(wire) => (wire.progress(accepted).max(Progress::PartlyWritten), wire),
+            Stage::Draining { .. } => return,
         };
+        entry.stage = Stage::Draining { wire, dropped: 0 };
         let request = entry.request.clone();
         let replayable = entry.replayable;
-        let deadline = entry.deadline.take();
-        if deadline.is_some() {
+        if entry.deadline.take().is_some() {
             self.with_deadline -= 1;
         }
-        self.events.push_back(Event::Failed(Failure { id, request, replayable, progress, retry: Retry::Never, cause }));
+        self.events.push_back(Event::Unanswered(Unanswered {
+            id,
+            request,
+            replayable,
+            progress,
+            retry: Retry::Never,
+            cause,
+        }));
         if idx == 0 && self.codec.matching() == Matching::Fifo {
             self.check_drain(now, idx);
         }
@@ -762,12 +826,12 @@ impl<C: Codec> Connection<C> {
     fn fail_response(&mut self, now: Instant, idx: usize, error: C::Error) {
         // A framing error is a pipeline break (P6); a response over one of
         // our own limits says nothing about the server's pipelining.
-        let framing_broke = crate::pipeline::CodecError::kind(&error) != crate::ErrorKind::Limit;
+        let lesson = if error.kind() == ErrorKind::Limit { Lesson::Nothing } else { Lesson::PipelineBreak };
         let entry = &mut self.entries[idx];
-        if !entry.terminated {
-            entry.terminated = true;
+        if let Some(wire) = entry.stage.wire().filter(|_| !entry.stage.has_ended()) {
+            entry.stage = Stage::Draining { wire, dropped: 0 };
             let (id, request, replayable) = (entry.id, entry.request.clone(), entry.replayable);
-            self.events.push_back(Event::Failed(Failure {
+            self.events.push_back(Event::Unanswered(Unanswered {
                 id,
                 request,
                 replayable,
@@ -776,24 +840,24 @@ impl<C: Codec> Connection<C> {
                 cause: Cause::Response(error),
             }));
         }
-        self.close_with(now, CloseReason::Protocol, framing_broke, false, false);
+        self.close_with(now, CloseReason::Protocol, lesson);
     }
 
     fn on_decode_error(&mut self, now: Instant, error: C::Error) {
         let fifo_front = self.in_flight > 0 && self.codec.matching() == Matching::Fifo;
-        if crate::pipeline::CodecError::is_response_fault(&error) && fifo_front {
+        if error.is_response_fault() && fifo_front {
             self.fail_response(now, 0, error);
-        } else if crate::ErrorKind::ConnectionLost == crate::pipeline::CodecError::kind(&error) {
+        } else if error.kind() == ErrorKind::ConnectionLost {
             // Cut off inside a response: a pipeline break (P6).
-            self.close_with(now, CloseReason::Truncated, true, false, false);
+            self.close_with(now, CloseReason::Truncated, Lesson::PipelineBreak);
         } else {
-            self.close_with(now, CloseReason::Protocol, true, false, false);
+            self.close_with(now, CloseReason::Protocol, Lesson::PipelineBreak);
         }
     }
 
     /// Ends the connection: every unfinished request is handed back with its
     /// classification (P7, P8), then [`Event::Closed`].
-    fn close_with(&mut self, now: Instant, reason: CloseReason, pipeline_break: bool, server_close: bool, stale: bool) {
+    fn close_with(&mut self, now: Instant, reason: CloseReason, lesson: Lesson) {
         let _ = now;
         let front_mid_response = match reason {
             // After a response that closed the connection, buffered bytes
@@ -805,21 +869,24 @@ impl<C: Codec> Connection<C> {
             CloseReason::Truncated => true,
             _ => !matches!(self.codec.remaining(&self.recv), Remaining::Nothing),
         };
-        let context = LossContext { reason, stale, accepted: self.accepted };
+        let context = LossContext { reason, lesson, accepted: self.accepted };
         let fifo = self.codec.matching() == Matching::Fifo;
         for (idx, entry) in core::mem::take(&mut self.entries).into_iter().enumerate() {
-            if entry.terminated {
-                continue;
-            }
-            let receiving = entry.response_started || (fifo && idx == 0 && front_mid_response && entry.wire.is_some());
-            let (progress, mut retry) = classify(entry.wire, receiving, entry.replayable, &context);
-            if entry.response_started && entry.collector.is_none() && retry != Retry::Never {
+            let response_started = match entry.stage {
+                Stage::Draining { .. } => continue,
+                Stage::Receiving(_) => true,
+                Stage::Queued | Stage::Sent(_) => false,
+            };
+            let receiving =
+                response_started || (fifo && idx == 0 && front_mid_response && entry.stage.wire().is_some());
+            let (progress, mut retry) = classify(entry.stage.wire(), receiving, entry.replayable, &context);
+            if response_started && entry.collector.is_none() && retry != Retry::Never {
                 // Streaming: parts of this response were already handed to
                 // the application and cannot be taken back, so it is never
                 // resent (a whole-mode response is dropped and replayed).
                 retry = Retry::Never;
             }
-            self.events.push_back(Event::Failed(Failure {
+            self.events.push_back(Event::Unanswered(Unanswered {
                 id: entry.id,
                 request: entry.request,
                 replayable: entry.replayable,
@@ -829,19 +896,16 @@ impl<C: Codec> Connection<C> {
             }));
         }
         self.in_flight = 0;
-        self.alone_in_flight = 0;
         self.with_deadline = 0;
         self.timers.stop_all();
-        self.closed = true;
+        self.phase = Phase::Closed;
         if reason != CloseReason::Upgraded {
             self.recv.clear();
         }
-        self.events.push_back(Event::Closed(Closed {
+        self.events.push_back(Event::Closed(CloseSummary {
             reason,
+            lesson,
             responses: self.responses,
-            pipeline_break,
-            server_close,
-            stale,
             announced_budget: self.announced_budget,
         }));
     }
@@ -855,7 +919,7 @@ impl<C: Codec> core::fmt::Debug for Connection<C> {
             .field("capability", &self.capability)
             .field("budget", &self.budget)
             .field("responses", &self.responses)
-            .field("closed", &self.closed)
+            .field("phase", &self.phase)
             .finish_non_exhaustive()
     }
 }

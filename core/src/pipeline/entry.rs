@@ -1,66 +1,12 @@
-//! One request's place in a connection's table.
+//! One request's place in a connection's table, and its lifecycle.
 
-use super::{Codec, CorrelationId, Progress, RequestId};
+use super::{Codec, CorrelationId, RequestId};
 use crate::Instant;
-
-/// Whether a request may be resent after it was written and lost
-/// (DESIGN.md P5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Idempotency {
-    /// As the codec says (HTTP: by method, RFC 9110 §9.2.2).
-    #[default]
-    ByMethod,
-    /// Safe to resend whatever the method, e.g. it carries an
-    /// `Idempotency-Key` the server deduplicates on. Also pipelined freely.
-    Idempotent,
-    /// Never resend once written, even if the method is idempotent.
-    NeverRetry,
-}
-
-/// Per-request choices made at submission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct RequestOptions {
-    /// Replay policy.
-    pub idempotency: Idempotency,
-    /// Buffer the whole response and report it as one
-    /// [`Event::Complete`](super::Event::Complete) instead of streaming parts.
-    pub whole: bool,
-    /// Fail the request with a timeout if its response is not complete by
-    /// then (P10). Counted from submission by the caller's choice of value.
-    pub deadline: Option<Instant>,
-}
-
-impl RequestOptions {
-    /// Streaming, replay by method, no deadline.
-    pub const DEFAULT: RequestOptions =
-        RequestOptions { idempotency: Idempotency::ByMethod, whole: false, deadline: None };
-
-    /// Whole-response mode.
-    #[must_use]
-    pub fn whole(mut self) -> Self {
-        self.whole = true;
-        self
-    }
-
-    /// With a deadline.
-    #[must_use]
-    pub fn deadline(mut self, at: Instant) -> Self {
-        self.deadline = Some(at);
-        self
-    }
-
-    /// With a replay policy.
-    #[must_use]
-    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
-        self.idempotency = idempotency;
-        self
-    }
-}
+use crate::outcome::Progress;
 
 /// Where a request's bytes sit in the connection's output stream, counted
 /// from the connection's first byte.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Wire {
     pub(crate) start: u64,
     pub(crate) end: u64,
@@ -80,24 +26,61 @@ impl Wire {
     }
 }
 
+/// Where a request is in its life on one connection. A request leaves the
+/// table when it ends; until then it is in exactly one stage:
+///
+/// ```text
+/// Queued ──encode──► Sent ──first response part──► Receiving ──end──► (gone)
+///   │                 │                               │
+///   └─cancel: gone    └───────cancel / deadline ──────┴──► Draining ──end──► (gone)
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Waiting to be written.
+    Queued,
+    /// Encoded into a transmit at `Wire`; no part of its response yet.
+    Sent(Wire),
+    /// Part of its response has been decoded.
+    Receiving(Wire),
+    /// It already ended (cancelled, deadline) after being written: its slot
+    /// stays so later responses still match, and its response is read and
+    /// dropped; `dropped` content bytes so far (`docs/DESIGN.md` P9).
+    Draining {
+        /// Where it was written.
+        wire: Wire,
+        /// Content bytes of its response dropped so far.
+        dropped: u64,
+    },
+}
+
+impl Stage {
+    /// Where it was written, once it was.
+    pub(crate) fn wire(self) -> Option<Wire> {
+        match self {
+            Stage::Queued => None,
+            Stage::Sent(wire) | Stage::Receiving(wire) | Stage::Draining { wire, .. } => Some(wire),
+        }
+    }
+
+    /// It already had its terminal event.
+    pub(crate) fn has_ended(self) -> bool {
+        matches!(self, Stage::Draining { .. })
+    }
+}
+
+/// One request in a connection's table.
 pub(crate) struct Entry<C: Codec> {
     pub(crate) id: RequestId,
     pub(crate) request: C::Request,
-    /// May be replayed after a loss once written.
+    pub(crate) stage: Stage,
+    /// May be resent after a loss once written.
     pub(crate) replayable: bool,
-    /// Written only on an otherwise empty connection, nothing behind it.
+    /// Written only on an otherwise empty connection, nothing behind it
+    /// until its response is complete (`docs/DESIGN.md` P5).
     pub(crate) alone: bool,
     pub(crate) deadline: Option<Instant>,
     /// `Some` in whole-response mode.
     pub(crate) collector: Option<C::Collector>,
-    /// `None` while queued; set when encoded into a transmit.
-    pub(crate) wire: Option<Wire>,
+    /// Its wire correlation id; kept when it is resent.
     pub(crate) correlation: Option<CorrelationId>,
-    /// A terminal event was already reported (cancelled, deadline): the slot
-    /// stays until its response is read and dropped.
-    pub(crate) terminated: bool,
-    /// Some part of its response was decoded.
-    pub(crate) response_started: bool,
-    /// Content bytes of its response dropped after it was cancelled.
-    pub(crate) dropped: u64,
 }

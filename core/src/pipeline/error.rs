@@ -1,11 +1,13 @@
-//! Local misuse of a connection: the only `Err`s the pipeline returns.
+//! Local misuse of a connection or pool: the only `Err`s they return.
 
-/// Why [`Connection::submit`](super::Connection::submit) refused a request.
+use crate::ErrorKind;
+
+/// Why a submission was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SubmitError<E> {
-    /// The submit queue is full (P1 backpressure): try again after responses
-    /// arrive.
+    /// The submit queue is full (P1 backpressure): try again after
+    /// responses arrive.
     #[error("submit queue full ({limit} requests)")]
     QueueFull {
         /// The configured queue limit.
@@ -17,4 +19,58 @@ pub enum SubmitError<E> {
     /// The request cannot be encoded.
     #[error("invalid request: {0}")]
     Invalid(E),
+}
+
+impl<E> SubmitError<E> {
+    /// The C5 name of the refusal when it reaches a caller
+    /// (`docs/DESIGN.md` C5): a full queue is `limit`, a closed connection
+    /// `connection_lost`, an invalid request `invalid_request`.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SubmitError::QueueFull { .. } => ErrorKind::Limit,
+            SubmitError::Closed => ErrorKind::ConnectionLost,
+            SubmitError::Invalid(_) => ErrorKind::InvalidRequest,
+        }
+    }
+}
+
+/// A refused submission: the request handed back with why, so the caller
+/// can wait for room and submit it again without cloning it (the shape of
+/// hyper's `TrySendError`).
+pub struct Refused<R, E> {
+    /// The request, untouched.
+    pub request: R,
+    /// Why it was refused.
+    pub error: SubmitError<E>,
+}
+
+impl<R, E> Refused<R, E> {
+    /// The C5 name of the refusal ([`SubmitError::kind`]).
+    pub fn kind(&self) -> ErrorKind {
+        self.error.kind()
+    }
+}
+
+impl<R, E: core::fmt::Debug> core::fmt::Debug for Refused<R, E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Refused").field("error", &self.error).finish_non_exhaustive()
+    }
+}
+
+impl<R, E: core::fmt::Display> core::fmt::Display for Refused<R, E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_has_one_kind() {
+        assert_eq!(SubmitError::<()>::QueueFull { limit: 1 }.kind(), ErrorKind::Limit);
+        assert_eq!(SubmitError::<()>::Closed.kind(), ErrorKind::ConnectionLost);
+        assert_eq!(SubmitError::Invalid(()).kind(), ErrorKind::InvalidRequest);
+    }
 }

@@ -1,7 +1,7 @@
-//! Settings of a pool (DESIGN.md Defaults).
+//! Settings of a pool (`docs/DESIGN.md` Defaults).
 
 use crate::Duration;
-use crate::pipeline::Config;
+use crate::pipeline::ConnectionConfig;
 
 /// Settings of a [`Pool`](super::Pool).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,7 +9,7 @@ use crate::pipeline::Config;
 pub struct PoolConfig {
     /// Settings of each connection (depth, stall and idle timeouts, cancel
     /// threshold, non-idempotent policy).
-    pub connection: Config,
+    pub connection: ConnectionConfig,
     /// Connections per origin at most. Default 2.
     pub connections: usize,
     /// Tries per request at most (P8), and consecutive failed connects per
@@ -26,12 +26,18 @@ pub struct PoolConfig {
     pub demotion: Duration,
     /// How long a learned request budget holds. Default 5 minutes.
     pub budget_memory: Duration,
+    /// How long what an origin taught is kept after its last connection
+    /// closed (with nothing queued). Default 10 minutes.
+    pub origin_memory: Duration,
+    /// Idle origins remembered at most; beyond, the least recently used is
+    /// forgotten. Default 10,000.
+    pub max_origins: usize,
 }
 
 impl PoolConfig {
-    /// The defaults of DESIGN.md.
+    /// The defaults of `docs/DESIGN.md`.
     pub const DEFAULT: PoolConfig = PoolConfig {
-        connection: Config::DEFAULT,
+        connection: ConnectionConfig::DEFAULT,
         connections: 2,
         max_tries: 3,
         queue_limit: 1024,
@@ -39,11 +45,62 @@ impl PoolConfig {
         break_window: Duration::from_secs(60),
         demotion: Duration::from_secs(300),
         budget_memory: Duration::from_secs(300),
+        origin_memory: Duration::from_secs(600),
+        max_origins: 10_000,
     };
+
+    /// Checks the settings: every count that bounds the pool's work must be
+    /// at least one (a depth, connection count, try count or queue limit of
+    /// zero would stall every request forever).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let zero = [
+            ("depth", self.connection.depth == 0),
+            ("connections", self.connections == 0),
+            ("max_tries", self.max_tries == 0),
+            ("queue_limit", self.queue_limit == 0 || self.connection.queue_limit == 0),
+        ];
+        match zero.iter().find(|(_, is_zero)| *is_zero) {
+            Some((setting, _)) => Err(ConfigError::Zero { setting }),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Default for PoolConfig {
     fn default() -> Self {
         PoolConfig::DEFAULT
+    }
+}
+
+/// A setting that cannot work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A count that must be at least one is zero.
+    #[error("{setting} must be at least 1")]
+    Zero {
+        /// The setting's name (`depth`, `connections`, `max_tries`,
+        /// `queue_limit`).
+        setting: &'static str,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn zero_counts_are_refused_by_name() {
+        assert_eq!(PoolConfig::DEFAULT.validate(), Ok(()));
+        let mut config = PoolConfig::DEFAULT;
+        config.connection.depth = 0;
+        assert_eq!(config.validate(), Err(ConfigError::Zero { setting: "depth" }));
+        let mut config = PoolConfig::DEFAULT;
+        config.queue_limit = 0;
+        assert_eq!(config.validate(), Err(ConfigError::Zero { setting: "queue_limit" }));
+        let mut config = PoolConfig::DEFAULT;
+        config.connections = 0;
+        assert_eq!(config.validate().unwrap_err().to_string(), "connections must be at least 1");
     }
 }

@@ -1,18 +1,49 @@
-//! What a pool reports: driver decisions, responses and final failures.
+//! What a pool reports: instructions for the driver, and the requests'
+//! responses and final failures.
 
-use super::{ConnectionId, Origin};
-use crate::pipeline::{Capability, Cause, CloseReason, Closed, Codec, Progress, RequestId};
+use super::{ConnectionId, OriginId};
+use crate::outcome::{Cause, CloseReason, Progress};
+use crate::pipeline::{Capability, CloseSummary, Codec, RequestId};
 use crate::{ErrorKind, Instant};
 use alloc::vec::Vec;
 use core::fmt;
 
+/// What the driver must do with transports, drained with
+/// [`Pool::poll_instruction`](super::Pool::poll_instruction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Instruction {
+    /// Open a transport to `origin` ([`Pool::origin`](super::Pool::origin)
+    /// names it); answer with
+    /// [`Pool::handle_connected`](super::Pool::handle_connected) or
+    /// [`Pool::handle_connect_failed`](super::Pool::handle_connect_failed).
+    Connect {
+        /// The new connection's id.
+        conn: ConnectionId,
+        /// Where to connect.
+        origin: OriginId,
+    },
+    /// Close (or abandon the attempt to open) this transport. `summary` says
+    /// how an open connection ended; `None` for a connect the pool gave up
+    /// on (its connect timeout, or the pool closing). A connect the driver
+    /// reported failed needs no `Close`.
+    Close {
+        /// The connection.
+        conn: ConnectionId,
+        /// Its origin.
+        origin: OriginId,
+        /// How it ended, if it was open.
+        summary: Option<CloseSummary>,
+    },
+}
+
 /// A request that failed for good: its terminal event in the pool.
-pub struct PoolFailure<C: Codec> {
+pub struct Failure<C: Codec> {
     /// The request's id.
     pub id: RequestId,
     /// The request, handed back.
     pub request: C::Request,
-    /// The C5 name of the outcome (DESIGN.md C1 precedence).
+    /// The C1 name of the outcome ([`error_kind`](crate::outcome::error_kind)).
     pub kind: ErrorKind,
     /// The last cause.
     pub cause: Cause<C::Error>,
@@ -24,9 +55,9 @@ pub struct PoolFailure<C: Codec> {
     pub tries: Vec<CloseReason>,
 }
 
-impl<C: Codec> fmt::Debug for PoolFailure<C> {
+impl<C: Codec> fmt::Debug for Failure<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PoolFailure")
+        f.debug_struct("Failure")
             .field("id", &self.id)
             .field("kind", &self.kind)
             .field("cause", &self.cause)
@@ -37,30 +68,9 @@ impl<C: Codec> fmt::Debug for PoolFailure<C> {
     }
 }
 
-/// What a [`Pool`](super::Pool) reports, drained with
-/// [`Pool::poll_event`](super::Pool::poll_event).
+/// What a [`Pool`](super::Pool) reports about requests and origins, drained
+/// with [`Pool::poll_event`](super::Pool::poll_event).
 pub enum PoolEvent<C: Codec> {
-    /// Open a transport to `origin`; answer with
-    /// [`Pool::handle_connected`](super::Pool::handle_connected) or
-    /// [`Pool::handle_connect_failed`](super::Pool::handle_connect_failed).
-    Connect {
-        /// The new connection's id.
-        conn: ConnectionId,
-        /// Where to connect.
-        origin: Origin,
-    },
-    /// Close (or abandon the attempt to open) this transport. `summary` says
-    /// how an open connection ended; `None` for a connect the pool gave up
-    /// on (its connect timeout). A connect the driver reported failed needs
-    /// no `Close`.
-    Close {
-        /// The connection.
-        conn: ConnectionId,
-        /// Its origin.
-        origin: Origin,
-        /// How it ended, if it was open.
-        summary: Option<Closed>,
-    },
     /// A part of the response to `id`; `end` marks the terminal event.
     Response {
         /// The request answered.
@@ -82,7 +92,7 @@ pub enum PoolEvent<C: Codec> {
         attempts: u32,
     },
     /// A request failed for good: terminal.
-    Failed(PoolFailure<C>),
+    Failed(Failure<C>),
     /// The last byte of request `id` was written on `conn`.
     Written {
         /// The request.
@@ -100,7 +110,7 @@ pub enum PoolEvent<C: Codec> {
     /// An origin's capability was learnt or changed.
     Capability {
         /// The origin.
-        origin: Origin,
+        origin: OriginId,
         /// What it can do now.
         capability: Capability,
         /// Until when, for a demotion.
@@ -122,8 +132,6 @@ impl<C: Codec> PoolEvent<C> {
 impl<C: Codec> fmt::Debug for PoolEvent<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PoolEvent::Connect { conn, origin } => write!(f, "Connect({conn:?}, {origin})"),
-            PoolEvent::Close { conn, origin, summary } => write!(f, "Close({conn:?}, {origin}, {summary:?})"),
             PoolEvent::Response { id, part, end, attempts } => {
                 write!(f, "Response({id:?}, {part:?}, end={end}, attempts={attempts})")
             }
@@ -134,7 +142,7 @@ impl<C: Codec> fmt::Debug for PoolEvent<C> {
             PoolEvent::Written { id, conn } => write!(f, "Written({id:?}, {conn:?})"),
             PoolEvent::Unsolicited { conn, part } => write!(f, "Unsolicited({conn:?}, {part:?})"),
             PoolEvent::Capability { origin, capability, until } => {
-                write!(f, "Capability({origin}, {capability:?}, until={until:?})")
+                write!(f, "Capability({origin:?}, {capability:?}, until={until:?})")
             }
         }
     }

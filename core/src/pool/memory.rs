@@ -1,5 +1,5 @@
 //! What the pool remembers per origin: capability, breaks and demotion
-//! (DESIGN.md P6), and the request budget (P11).
+//! (`docs/DESIGN.md` P6), and the request budget (P11).
 
 use crate::pipeline::Capability;
 use crate::{Duration, Instant};
@@ -82,6 +82,16 @@ impl OriginMemory {
             return Some(until);
         }
         None
+    }
+
+    /// Whether anything learned still holds at `now`: a capability, a
+    /// demotion or recent break, or a request budget. An idle origin without
+    /// any is dropped at once.
+    pub(crate) fn holds_lessons(&self, now: Instant, budget_memory: Duration) -> bool {
+        self.learned != Capability::Unknown
+            || self.demoted_until.is_some_and(|until| now < until)
+            || !self.breaks.is_empty()
+            || self.budget(now, budget_memory).is_some()
     }
 
     pub(crate) fn breaks_within(&self, now: Instant, window: Duration) -> usize {

@@ -2,18 +2,25 @@
 //! pipelining safe across them.
 //!
 //! [`Pool`] owns the [`Connection`](crate::pipeline::Connection)s; it asks the
-//! driver to open and close transports, routes requests handed back by a
-//! lost connection to another one, remembers per origin whether it pipelines
-//! and whether it breaks pipelines (DESIGN.md P6), and learns how many
-//! requests a server answers per connection (P11). No HTTP in it.
+//! driver to open and close transports ([`Instruction`]), routes requests
+//! handed back by a lost connection to another one, remembers per origin
+//! whether it pipelines and whether it breaks pipelines (`docs/DESIGN.md`
+//! P6), learns how many requests a server answers per connection (P11), and
+//! forgets an origin once nothing of it is left. No HTTP in it.
 
 mod config;
-mod connection_pool;
 mod event;
+mod ids;
+mod machine;
 mod memory;
-mod origin;
+mod origins;
+mod requests;
+mod status;
+mod timers;
 
-pub use config::PoolConfig;
-pub use connection_pool::{CodecFactory, ConnectionId, OriginStatus, Pool};
-pub use event::{PoolEvent, PoolFailure};
-pub use origin::Origin;
+pub use config::{ConfigError, PoolConfig};
+pub use event::{Failure, Instruction, PoolEvent};
+pub use ids::ConnectionId;
+pub use machine::{MAX_MOVES, Pool};
+pub use origins::OriginId;
+pub use status::OriginStatus;

@@ -3,8 +3,9 @@
 use super::parse::{Measure, build, measure};
 use super::{Command, CommandError, RespError, RespLimits, Value};
 use crate::ErrorKind;
-use crate::pipeline::{Codec, CodecError, CorrelationId, Decoded, Recipient, Remaining, ResponseSignals, Role};
-use crate::pool::{CodecFactory, Origin};
+use crate::Origin;
+use crate::outcome::CodecError;
+use crate::pipeline::{Codec, CodecFactory, CorrelationId, Decoded, Recipient, Remaining, ResponseSignals, Role};
 use alloc::vec::Vec;
 use bytes::BytesMut;
 

@@ -1,12 +1,13 @@
 //! P9: cancellation in every state of a request.
 
 use crate::harness::*;
+use pipelining::Lesson;
 use pipelining::{Cause, CloseReason, ErrorKind, Event, Progress, RequestId, Retry};
 
 /// The last terminal event in the log is `id`'s cancellation.
 fn just_cancelled(pair: &Pair, id: RequestId) -> Progress {
     match pair.log.last() {
-        Some(Event::Failed(f)) if f.id == id => {
+        Some(Event::Unanswered(f)) if f.id == id => {
             assert_eq!(f.cause, Cause::Cancelled);
             assert_eq!(f.retry, Retry::Never);
             assert_eq!(f.kind(), ErrorKind::Cancelled);
@@ -137,7 +138,7 @@ fn a_content_length_over_the_threshold_closes_the_connection() {
         if closes {
             let closed = pair.closed();
             assert_eq!(closed.reason, CloseReason::CancelDrain, "len {len}");
-            assert!(!closed.pipeline_break && !closed.server_close);
+            assert!(closed.lesson != Lesson::PipelineBreak && closed.lesson != Lesson::ServerClose);
             for &id in &ids[2..] {
                 assert_eq!((pair.failure(id).0, pair.failure(id).1), (Progress::Written, Retry::Replay));
                 assert_eq!(pair.failure(id).2, &Cause::Lost(CloseReason::CancelDrain));
@@ -225,7 +226,7 @@ fn cancelling_a_finished_unknown_or_cancelled_id_does_nothing() {
     pair.cancel(b);
     let after_first_cancel = pair.log.len();
     pair.cancel(b);
-    pair.cancel(RequestId(999));
+    pair.cancel(RequestId::from_raw(999));
     assert_eq!(pair.log.len(), after_first_cancel);
     pair.server.release();
     pair.drive();
@@ -237,7 +238,7 @@ fn cancelling_a_finished_unknown_or_cancelled_id_does_nothing() {
     pair.close();
     let closed = pair.log.len();
     pair.cancel(a);
-    pair.cancel(RequestId(0));
+    pair.cancel(RequestId::from_raw(0));
     assert_eq!(pair.log.len(), closed, "nothing after Closed");
 }
 

@@ -2,11 +2,12 @@
 //! response says it can take more.
 
 use crate::harness::*;
-use pipelining::{Capability, CloseReason, Config, Progress, Retry};
+use pipelining::Lesson;
+use pipelining::{Capability, CloseReason, ConnectionConfig, Progress, Retry};
 
 #[test]
 fn probe_sends_one_request_until_the_first_response_confirms_pipelining() {
-    let mut config = Config::default();
+    let mut config = ConnectionConfig::default();
     config.depth = 4;
     let mut pair = Pair::new(config);
     pair.server.hold = true;
@@ -27,7 +28,7 @@ fn probe_sends_one_request_until_the_first_response_confirms_pipelining() {
 
 #[test]
 fn http10_keep_alive_first_response_keeps_one_request_at_a_time() {
-    let mut config = Config::default();
+    let mut config = ConnectionConfig::default();
     config.depth = 8;
     let mut pair = Pair::new(config);
     pair.script(|r| Reply::http10(r, true));
@@ -44,7 +45,7 @@ fn http10_keep_alive_first_response_keeps_one_request_at_a_time() {
 
 #[test]
 fn close_on_the_first_response_keeps_one_at_a_time_and_moves_the_rest() {
-    let mut pair = Pair::new(Config::default());
+    let mut pair = Pair::new(ConnectionConfig::default());
     pair.script(|r| Reply::ok_with(r, "Connection: close\r\n"));
     let ids: Vec<_> = (0..3).map(|i| pair.submit(get(&format!("/c/{i}")))).collect();
     pair.drive();
@@ -56,20 +57,20 @@ fn close_on_the_first_response_keeps_one_at_a_time_and_moves_the_rest() {
     }
     let closed = pair.closed();
     assert_eq!(closed.reason, CloseReason::ServerClose);
-    assert!(closed.server_close && !closed.pipeline_break);
+    assert_eq!(closed.lesson, Lesson::ServerClose);
     assert_eq!(closed.responses, 1);
 }
 
 #[test]
 fn http10_without_keep_alive_serves_one_response_per_connection() {
-    let mut pair = Pair::new(Config::default());
+    let mut pair = Pair::new(ConnectionConfig::default());
     pair.script(|r| Reply::http10(r, false));
     let ids: Vec<_> = (0..3).map(|i| pair.submit(get(&format!("/old/{i}")))).collect();
     pair.drive();
     assert!(pair.is_ok(ids[0]));
     assert_eq!(pair.server.received.len(), 1);
     assert_eq!(pair.closed().reason, CloseReason::ServerClose);
-    assert!(pair.closed().server_close);
+    assert_eq!(pair.closed().lesson, Lesson::ServerClose);
     for &id in &ids[1..] {
         assert_eq!(pair.failure(id).1, Retry::Move);
     }

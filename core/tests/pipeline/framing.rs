@@ -3,6 +3,7 @@
 //! the end of HTTP (101).
 
 use crate::harness::*;
+use pipelining::Lesson;
 use pipelining::h1::{DecodeError, Limits, Method, Request, ResponsePart};
 use pipelining::{Cause, CloseReason, ErrorKind, Event, Progress, RequestOptions, Retry};
 
@@ -124,7 +125,7 @@ fn a_response_breaking_framing_fails_its_request_and_hands_back_the_rest() {
         assert_eq!(pair.failure(pair.subs[4].id).1, Retry::Move);
         let closed = pair.closed();
         assert_eq!(closed.reason, CloseReason::Protocol);
-        assert!(closed.pipeline_break, "a framing error is a break");
+        assert_eq!(closed.lesson, Lesson::PipelineBreak, "a framing error is a break");
         assert_eq!(pair.server.received.len(), 4, "nothing more written, nothing resent");
     }
 }
@@ -220,7 +221,7 @@ fn switching_protocols_ends_http_and_leaves_the_rest_of_the_bytes() {
         assert_eq!(pair.response(up).0, 101);
         let closed = pair.closed();
         assert_eq!(closed.reason, CloseReason::Upgraded);
-        assert!(!closed.pipeline_break && !closed.server_close);
+        assert!(closed.lesson != Lesson::PipelineBreak && closed.lesson != Lesson::ServerClose);
         assert_eq!(pair.failure(after).0, Progress::NotWritten);
         assert_eq!(pair.failure(after).1, Retry::Move);
         let leftover = pair.conn.take_leftover();

@@ -31,8 +31,8 @@ use bytes::Bytes;
 use pipelining::h1::{DecodeError, H1Codec, Limits, Method, Request, Response, ResponseHead, ResponsePart};
 use pipelining::pipeline::NonIdempotentPolicy;
 use pipelining::{
-    Capability, Cause, CloseReason, Closed, Config, Connection, ErrorKind, Event, Idempotency, Instant, Progress,
-    RequestId, RequestOptions, Retry, SubmitError,
+    Capability, Cause, CloseReason, CloseSummary, Connection, ConnectionConfig, ErrorKind, Event, Idempotency, Instant,
+    Progress, RequestId, RequestOptions, Retry, SubmitError,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -495,12 +495,12 @@ pub(crate) struct Pair {
     pub(crate) capabilities: Vec<Capability>,
     /// Requests reported written ([`Event::Written`]).
     pub(crate) written: BTreeSet<RequestId>,
-    pub(crate) closed: Option<Closed>,
+    pub(crate) closed: Option<CloseSummary>,
 }
 
 /// Settings for the usual tests: a server already known to pipeline.
-pub(crate) fn pipelining(depth: usize) -> Config {
-    let mut config = Config::default();
+pub(crate) fn pipelining(depth: usize) -> ConnectionConfig {
+    let mut config = ConnectionConfig::default();
     config.depth = depth;
     config.capability = Capability::Pipelining;
     config
@@ -509,11 +509,11 @@ pub(crate) fn pipelining(depth: usize) -> Config {
 impl Pair {
     /// A connection with `config` against a server answering every request
     /// with [`Reply::ok`].
-    pub(crate) fn new(config: Config) -> Pair {
+    pub(crate) fn new(config: ConnectionConfig) -> Pair {
         Pair::with_limits(config, Limits::default())
     }
 
-    pub(crate) fn with_limits(config: Config, limits: Limits) -> Pair {
+    pub(crate) fn with_limits(config: ConnectionConfig, limits: Limits) -> Pair {
         let now = Instant::from_millis(1_000);
         Pair {
             conn: Connection::new(H1Codec::new(HOST, limits), config, now),
@@ -569,9 +569,9 @@ impl Pair {
         let replayable = replayable(&request, &options);
         let alone =
             self.policy_alone && options.idempotency == Idempotency::ByMethod && !request.method.is_idempotent();
-        let result = self.conn.submit(self.now, request, options);
+        let result = self.conn.submit(self.now, request, options).map_err(|refused| refused.error);
         if let Ok(id) = result {
-            assert_eq!(id.0 as usize, self.subs.len(), "ids are allocated in order");
+            assert_eq!(id.get() as usize, self.subs.len(), "ids are allocated in order");
             assert!(self.closed.is_none(), "submit accepted after Closed");
             self.subs.push(Sub { id, method, target, options, alone, replayable });
         } else if self.closed.is_some() {
@@ -766,7 +766,7 @@ impl Pair {
     }
 
     /// Drives and fires every timer until the connection closed.
-    pub(crate) fn run_to_close(&mut self) -> Closed {
+    pub(crate) fn run_to_close(&mut self) -> CloseSummary {
         for _ in 0..100_000 {
             self.drive();
             if let Some(closed) = self.closed {
@@ -837,7 +837,7 @@ impl Pair {
     }
 
     fn sub(&self, id: RequestId) -> &Sub {
-        self.subs.get(id.0 as usize).unwrap_or_else(|| panic!("event for {id:?}, never submitted"))
+        self.subs.get(id.get() as usize).unwrap_or_else(|| panic!("event for {id:?}, never submitted"))
     }
 
     /// P2: a head naming its request answers that request.
@@ -924,7 +924,7 @@ impl Pair {
                 let interim = self.streams.remove(&id).map(|s| s.interim).unwrap_or_default();
                 self.outcomes.insert(id, Outcome::Complete { response: response.clone(), interim });
             }
-            Event::Failed(f) => {
+            Event::Unanswered(f) => {
                 let sub = self.sub(f.id).clone();
                 assert_eq!(f.request.target, sub.target.as_bytes(), "the request handed back is the one submitted");
                 self.check_classification(&sub, f.progress, f.retry, &f.cause);
@@ -951,7 +951,7 @@ impl Pair {
                 assert!(!self.outcomes.contains_key(&id), "Written after the terminal event of {id:?}");
                 assert!(self.written.insert(id), "{id:?} reported written twice");
                 assert!(
-                    self.wire.contains(&(id.0 as usize)),
+                    self.wire.contains(&(id.get() as usize)),
                     "{id:?} reported written before its last byte reached the server"
                 );
             }
@@ -972,7 +972,7 @@ impl Pair {
     fn check_classification(&self, sub: &Sub, progress: Progress, retry: Retry, cause: &Cause<DecodeError>) {
         match cause {
             Cause::Lost(reason) => {
-                match self.wire.iter().position(|&w| w == sub.id.0 as usize) {
+                match self.wire.iter().position(|&w| w == sub.id.get() as usize) {
                     // Not (completely) received: at most partly written, and
                     // partly only if the server holds part of a request; a
                     // hostile server may have sent bytes the connection took
@@ -1050,6 +1050,7 @@ impl Pair {
                 assert_eq!(progress, Progress::ResponsePartlyReceived);
             }
             Cause::Unencodable => panic!("valid requests are always encodable"),
+            Cause::ConnectFailed => panic!("a connection never reports a failed connect: only a pool does"),
         }
     }
 
@@ -1087,7 +1088,7 @@ impl Pair {
         }
     }
 
-    pub(crate) fn closed(&self) -> Closed {
+    pub(crate) fn closed(&self) -> CloseSummary {
         self.closed.expect("the connection has not closed")
     }
 

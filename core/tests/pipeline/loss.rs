@@ -2,6 +2,7 @@
 //! race, and how every unfinished request is classified.
 
 use crate::harness::*;
+use pipelining::Lesson;
 use pipelining::{Cause, CloseReason, ErrorKind, Progress, Retry};
 
 /// Four GETs at depth 4; #1's response is cut after `cut` bytes (EOF).
@@ -54,8 +55,7 @@ fn eof_inside_a_response_is_a_pipeline_break_at_every_offset() {
         assert_eq!(pair.failure(pair.subs[4].id).1, Retry::Replay);
         let closed = pair.closed();
         assert_eq!(closed.reason, CloseReason::Truncated, "cut at {cut}");
-        assert!(closed.pipeline_break, "cut at {cut}: a response cut off is a break");
-        assert!(!closed.server_close);
+        assert_eq!(closed.lesson, Lesson::PipelineBreak, "cut at {cut}: a response cut off is a break");
         assert_eq!(closed.responses, 1);
     }
 }
@@ -76,7 +76,7 @@ fn a_response_cut_by_a_reset_is_a_pipeline_break() {
         pair.drive();
         assert_eq!(pair.failure(a).0, Progress::ResponsePartlyReceived);
         assert_eq!(pair.closed().reason, CloseReason::Transport);
-        assert!(pair.closed().pipeline_break, "inside a response, even with one outstanding");
+        assert_eq!(pair.closed().lesson, Lesson::PipelineBreak, "inside a response, even with one outstanding");
     }
 }
 
@@ -95,7 +95,7 @@ fn transport_error_with_two_outstanding_is_a_pipeline_break() {
         assert_eq!(kind, ErrorKind::ConnectionLost);
     }
     let closed = pair.closed();
-    assert!(closed.pipeline_break && !closed.server_close && !closed.stale);
+    assert_eq!(closed.lesson, Lesson::PipelineBreak);
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn transport_error_with_one_outstanding_between_responses_is_no_break() {
     pair.drive();
     pair.transport_error_now();
     assert_eq!(pair.failure(a).1, Retry::Replay);
-    assert!(!pair.closed().pipeline_break);
+    assert!(pair.closed().lesson != Lesson::PipelineBreak);
 }
 
 /// One request answered, then `idle_ms` of quiet, then `request` is written
@@ -134,8 +134,7 @@ fn stale_connection_race_moves_idempotent_requests_without_a_try() {
         let (progress, retry, ..) = pair.failure(id);
         assert_eq!((progress, retry), (Progress::Written, Retry::Move), "reset {reset}");
         let closed = pair.closed();
-        assert!(closed.stale, "reset {reset}");
-        assert!(!closed.pipeline_break && !closed.server_close, "the race is neither a break nor a server close");
+        assert_eq!(closed.lesson, Lesson::StaleRace, "reset {reset}");
     }
 }
 
@@ -145,15 +144,14 @@ fn stale_connection_race_never_resends_a_written_post() {
     let (progress, retry, _, kind) = pair.failure(id);
     assert_eq!((progress, retry), (Progress::Written, Retry::Never));
     assert_eq!(kind, ErrorKind::MayHaveBeenProcessed);
-    assert!(pair.closed().stale);
+    assert_eq!(pair.closed().lesson, Lesson::StaleRace);
 }
 
 #[test]
 fn a_close_right_after_a_short_idle_is_not_the_stale_race() {
     let (pair, id) = reuse_after_idle(999, get("/soon"), false);
     assert_eq!(pair.failure(id).1, Retry::Replay);
-    assert!(!pair.closed().stale);
-    assert!(pair.closed().server_close);
+    assert_eq!(pair.closed().lesson, Lesson::ServerClose);
 }
 
 #[test]
@@ -170,8 +168,7 @@ fn a_response_byte_ends_the_stale_watch() {
     pair.drive();
     assert_eq!(pair.failure(id).0, Progress::ResponsePartlyReceived);
     assert_eq!(pair.failure(id).1, Retry::Replay);
-    assert!(!pair.closed().stale);
-    assert!(pair.closed().pipeline_break);
+    assert_eq!(pair.closed().lesson, Lesson::PipelineBreak);
 }
 
 #[test]
@@ -182,7 +179,7 @@ fn a_fresh_connection_is_never_stale() {
     let id = pair.submit(get("/first"));
     pair.drive();
     assert_eq!(pair.failure(id).1, Retry::Replay);
-    assert!(!pair.closed().stale);
+    assert!(pair.closed().lesson != Lesson::StaleRace);
 }
 
 #[test]
@@ -194,7 +191,7 @@ fn failed_requests_are_handed_back_in_submission_order() {
     }
     pair.drive();
     pair.transport_error_now();
-    let order: Vec<u64> = pair.log.iter().filter_map(|e| e.terminal_id()).map(|id| id.0).collect();
+    let order: Vec<u64> = pair.log.iter().filter_map(|e| e.terminal_id()).map(|id| id.get()).collect();
     assert_eq!(order, [0, 1, 2, 3, 4, 5]);
     assert!(matches!(pair.log.last(), Some(pipelining::Event::Closed(_))));
 }

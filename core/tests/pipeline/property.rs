@@ -11,9 +11,10 @@
 //! pipelining --test pipeline property`).
 
 use crate::harness::*;
+use pipelining::Lesson;
 use pipelining::h1::{Limits, Method, Request};
 use pipelining::pipeline::NonIdempotentPolicy;
-use pipelining::{Capability, Config, Duration, Idempotency, Instant, RequestOptions};
+use pipelining::{Capability, ConnectionConfig, Duration, Idempotency, Instant, RequestOptions};
 
 /// SplitMix64 (Steele, Lea, Flood 2014).
 #[derive(Clone)]
@@ -150,7 +151,7 @@ impl Drop for Trace {
 /// One random case; returns how many operations it applied.
 fn run_case(seed: u64) -> usize {
     let mut rng = Rng(seed);
-    let mut config = Config::default();
+    let mut config = ConnectionConfig::default();
     config.depth = 1 + rng.below(6);
     config.queue_limit = 2 + rng.below(10);
     config.capability = [Capability::Unknown, Capability::Pipelining, Capability::OneAtATime][rng.below(3)];
@@ -190,7 +191,7 @@ fn run_case(seed: u64) -> usize {
                 let _ = pair.try_submit(request, options);
             }
             30..=39 => {
-                let id = pipelining::RequestId(rng.below(pair.subs.len() + 2) as u64);
+                let id = pipelining::RequestId::from_raw(rng.below(pair.subs.len() + 2) as u64);
                 trace.ops.push(format!("cancel {id:?}"));
                 pair.cancel(id);
             }
@@ -272,7 +273,9 @@ fn run_case(seed: u64) -> usize {
     }
     drop(trace);
     if std::env::var("PIPELINE_STATS").is_ok() {
-        let reason = pair.closed.map(|c| format!("{:?}/{}/{}", c.reason, c.pipeline_break, c.stale));
+        let reason = pair
+            .closed
+            .map(|c| format!("{:?}/{}/{}", c.reason, c.lesson == Lesson::PipelineBreak, c.lesson == Lesson::StaleRace));
         let outcomes: Vec<String> = pair
             .outcomes
             .values()

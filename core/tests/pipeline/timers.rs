@@ -1,6 +1,7 @@
 //! P10: stall, per-request deadline and idle timeouts, on the caller's clock.
 
 use crate::harness::*;
+use pipelining::Lesson;
 use pipelining::{Cause, CloseReason, Duration, ErrorKind, Instant, Progress, RequestOptions, Retry};
 
 const SECOND: u64 = 1_000;
@@ -17,7 +18,7 @@ fn stall_timeout_closes_a_connection_with_requests_outstanding() {
     let closed = pair.run_to_close();
     assert_eq!(pair.now, start + Duration::from_secs(30));
     assert_eq!(closed.reason, CloseReason::StallTimeout);
-    assert!(closed.pipeline_break, "two were outstanding");
+    assert_eq!(closed.lesson, Lesson::PipelineBreak, "two were outstanding");
     for id in [a, b] {
         let (progress, retry, cause, kind) = pair.failure(id);
         assert_eq!((progress, retry), (Progress::Written, Retry::Replay));
@@ -33,7 +34,7 @@ fn a_stall_with_one_outstanding_is_no_break() {
     pair.submit(get("/a"));
     let closed = pair.run_to_close();
     assert_eq!(closed.reason, CloseReason::StallTimeout);
-    assert!(!closed.pipeline_break);
+    assert!(closed.lesson != Lesson::PipelineBreak);
 }
 
 #[test]
@@ -145,7 +146,7 @@ fn idle_timeout_closes_a_connection_with_nothing_outstanding() {
     let closed = pair.run_to_close();
     assert_eq!(pair.now, answered + Duration::from_secs(60));
     assert_eq!(closed.reason, CloseReason::IdleTimeout);
-    assert!(!closed.pipeline_break && !closed.server_close);
+    assert!(closed.lesson != Lesson::PipelineBreak && closed.lesson != Lesson::ServerClose);
     assert_eq!(pair.log.iter().filter(|e| e.terminal_id().is_some()).count(), 1, "nothing lost");
 }
 

@@ -87,7 +87,7 @@ fn accepting_more_than_was_handed_out_is_clamped() {
     pair.conn.handle_transport_error(pair.now);
     let mut failed = None;
     while let Some(event) = pair.conn.poll_event() {
-        if let pipelining::Event::Failed(f) = event {
+        if let pipelining::Event::Unanswered(f) = event {
             failed = Some((f.progress, f.retry));
         }
     }

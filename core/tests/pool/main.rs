@@ -8,6 +8,7 @@
 mod net;
 
 use net::{Action, Answer, CloseStyle, Connect, End, Net, Plan, Rng, Script, Trigger, Version};
+use pipelining::Lesson;
 use pipelining::h1::Method;
 use pipelining::{Capability, CloseReason, Duration, ErrorKind, PoolConfig, RequestId, RequestOptions, SubmitError};
 
@@ -85,8 +86,15 @@ fn learns_the_budget_from_plain_eofs_at_a_response_boundary() {
     // An EOF is not a `close` response: what was written behind it was
     // replayed, spending a try (P8) — and still every request succeeded.
     assert!(ids.iter().any(|&id| net.outcome(id).attempts() >= 2));
-    assert!(net.closes.iter().any(|(_, _, closed)| closed.server_close && closed.reason == CloseReason::PeerClosed));
-    assert!(net.closes.iter().all(|(_, _, closed)| !closed.pipeline_break), "an EOF at a boundary is no break");
+    assert!(
+        net.closes
+            .iter()
+            .any(|(_, _, closed)| closed.lesson == Lesson::ServerClose && closed.reason == CloseReason::PeerClosed)
+    );
+    assert!(
+        net.closes.iter().all(|(_, _, closed)| closed.lesson != Lesson::PipelineBreak),
+        "an EOF at a boundary is no break"
+    );
 }
 
 #[test]
@@ -444,7 +452,8 @@ fn two_breaks_within_a_minute_demote_the_origin_for_five_minutes_then_it_is_prob
     net.settle();
     net.check_settled();
     all_answered(&net, &ids);
-    let breaks: Vec<_> = net.closes.iter().filter(|(_, _, c)| c.pipeline_break).map(|(at, _, _)| *at).collect();
+    let breaks: Vec<_> =
+        net.closes.iter().filter(|(_, _, c)| c.lesson == Lesson::PipelineBreak).map(|(at, _, _)| *at).collect();
     assert_eq!(breaks.len(), 2, "{}", net.describe());
     assert!(breaks[1] - breaks[0] < Duration::from_secs(60));
     let status = net.status(&origin);
@@ -499,7 +508,8 @@ fn breaks_further_apart_than_a_minute_do_not_demote() {
     net.settle();
     net.check_settled();
     all_answered(&net, &second);
-    let breaks: Vec<_> = net.closes.iter().filter(|(_, _, c)| c.pipeline_break).map(|(at, _, _)| *at).collect();
+    let breaks: Vec<_> =
+        net.closes.iter().filter(|(_, _, c)| c.lesson == Lesson::PipelineBreak).map(|(at, _, _)| *at).collect();
     assert_eq!(breaks.len(), 2, "{}", net.describe());
     assert!(breaks[1] - breaks[0] > Duration::from_secs(60));
     assert_eq!(net.status(&origin).demoted_until, None, "{}", net.describe());
@@ -772,8 +782,8 @@ fn property_case(seed: u64, tally: &mut Tally) {
         }
     }
     tally.connections += origins.iter().map(|o| net.stats(o).conns.len()).sum::<usize>();
-    tally.breaks += net.closes.iter().filter(|(_, _, c)| c.pipeline_break).count();
-    tally.server_closes += net.closes.iter().filter(|(_, _, c)| c.server_close).count();
+    tally.breaks += net.closes.iter().filter(|(_, _, c)| c.lesson == Lesson::PipelineBreak).count();
+    tally.server_closes += net.closes.iter().filter(|(_, _, c)| c.lesson == Lesson::ServerClose).count();
     tally.demotions += net.capabilities.iter().filter(|(_, _, _, until)| until.is_some()).count();
 }
 

@@ -13,8 +13,8 @@
 use bytes::Bytes;
 use pipelining::h1::{H1Factory, Method, Request, ResponsePart};
 use pipelining::{
-    Capability, CloseReason, Closed, ConnectionId, Duration, ErrorKind, Instant, Origin, OriginStatus, Pool,
-    PoolConfig, PoolEvent, Progress, RequestId, RequestOptions, SubmitError,
+    Capability, CloseReason, CloseSummary, ConnectionId, Duration, ErrorKind, Instant, Instruction, Origin,
+    OriginStatus, Pool, PoolConfig, PoolEvent, Progress, RequestId, RequestOptions, SubmitError,
 };
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
@@ -411,7 +411,7 @@ pub(crate) struct Net {
     /// Capability events: when, origin, capability, demoted until.
     pub(crate) capabilities: Vec<(Instant, Origin, Capability, Option<Instant>)>,
     /// Close events of open connections: when, connection, summary.
-    pub(crate) closes: Vec<(Instant, ConnectionId, Closed)>,
+    pub(crate) closes: Vec<(Instant, ConnectionId, CloseSummary)>,
     /// Connects the pool abandoned (refused or timed out), with when.
     pub(crate) abandoned: Vec<(Instant, ConnectionId)>,
     violations: Vec<String>,
@@ -426,7 +426,7 @@ pub(crate) struct Net {
 impl Net {
     pub(crate) fn new(config: PoolConfig) -> Self {
         Net {
-            pool: Pool::new(H1Factory::default(), config),
+            pool: Pool::new(H1Factory::default(), config).expect("valid config"),
             now: Instant::from_millis(1_000),
             tick: Duration::from_millis(1),
             write_chunk: usize::MAX,
@@ -511,7 +511,7 @@ impl Net {
     pub(crate) fn request(&mut self, origin: &Origin, method: Method) -> Request {
         let n = self.next_target;
         self.next_target += 1;
-        let target = format!("/{}/{n}", origin.host);
+        let target = format!("/{}/{n}", origin.host());
         let request = Request::new(method.clone(), Bytes::from(target));
         if method == Method::POST || method == Method::PUT {
             request.with_body(Bytes::from(format!("payload {n}")))
@@ -529,7 +529,7 @@ impl Net {
         let request = self.request(origin, method);
         let target = String::from_utf8(request.target.to_vec()).expect("ASCII target");
         let method = request.method.clone();
-        let id = self.pool.submit(self.now, origin, request, options)?;
+        let id = self.pool.submit(self.now, origin, request, options).map_err(|refused| refused.error)?;
         self.requests.insert(id, Submitted { origin: origin.clone(), method, target });
         self.drain();
         Ok(id)
@@ -595,21 +595,20 @@ impl Net {
                 None => self.violations.push(format!("transmit for {conn:?}, which is not open")),
             }
         }
+        while let Some(instruction) = self.pool.poll_instruction() {
+            self.on_instruction(instruction);
+        }
         let _ = self.pool.poll_timeout();
         while let Some(event) = self.pool.poll_event() {
             self.on_event(event);
         }
     }
 
-    fn on_event(&mut self, event: PoolEvent<pipelining::h1::H1Codec>) {
+    fn on_instruction(&mut self, instruction: Instruction) {
         let now = self.now;
-        if let Some(id) = event.terminal_id() {
-            if !self.requests.contains_key(&id) {
-                self.violations.push(format!("terminal event for unknown {id:?}"));
-            }
-        }
-        match event {
-            PoolEvent::Connect { conn, origin } => {
+        match instruction {
+            Instruction::Connect { conn, origin } => {
+                let origin = self.pool.origin(origin).expect("a connect names a known origin").clone();
                 self.driver_conns.insert(conn, origin.clone());
                 let open = self.driver_conns.values().filter(|o| *o == &origin).count();
                 let max = self.max_driver_open.entry(origin.clone()).or_default();
@@ -622,8 +621,13 @@ impl Net {
                 let answer = server.script.connects.pop_front().unwrap_or(server.script.connect);
                 self.connects.push(PendingConnect { conn, origin, answer });
             }
-            PoolEvent::Close { conn, origin, summary } => {
-                if self.driver_conns.remove(&conn).is_some_and(|o| o != origin) {
+            Instruction::Close { conn, origin, summary } => {
+                let known = self.pool.origin(origin).cloned();
+                let Some(origin) = self.driver_conns.remove(&conn) else {
+                    self.violations.push(format!("{conn:?} closed but never opened"));
+                    return;
+                };
+                if known.is_some_and(|k| k != origin) {
                     self.violations.push(format!("{conn:?} closed under another origin"));
                 }
                 match summary {
@@ -642,6 +646,18 @@ impl Net {
                     stats.end.get_or_insert(End::ClientClose);
                 }
             }
+            _ => self.violations.push(format!("an instruction this test does not know: {instruction:?}")),
+        }
+    }
+
+    fn on_event(&mut self, event: PoolEvent<pipelining::h1::H1Codec>) {
+        let now = self.now;
+        if let Some(id) = event.terminal_id() {
+            if !self.requests.contains_key(&id) {
+                self.violations.push(format!("terminal event for unknown {id:?}"));
+            }
+        }
+        match event {
             PoolEvent::Response { id, part, end, attempts } => {
                 if self.outcomes.contains_key(&id) {
                     self.violations.push(format!("{id:?}: a response part after its terminal event"));
@@ -699,6 +715,7 @@ impl Net {
                 self.violations.push(format!("{conn:?}: unsolicited {part:?}"));
             }
             PoolEvent::Capability { origin, capability, until } => {
+                let origin = self.pool.origin(origin).expect("a lesson names a known origin").clone();
                 self.capabilities.push((now, origin, capability, until));
             }
         }

@@ -22,11 +22,12 @@ use crate::server::Link;
 use crate::track::{ResponseTrack, check_answer, check_head_target, check_whole};
 use crate::{CannedResponse, trace};
 use arbitrary::{Arbitrary, Unstructured};
+use pipelining::Lesson;
 use pipelining::h1::{H1Codec, Limits, ResponsePart};
 use pipelining::pipeline::NonIdempotentPolicy;
 use pipelining::{
-    Capability, Cause, CloseReason, Config, Connection, Duration, Event, Failure, Instant, Progress, RequestId, Retry,
-    SubmitError,
+    Capability, Cause, CloseReason, Connection, ConnectionConfig, Duration, Event, Instant, Progress, RequestId, Retry,
+    SubmitError, Unanswered,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,8 +55,8 @@ enum CapabilityChoice {
 }
 
 impl Setup {
-    fn config(&self) -> Config {
-        let mut config = Config::DEFAULT;
+    fn config(&self) -> ConnectionConfig {
+        let mut config = ConnectionConfig::DEFAULT;
         config.depth = usize::from(self.depth % 17);
         config.queue_limit = usize::from(self.queue_limit % 64) + 1;
         config.cancel_threshold = u64::from(self.cancel_threshold);
@@ -134,7 +135,7 @@ struct Session {
 }
 
 impl Session {
-    fn new(config: Config, now: Instant) -> Self {
+    fn new(config: ConnectionConfig, now: Instant) -> Self {
         Session {
             conn: Connection::new(H1Codec::new(HOST, Limits::default()), config, now),
             link: Link::new(HOST),
@@ -151,7 +152,7 @@ impl Session {
 }
 
 struct Harness {
-    config: Config,
+    config: ConnectionConfig,
     subs: Vec<Submission>,
     now: Instant,
     s: Session,
@@ -257,7 +258,7 @@ impl Harness {
         self.subs.push(sub);
         let was_closing = self.s.conn.is_closing();
         let queued = self.s.conn.queued();
-        match self.s.conn.submit(self.now, sub.request(idx), sub.options(self.now)) {
+        match self.s.conn.submit(self.now, sub.request(idx), sub.options(self.now)).map_err(|refused| refused.error) {
             Ok(id) => {
                 assert!(!was_closing, "a closing connection accepted a request");
                 assert!(!self.s.requests.contains_key(&id), "request id {id} reused");
@@ -398,7 +399,7 @@ impl Harness {
                     check_answer(sub, track.idx, &response.head, &response.body);
                 }
             }
-            Event::Failed(failure) => {
+            Event::Unanswered(failure) => {
                 let track = s.requests.get_mut(&failure.id).expect("a failure for an unknown request");
                 assert!(!track.done, "a second terminal event for {} (P12): {failure:?}", failure.id);
                 track.done = true;
@@ -425,8 +426,8 @@ impl Harness {
                 if !tainted {
                     assert_ne!(closed.reason, CloseReason::Protocol, "an honest server broke the protocol: {closed:?}");
                 }
-                if closed.stale {
-                    assert!(!closed.pipeline_break, "a stale close counted as a break");
+                if closed.lesson == Lesson::StaleRace {
+                    assert!(closed.lesson != Lesson::PipelineBreak, "a stale close counted as a break");
                 }
             }
         }
@@ -507,7 +508,7 @@ impl Harness {
 
 /// A failure is classified consistently with how far its request got
 /// (P7, P8).
-fn check_failure(failure: &Failure<H1Codec>, sub: &Submission, idx: usize, link: &Link) {
+fn check_failure(failure: &Unanswered<H1Codec>, sub: &Submission, idx: usize, link: &Link) {
     let encoded = link.progress(idx);
     let wire = encoded.unwrap_or(Progress::NotWritten);
     let id = failure.id;
@@ -531,6 +532,7 @@ fn check_failure(failure: &Failure<H1Codec>, sub: &Submission, idx: usize, link:
             assert_eq!(failure.retry, Retry::Never);
         }
         Cause::Unencodable => panic!("a valid request was unencodable"),
+        Cause::ConnectFailed => panic!("a connection never reports a failed connect"),
         Cause::Lost(reason) => {
             if failure.progress == Progress::NotWritten {
                 assert_eq!(failure.retry, Retry::Move, "unwritten {id} not moved");

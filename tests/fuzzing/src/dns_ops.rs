@@ -12,7 +12,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use pipelining::dns::{DnsCodec, DnsQuery, RecordType};
-use pipelining::pipeline::{Capability, Config, Connection, Event, RequestOptions};
+use pipelining::pipeline::{Capability, Connection, ConnectionConfig, Event, RequestOptions};
 use pipelining::{Duration, Instant, RequestId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -84,7 +84,7 @@ pub fn run(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let Ok(first_depth) = u8::arbitrary(&mut u) else { return };
     let mut now = Instant::ZERO;
-    let mut config = Config::default();
+    let mut config = ConnectionConfig::default();
     config.depth = usize::from(first_depth % 16) + 1;
     let mut depth = config.depth;
     let mut conn = Connection::new(DnsCodec::default(), config, now);

@@ -8,7 +8,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
-use pipelining::pipeline::{Capability, Codec, Config, Connection, Event, Recipient, RequestOptions};
+use pipelining::pipeline::{Capability, Codec, Connection, ConnectionConfig, Event, Recipient, RequestOptions};
 use pipelining::resp::{Command, RespCodec, RespError, Value};
 use pipelining::{Instant, RequestId};
 use std::collections::BTreeSet;
@@ -69,7 +69,7 @@ pub fn run(data: &[u8]) {
     assert_eq!(format!("{:?}", decode(bytes, &cuts)), format!("{whole:?}"), "a split changed the result");
 
     let now = Instant::ZERO;
-    let mut conn = Connection::new(RespCodec::default(), Config::default(), now);
+    let mut conn = Connection::new(RespCodec::default(), ConnectionConfig::default(), now);
     conn.set_capability(Capability::Pipelining);
     let mut submitted: Vec<RequestId> = Vec::new();
     for &incr in input.commands.iter().take(32) {

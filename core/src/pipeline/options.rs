@@ -1,0 +1,58 @@
+//! What a caller chooses for one request at submission.
+
+use crate::Instant;
+
+/// Whether a request may be resent after it was written and lost
+/// (`docs/DESIGN.md` P5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Idempotency {
+    /// As the codec says (HTTP: by method, RFC 9110 §9.2.2).
+    #[default]
+    ByMethod,
+    /// Safe to resend whatever the method, e.g. it carries an
+    /// `Idempotency-Key` the server deduplicates on. Also pipelined freely.
+    Idempotent,
+    /// Never resend once written, even if the method is idempotent.
+    NeverRetry,
+}
+
+/// Per-request choices made at submission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RequestOptions {
+    /// Replay policy.
+    pub idempotency: Idempotency,
+    /// Buffer the whole response and report it as one
+    /// [`Event::Complete`](super::Event::Complete) instead of streaming parts.
+    pub whole: bool,
+    /// Fail the request with a timeout if its response is not complete by
+    /// then (P10). Counted from submission by the caller's choice of value.
+    pub deadline: Option<Instant>,
+}
+
+impl RequestOptions {
+    /// Streaming, replay by method, no deadline.
+    pub const DEFAULT: RequestOptions =
+        RequestOptions { idempotency: Idempotency::ByMethod, whole: false, deadline: None };
+
+    /// Whole-response mode.
+    #[must_use]
+    pub fn whole(mut self) -> Self {
+        self.whole = true;
+        self
+    }
+
+    /// With a deadline.
+    #[must_use]
+    pub fn deadline(mut self, at: Instant) -> Self {
+        self.deadline = Some(at);
+        self
+    }
+
+    /// With a replay policy.
+    #[must_use]
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+}

@@ -1,0 +1,934 @@
+//! The pool state machine: origins, their connections, scheduling, replay
+//! routing, capability memory and request budgets.
+
+use super::event::{Failure, Instruction, PoolEvent};
+use super::origins::{OriginEntry, OriginId, OriginTable};
+use super::requests::{Place, Record};
+use super::timers::{TimerKey, Timers};
+use super::{ConfigError, ConnectionId, OriginStatus, PoolConfig};
+use crate::Instant;
+use crate::origin::{Origin, OriginRef};
+use crate::outcome::{Cause, CloseReason, Ending, GaveUp, Lesson, Progress, Retry, error_kind};
+use crate::pipeline::{
+    Capability, CloseSummary, Codec, CodecFactory, Connection, ConnectionConfig, CorrelationId, Event, Idempotency,
+    Matching, NonIdempotentPolicy, Refused, RequestId, RequestOptions, SubmitError, Unanswered,
+};
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use core::fmt;
+
+/// A request moved more often than this without spending a try (moves are
+/// free: it was never written, or a `close` response says it was not
+/// processed) fails with `connection_lost`: only a pathological server gets
+/// here (`docs/DESIGN.md` P8).
+pub const MAX_MOVES: u32 = 64;
+
+type Request<F> = <<F as CodecFactory>::Codec as Codec>::Request;
+type EncodeError<F> = <<F as CodecFactory>::Codec as Codec>::EncodeError;
+type CodecErrorOf<F> = <<F as CodecFactory>::Codec as Codec>::Error;
+
+// Most slots are open connections; boxing them would only add an indirection.
+#[allow(clippy::large_enum_variant)]
+enum Slot<C: Codec> {
+    Connecting {
+        origin: OriginId,
+        deadline: Option<Instant>,
+    },
+    Open {
+        origin: OriginId,
+        connection: Connection<C>,
+        /// The instant its entry in the pool's timers is armed at: never
+        /// later than the connection's own next deadline.
+        armed: Option<Instant>,
+    },
+}
+
+/// A sans-IO pool of pipelined connections, keyed by origin.
+///
+/// The same shape as [`Connection`]: getters, `handle_*` inputs (now with
+/// the [`ConnectionId`] they concern), commands, and `poll_*` outputs,
+/// drained after every input in this order:
+/// [`poll_transmit`](Self::poll_transmit) until `None`,
+/// [`poll_instruction`](Self::poll_instruction) until `None` (open and close
+/// transports: answer a [`Instruction::Connect`] with
+/// [`handle_connected`](Self::handle_connected) or
+/// [`handle_connect_failed`](Self::handle_connect_failed)),
+/// [`poll_timeout`](Self::poll_timeout), then
+/// [`poll_event`](Self::poll_event) until `None`.
+///
+/// Per origin it keeps at most `connections` connections and `depth`
+/// requests in flight on each (P1, P11); writes requests in submission order
+/// (P5); hands requests lost with a connection to another one ahead of newer
+/// requests, spending tries per P7/P8; remembers which origins pipeline,
+/// demotes those that break (P6), learns request budgets (P11), and forgets
+/// all of it once an origin has been idle long enough or too many origins
+/// are remembered. Every submitted request ends in exactly one terminal
+/// event (P12).
+///
+/// Origins are interned: after a request's submission the pool refers to its
+/// origin by an [`OriginId`], with no string copied or compared. Deadlines
+/// (connect timeouts, connection timers, request deadlines, demotions,
+/// forgetting) live in one ordered table, so [`poll_timeout`](Self::poll_timeout)
+/// and [`handle_timeout`](Self::handle_timeout) never walk the origins.
+pub struct Pool<F: CodecFactory> {
+    factory: F,
+    config: PoolConfig,
+    origins: OriginTable<F::Codec>,
+    slots: BTreeMap<ConnectionId, Slot<F::Codec>>,
+    requests: BTreeMap<RequestId, Record<F::Codec>>,
+    instructions: VecDeque<Instruction>,
+    events: VecDeque<PoolEvent<F::Codec>>,
+    timers: Timers,
+    next_request: u64,
+    next_connection: u64,
+    /// Where the round-robin of `poll_transmit` resumes.
+    transmit_cursor: u64,
+    /// Connection ids, reused by `poll_transmit`.
+    scratch_ids: Vec<ConnectionId>,
+}
+
+impl<F: CodecFactory> Pool<F> {
+    /// An empty pool. Refuses settings that cannot work
+    /// ([`PoolConfig::validate`]).
+    pub fn new(factory: F, config: PoolConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Pool {
+            factory,
+            config,
+            origins: OriginTable::new(),
+            slots: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            instructions: VecDeque::new(),
+            events: VecDeque::new(),
+            timers: Timers::default(),
+            next_request: 0,
+            next_connection: 0,
+            transmit_cursor: 0,
+            scratch_ids: Vec::new(),
+        })
+    }
+
+    // ---- getters ----
+
+    /// The settings in force.
+    pub fn config(&self) -> &PoolConfig {
+        &self.config
+    }
+
+    /// Requests submitted and not yet ended.
+    pub fn pending(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// The origin behind an id, while the pool knows it.
+    pub fn origin(&self, id: OriginId) -> Option<&Origin> {
+        self.origins.get(id).map(|e| &e.origin)
+    }
+
+    /// The id of an origin the pool knows.
+    pub fn origin_id<'a>(&self, origin: impl Into<OriginRef<'a>>) -> Option<OriginId> {
+        self.origins.find(origin.into())
+    }
+
+    /// What the pool knows of `origin`.
+    pub fn origin_status<'a>(&self, origin: impl Into<OriginRef<'a>>, now: Instant) -> Option<OriginStatus> {
+        let entry = self.origins.get(self.origins.find(origin.into())?)?;
+        Some(OriginStatus {
+            capability: entry.memory.capability(now),
+            demoted_until: entry.memory.demoted_until().filter(|&until| until > now),
+            recent_breaks: entry.memory.breaks_within(now, self.config.break_window),
+            budget: entry.memory.budget(now, self.config.budget_memory),
+            failed_connects: entry.failed_connects,
+            open: entry.open.len(),
+            connecting: entry.connecting,
+            queued: entry.queue.len(),
+            forget_at: entry.forget_at,
+        })
+    }
+
+    /// Every origin the pool knows: with connections or requests, or idle and
+    /// remembered.
+    pub fn origins(&self) -> impl Iterator<Item = &Origin> {
+        self.origins.iter().map(|e| &e.origin)
+    }
+
+    /// How many origins the pool knows.
+    pub fn origin_count(&self) -> usize {
+        self.origins.len()
+    }
+
+    /// How many deadlines are armed (connect timeouts, connection timers,
+    /// request deadlines, demotions, forgetting): what
+    /// [`poll_timeout`](Self::poll_timeout) looks at, no more.
+    pub fn armed_timers(&self) -> usize {
+        self.timers.len()
+    }
+
+    /// The open connection `conn`, for inspection (fuzzing and tests only).
+    #[cfg(feature = "fuzzing")]
+    pub fn connection(&self, conn: ConnectionId) -> Option<&Connection<F::Codec>> {
+        match self.slots.get(&conn) {
+            Some(Slot::Open { connection, .. }) => Some(connection),
+            _ => None,
+        }
+    }
+
+    // ---- commands ----
+
+    /// Submits a request to `origin`. It waits in the origin's queue until a
+    /// connection may write it. Refused — and handed back — when the
+    /// origin's queue is full ([`SubmitError::QueueFull`]: submit it again
+    /// once requests have ended) or the request cannot be encoded.
+    pub fn submit<'a>(
+        &mut self,
+        now: Instant,
+        origin: impl Into<OriginRef<'a>>,
+        request: Request<F>,
+        options: RequestOptions,
+    ) -> Result<RequestId, Refused<Request<F>, EncodeError<F>>> {
+        let origin = origin.into();
+        let oid = match self.origins.find(origin) {
+            Some(oid) => oid,
+            None => {
+                let owned = origin.to_owned();
+                let validator = self.factory.codec_for(&owned);
+                self.origins.insert(owned, validator)
+            }
+        };
+        let result = self.admit(now, oid, request, options);
+        self.schedule_origin(now, oid);
+        result
+    }
+
+    /// Cancels a request (P9): removed if still waiting, otherwise cancelled
+    /// on its connection. Unknown or finished ids are ignored.
+    pub fn cancel(&mut self, now: Instant, id: RequestId) {
+        let Some(record) = self.requests.get(&id) else { return };
+        let origin = record.origin;
+        match record.place {
+            Place::On(conn) => {
+                if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) {
+                    connection.cancel(now, id);
+                }
+                self.pump(now, conn);
+            }
+            Place::Queued(_) => {
+                if let Some(entry) = self.origins.get_mut(origin) {
+                    entry.queue.retain(|&q| q != id);
+                }
+                self.fail(id, Cause::Cancelled, Progress::NotWritten, Retry::Never, None);
+            }
+        }
+        self.schedule_origin(now, origin);
+    }
+
+    /// Closes every connection; every unfinished request fails.
+    pub fn close(&mut self, now: Instant) {
+        let conns: Vec<ConnectionId> = self.slots.keys().copied().collect();
+        for conn in conns {
+            match self.slots.get_mut(&conn) {
+                Some(Slot::Open { connection, .. }) => {
+                    connection.close(now);
+                    self.pump_with(now, conn, false);
+                }
+                Some(Slot::Connecting { origin, deadline }) => {
+                    let (origin, deadline) = (*origin, *deadline);
+                    self.slots.remove(&conn);
+                    if let Some(at) = deadline {
+                        self.timers.disarm(at, TimerKey::Connect(conn));
+                    }
+                    if let Some(entry) = self.origins.get_mut(origin) {
+                        entry.connecting -= 1;
+                    }
+                    self.instructions.push_back(Instruction::Close { conn, origin, summary: None });
+                }
+                None => {}
+            }
+        }
+        for origin in self.origins.ids() {
+            self.fail_queue(origin, Cause::Lost(CloseReason::Local));
+            self.settle_origin(now, origin);
+        }
+    }
+
+    /// Changes the depth (P1) of every connection from now on; requests
+    /// already in flight stay.
+    pub fn set_depth(&mut self, now: Instant, depth: usize) -> Result<(), ConfigError> {
+        if depth == 0 {
+            return Err(ConfigError::Zero { setting: "depth" });
+        }
+        self.config.connection.depth = depth;
+        for slot in self.slots.values_mut() {
+            if let Slot::Open { connection, .. } = slot {
+                connection.set_depth(depth);
+            }
+        }
+        for origin in self.origins.ids() {
+            self.schedule_origin(now, origin);
+        }
+        Ok(())
+    }
+
+    // ---- inputs ----
+
+    /// The transport for `conn` is open.
+    pub fn handle_connected(&mut self, now: Instant, conn: ConnectionId) {
+        let Some(Slot::Connecting { origin, deadline }) = self.slots.get(&conn) else { return };
+        let (origin, deadline) = (*origin, *deadline);
+        if let Some(at) = deadline {
+            self.timers.disarm(at, TimerKey::Connect(conn));
+        }
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        entry.connecting -= 1;
+        entry.failed_connects = 0;
+        entry.open.push(conn);
+        let mut config: ConnectionConfig = self.config.connection;
+        config.capability = entry.memory.capability(now);
+        let budget = entry.memory.budget(now, self.config.budget_memory);
+        let mut connection = Connection::new(self.factory.codec_for(&entry.origin), config, now);
+        if budget.is_some() {
+            connection.apply_budget(now, budget);
+        }
+        self.slots.insert(conn, Slot::Open { origin, connection, armed: None });
+        self.rearm_connection(conn);
+        self.schedule_origin(now, origin);
+    }
+
+    /// Opening `conn` failed (refused, unreachable, …).
+    pub fn handle_connect_failed(&mut self, now: Instant, conn: ConnectionId) {
+        let Some(Slot::Connecting { origin, deadline }) = self.slots.remove(&conn) else { return };
+        if let Some(at) = deadline {
+            self.timers.disarm(at, TimerKey::Connect(conn));
+        }
+        self.connect_failed(origin);
+        self.schedule_origin(now, origin);
+    }
+
+    /// Bytes arrived on `conn`.
+    pub fn handle_received(&mut self, now: Instant, conn: ConnectionId, data: &[u8]) {
+        if let Some(Slot::Open { connection, origin, .. }) = self.slots.get_mut(&conn) {
+            connection.handle_received(now, data);
+            let origin = *origin;
+            self.pump(now, conn);
+            // Responses free room on this origin's connections only.
+            self.schedule_origin(now, origin);
+        }
+    }
+
+    /// The transport of `conn` accepted `n` more bytes of its last transmit.
+    pub fn handle_written(&mut self, now: Instant, conn: ConnectionId, n: usize) {
+        if let Some(Slot::Open { connection, origin, .. }) = self.slots.get_mut(&conn) {
+            connection.handle_written(now, n);
+            let origin = *origin;
+            self.pump(now, conn);
+            if !self.slots.contains_key(&conn) {
+                self.schedule_origin(now, origin);
+            }
+        }
+    }
+
+    /// The peer closed `conn`.
+    pub fn handle_eof(&mut self, now: Instant, conn: ConnectionId) {
+        if let Some(Slot::Open { connection, origin, .. }) = self.slots.get_mut(&conn) {
+            connection.handle_eof(now);
+            let origin = *origin;
+            self.pump(now, conn);
+            self.schedule_origin(now, origin);
+        }
+    }
+
+    /// The transport of `conn` failed.
+    pub fn handle_transport_error(&mut self, now: Instant, conn: ConnectionId) {
+        match self.slots.get_mut(&conn) {
+            Some(Slot::Open { connection, origin, .. }) => {
+                connection.handle_transport_error(now);
+                let origin = *origin;
+                self.pump(now, conn);
+                self.schedule_origin(now, origin);
+            }
+            Some(Slot::Connecting { .. }) => self.handle_connect_failed(now, conn),
+            None => {}
+        }
+    }
+
+    /// A deadline from [`poll_timeout`](Self::poll_timeout) is due; other
+    /// calls are harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some((at, key)) = self.timers.pop_due(now) {
+            match key {
+                TimerKey::Connect(conn) => {
+                    // The connect timeout (P10) counts as a failed connect.
+                    if let Some(Slot::Connecting { origin, .. }) = self.slots.remove(&conn) {
+                        self.instructions.push_back(Instruction::Close { conn, origin, summary: None });
+                        self.connect_failed(origin);
+                        self.schedule_origin(now, origin);
+                    }
+                }
+                TimerKey::Connection(conn) => {
+                    let Some(Slot::Open { connection, armed, origin }) = self.slots.get_mut(&conn) else { continue };
+                    if *armed == Some(at) {
+                        *armed = None;
+                    }
+                    connection.handle_timeout(now);
+                    let origin = *origin;
+                    self.pump(now, conn);
+                    self.rearm_connection(conn);
+                    self.schedule_origin(now, origin);
+                }
+                TimerKey::Deadline(id) => self.expire(now, id),
+                TimerKey::Origin(origin) => self.origin_timer(now, origin, at),
+            }
+        }
+    }
+
+    // ---- outputs ----
+
+    /// The next transmit: appends bytes for one connection to `buf` and says
+    /// which. Write them to that connection's transport and report with
+    /// [`handle_written`](Self::handle_written).
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<(ConnectionId, usize)> {
+        // A reused list: this runs after every input, allocation-free.
+        let mut ids = core::mem::take(&mut self.scratch_ids);
+        ids.clear();
+        let cursor = ConnectionId::from_raw(self.transmit_cursor);
+        ids.extend(
+            self.slots
+                .range(cursor..)
+                .chain(self.slots.range(..cursor))
+                .filter(|(_, slot)| matches!(slot, Slot::Open { .. }))
+                .map(|(&id, _)| id),
+        );
+        let found = self.first_transmit(now, buf, &ids);
+        self.scratch_ids = ids;
+        found
+    }
+
+    /// The next thing to do with a transport: open one, or close one.
+    #[must_use]
+    pub fn poll_instruction(&mut self) -> Option<Instruction> {
+        self.instructions.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<PoolEvent<F::Codec>> {
+        self.events.pop_front()
+    }
+
+    // ---- internals: requests ----
+
+    /// Queues a request for a known origin.
+    fn admit(
+        &mut self,
+        now: Instant,
+        oid: OriginId,
+        request: Request<F>,
+        options: RequestOptions,
+    ) -> Result<RequestId, Refused<Request<F>, EncodeError<F>>> {
+        let queue_limit = self.config.queue_limit;
+        let Some(entry) = self.origins.get_mut(oid) else {
+            return Err(Refused { request, error: SubmitError::Closed });
+        };
+        if entry.queue.len() >= queue_limit {
+            return Err(Refused { request, error: SubmitError::QueueFull { limit: queue_limit } });
+        }
+        if let Err(e) = entry.validator.validate(&request) {
+            return Err(Refused { request, error: SubmitError::Invalid(e) });
+        }
+        // Correlation ids are unique among the origin's unfinished requests,
+        // across all its connections, and kept when a request is replayed.
+        let correlation = match entry.validator.matching() {
+            Matching::Fifo => None,
+            Matching::CorrelationId { id_space } => {
+                let space = id_space.max(1);
+                let free = (0..space)
+                    .map(|k| entry.next_correlation.wrapping_add(k) % space)
+                    .find(|c| !entry.correlations.contains(c));
+                let Some(free) = free else {
+                    return Err(Refused { request, error: SubmitError::QueueFull { limit: space as usize } });
+                };
+                entry.correlations.insert(free);
+                entry.next_correlation = free.wrapping_add(1) % space;
+                Some(CorrelationId::new(free))
+            }
+        };
+        let id = RequestId::from_raw(self.next_request);
+        self.next_request += 1;
+        entry.queue.push_back(id);
+        self.origins.touch(oid);
+        if let Some(at) = options.deadline {
+            self.timers.arm(at, TimerKey::Deadline(id));
+        }
+        self.requests.insert(id, Record::new(oid, request, options, correlation));
+        let _ = now;
+        Ok(id)
+    }
+
+    /// A request's deadline passed (P10): it fails `timeout` wherever it is.
+    fn expire(&mut self, now: Instant, id: RequestId) {
+        let Some(record) = self.requests.get(&id) else { return };
+        let origin = record.origin;
+        match record.place {
+            Place::On(conn) => {
+                if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) {
+                    connection.expire(now, id);
+                }
+                self.pump(now, conn);
+            }
+            Place::Queued(_) => {
+                if let Some(entry) = self.origins.get_mut(origin) {
+                    entry.queue.retain(|&q| q != id);
+                }
+                self.fail(id, Cause::Deadline, Progress::NotWritten, Retry::Never, None);
+            }
+        }
+        self.schedule_origin(now, origin);
+    }
+
+    /// Ends a request with its final failure, named by [`error_kind`]. Its
+    /// request is taken from wherever it is: its record (queued), or
+    /// `handed_back` (from a connection).
+    fn fail(
+        &mut self,
+        id: RequestId,
+        cause: Cause<CodecErrorOf<F>>,
+        progress: Progress,
+        retry: Retry,
+        gave_up: Option<GaveUp>,
+    ) {
+        self.fail_with(id, None, cause, progress, retry, gave_up);
+    }
+
+    fn fail_with(
+        &mut self,
+        id: RequestId,
+        handed_back: Option<(Request<F>, bool)>,
+        cause: Cause<CodecErrorOf<F>>,
+        progress: Progress,
+        retry: Retry,
+        gave_up: Option<GaveUp>,
+    ) {
+        let Some(record) = self.requests.remove(&id) else { return };
+        self.forget(id, &record);
+        let (request, replayable) = match (handed_back, record.place) {
+            (Some(back), _) => back,
+            (None, Place::Queued(request)) => {
+                let replayable = self.replayable(record.origin, &request, record.options);
+                (request, replayable)
+            }
+            // A request on a connection comes back only with the
+            // connection's own event.
+            (None, Place::On(_)) => return,
+        };
+        let kind = error_kind(&Ending { cause: &cause, progress, replayable, retry, gave_up });
+        self.events.push_back(PoolEvent::Failed(Failure {
+            id,
+            request,
+            kind,
+            cause,
+            progress,
+            attempts: record.attempts,
+            tries: record.tries,
+        }));
+    }
+
+    /// Whether a request may be resent once written (P5).
+    fn replayable(&self, origin: OriginId, request: &Request<F>, options: RequestOptions) -> bool {
+        match options.idempotency {
+            Idempotency::ByMethod => self.origins.get(origin).is_some_and(|e| e.validator.is_idempotent(request)),
+            Idempotency::Idempotent => true,
+            Idempotency::NeverRetry => false,
+        }
+    }
+
+    /// A request ended: its deadline and correlation id are released.
+    fn forget(&mut self, id: RequestId, record: &Record<F::Codec>) {
+        if let Some(at) = record.options.deadline {
+            self.timers.disarm(at, TimerKey::Deadline(id));
+        }
+        if let (Some(c), Some(entry)) = (record.correlation, self.origins.get_mut(record.origin)) {
+            entry.correlations.remove(&c.get());
+        }
+    }
+
+    fn fail_queue(&mut self, origin: OriginId, cause: Cause<CodecErrorOf<F>>) {
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        let waiting: Vec<RequestId> = entry.queue.drain(..).collect();
+        for id in waiting {
+            self.fail(id, cause.clone(), Progress::NotWritten, Retry::Never, None);
+        }
+    }
+
+    fn attempts_on_success(&mut self, id: RequestId, end: bool) -> u32 {
+        let attempts = self.requests.get(&id).map_or(1, |r| r.attempts + 1);
+        if end {
+            if let Some(record) = self.requests.remove(&id) {
+                self.forget(id, &record);
+            }
+        }
+        attempts
+    }
+
+    /// A connection handed a request back (or ended it): resend it when the
+    /// rules allow, else it fails for good.
+    fn on_unanswered(&mut self, origin: OriginId, unanswered: Unanswered<F::Codec>, reroute: bool) {
+        let max_tries = self.config.max_tries.max(1);
+        let Unanswered { id, request, replayable, progress, retry, cause } = unanswered;
+        let Some(record) = self.requests.get_mut(&id) else { return };
+        if progress.was_written() {
+            record.attempts += 1;
+        }
+        let lost = matches!(cause, Cause::Lost(_));
+        let gave_up = match retry {
+            _ if !lost => None,
+            Retry::Never => None,
+            _ if !reroute => Some(GaveUp::Closing),
+            Retry::Move => {
+                record.moves += 1;
+                (record.moves > MAX_MOVES).then_some(GaveUp::Moves)
+            }
+            Retry::Replay => {
+                if let Cause::Lost(reason) = cause {
+                    record.tries.push(reason);
+                }
+                (record.tries.len() as u32 >= max_tries).then_some(GaveUp::Tries { allowed: max_tries })
+            }
+        };
+        if lost && retry != Retry::Never && gave_up.is_none() {
+            record.replayed = true;
+            record.place = Place::Queued(request);
+            if let Some(entry) = self.origins.get_mut(origin) {
+                // Handed-back requests go ahead of newer ones, in their
+                // original order: the queue stays sorted by id.
+                let pos = entry.queue.partition_point(|&q| q < id);
+                entry.queue.insert(pos, id);
+            }
+            return;
+        }
+        self.fail_with(id, Some((request, replayable)), cause, progress, retry, gave_up);
+    }
+
+    // ---- internals: connections ----
+
+    fn first_transmit(
+        &mut self,
+        now: Instant,
+        buf: &mut Vec<u8>,
+        ids: &[ConnectionId],
+    ) -> Option<(ConnectionId, usize)> {
+        for &conn in ids {
+            if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) {
+                if let Some(n) = connection.poll_transmit(now, buf) {
+                    self.transmit_cursor = conn.get() + 1;
+                    self.pump(now, conn);
+                    self.rearm_connection(conn);
+                    return Some((conn, n));
+                }
+                self.pump(now, conn);
+            }
+        }
+        None
+    }
+
+    /// Keeps a connection's entry in the timers no later than its own next
+    /// deadline: moved only when that deadline comes earlier (see
+    /// [`Timers`]).
+    fn rearm_connection(&mut self, conn: ConnectionId) {
+        let Some(Slot::Open { connection, armed, .. }) = self.slots.get_mut(&conn) else { return };
+        let due = connection.poll_timeout();
+        let earlier = match (due, *armed) {
+            (Some(due), Some(armed)) => due < armed,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if earlier {
+            self.timers.rearm(*armed, due, TimerKey::Connection(conn));
+            *armed = due;
+        }
+    }
+
+    /// Drains a connection's events into the pool's.
+    fn pump(&mut self, now: Instant, conn: ConnectionId) {
+        self.pump_with(now, conn, true);
+        self.rearm_connection(conn);
+    }
+
+    fn pump_with(&mut self, now: Instant, conn: ConnectionId, reroute: bool) {
+        loop {
+            let Some(Slot::Open { connection, origin, .. }) = self.slots.get_mut(&conn) else { return };
+            let Some(event) = connection.poll_event() else { return };
+            let origin = *origin;
+            match event {
+                Event::Response { id, part, end } => {
+                    let attempts = self.attempts_on_success(id, end);
+                    self.events.push_back(PoolEvent::Response { id, part, end, attempts });
+                }
+                Event::Complete { id, response } => {
+                    let attempts = self.attempts_on_success(id, true);
+                    self.events.push_back(PoolEvent::Complete { id, response, attempts });
+                }
+                Event::Unanswered(unanswered) => self.on_unanswered(origin, unanswered, reroute),
+                Event::Written { id } => self.events.push_back(PoolEvent::Written { id, conn }),
+                Event::Unsolicited(part) => self.events.push_back(PoolEvent::Unsolicited { conn, part }),
+                Event::Capability(capability) => {
+                    if let Some(entry) = self.origins.get_mut(origin) {
+                        // A demoted origin stays demoted whatever a connection
+                        // probing it learns.
+                        if entry.memory.record_capability(capability) {
+                            let now_cap = entry.memory.capability(now);
+                            self.events.push_back(PoolEvent::Capability { origin, capability: now_cap, until: None });
+                        }
+                    }
+                }
+                Event::Closed(summary) => {
+                    if let Some(Slot::Open { armed: Some(at), .. }) = self.slots.remove(&conn) {
+                        self.timers.disarm(at, TimerKey::Connection(conn));
+                    }
+                    self.on_closed(now, conn, origin, summary);
+                    self.instructions.push_back(Instruction::Close { conn, origin, summary: Some(summary) });
+                    return;
+                }
+            }
+        }
+    }
+
+    fn connect_failed(&mut self, origin: OriginId) {
+        let max_tries = self.config.max_tries.max(1);
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        entry.connecting = entry.connecting.saturating_sub(1);
+        entry.failed_connects += 1;
+        // With a connection open the origin is reachable: it only refuses
+        // more connections, and the open one serves the queue (no more
+        // connects are asked for meanwhile, see `schedule_origin`).
+        if entry.failed_connects >= max_tries && entry.open.is_empty() {
+            // P8: after max_tries consecutive failed connects every request
+            // waiting for the origin fails; later submissions try afresh.
+            entry.failed_connects = 0;
+            self.fail_queue(origin, Cause::ConnectFailed);
+        }
+    }
+
+    fn on_closed(&mut self, now: Instant, conn: ConnectionId, origin: OriginId, summary: CloseSummary) {
+        let config = self.config;
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        entry.open.retain(|&c| c != conn);
+        entry.last_closed = Some(now);
+        if summary.lesson == Lesson::ServerClose {
+            entry.memory.record_server_close(now, summary.responses);
+        } else if let Some(announced) = summary.announced_budget {
+            // The client closed first, at the budget the server announced
+            // (`Keep-Alive: max`): the same lesson as the server's close.
+            entry.memory.record_server_close(now, announced);
+        }
+        match summary.lesson {
+            Lesson::PipelineBreak => {
+                entry.replay_alone = true;
+                if let Some(until) = entry.memory.record_break(now, config.break_window, config.demotion) {
+                    // Demote the origin's other connections too (P6).
+                    for &c in &entry.open {
+                        if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&c) {
+                            connection.override_capability(Capability::OneAtATime);
+                        }
+                    }
+                    self.events.push_back(PoolEvent::Capability {
+                        origin,
+                        capability: Capability::OneAtATime,
+                        until: Some(until),
+                    });
+                }
+            }
+            // A failed connection, not closed by the server in its last
+            // response: the first replay goes alone (RFC 9112 §9.3.2).
+            Lesson::ServerClose | Lesson::StaleRace if summary.reason == CloseReason::PeerClosed => {
+                entry.replay_alone = true;
+            }
+            _ if matches!(
+                summary.reason,
+                CloseReason::Transport | CloseReason::StallTimeout | CloseReason::Truncated
+            ) =>
+            {
+                entry.replay_alone = true;
+            }
+            _ => {}
+        }
+        self.rearm_origin(now, origin);
+    }
+
+    // ---- internals: origins ----
+
+    /// Places waiting requests on connections, asks for new connections, and
+    /// notes an origin left idle.
+    fn schedule_origin(&mut self, now: Instant, origin: OriginId) {
+        let alone_policy = self.config.connection.non_idempotent == NonIdempotentPolicy::Alone;
+        self.refresh_memory(now, origin);
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        while let Some(&head) = entry.queue.front() {
+            let Some(record) = self.requests.get_mut(&head) else {
+                entry.queue.pop_front();
+                continue;
+            };
+            let Place::Queued(request) = &record.place else {
+                entry.queue.pop_front();
+                continue;
+            };
+            let replayed = record.replayed;
+            let must_be_alone = (alone_policy
+                && match record.options.idempotency {
+                    Idempotency::ByMethod => !entry.validator.is_idempotent(request),
+                    _ => false,
+                })
+                || (replayed && entry.replay_alone);
+            let best = entry
+                .open
+                .iter()
+                .filter_map(|&c| match self.slots.get(&c) {
+                    Some(Slot::Open { connection, .. })
+                        if connection.free_slots() > 0
+                            && (!must_be_alone || connection.in_flight() + connection.queued() == 0) =>
+                    {
+                        Some((connection.in_flight() + connection.queued(), c))
+                    }
+                    _ => None,
+                })
+                .min();
+            let Some((_, conn)) = best else { break };
+            let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) else { break };
+            if replayed && entry.replay_alone {
+                // RFC 9112 §9.3.2: after a failed connection, the first
+                // replayed request goes out alone before pipelining resumes.
+                entry.replay_alone = false;
+                // Probe again only a pipelining connection: one kept at one
+                // request at a time (HTTP/1.0, a demoted origin) stays so.
+                if connection.capability() == Capability::Pipelining {
+                    connection.override_capability(Capability::Unknown);
+                }
+            }
+            let Place::Queued(request) = core::mem::replace(&mut record.place, Place::On(conn)) else { break };
+            // The pool keeps the deadline (it outlives the connection).
+            let mut options = record.options;
+            options.deadline = None;
+            match connection.submit_as(now, head, request, options, record.correlation) {
+                Ok(()) => {
+                    entry.queue.pop_front();
+                }
+                Err(refused) => {
+                    record.place = Place::Queued(refused.request);
+                    break;
+                }
+            }
+        }
+        // More connections when the waiting requests exceed what the
+        // connections being opened will take (P11).
+        let per_connection = match entry.memory.capability(now) {
+            Capability::Pipelining => self.config.connection.depth.max(1),
+            _ => 1,
+        };
+        let refusing_more = entry.failed_connects >= self.config.max_tries.max(1) && !entry.open.is_empty();
+        while !entry.queue.is_empty()
+            && !refusing_more
+            && entry.open.len() + entry.connecting < self.config.connections.max(1)
+            && entry.queue.len() > entry.connecting * per_connection
+        {
+            let conn = ConnectionId::from_raw(self.next_connection);
+            self.next_connection += 1;
+            entry.connecting += 1;
+            let deadline = self.config.connect_timeout.map(|t| now + t);
+            if let Some(at) = deadline {
+                self.timers.arm(at, TimerKey::Connect(conn));
+            }
+            self.slots.insert(conn, Slot::Connecting { origin, deadline });
+            self.instructions.push_back(Instruction::Connect { conn, origin });
+        }
+        self.settle_origin(now, origin);
+    }
+
+    /// Ends a demotion that is over: the origin is probed again (P6).
+    fn refresh_memory(&mut self, now: Instant, origin: OriginId) {
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        if entry.memory.refresh(now) {
+            for &c in &entry.open {
+                if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&c) {
+                    connection.override_capability(Capability::Unknown);
+                }
+            }
+        }
+    }
+
+    /// An origin in use is not forgotten; an idle one is remembered until
+    /// its memory expires, or dropped at once when it taught nothing. Keeps
+    /// the number of idle remembered origins within `max_origins`.
+    fn settle_origin(&mut self, now: Instant, origin: OriginId) {
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        if !entry.is_idle() {
+            if entry.forget_at.take().is_some() {
+                self.origins.touch(origin);
+                self.rearm_origin(now, origin);
+            }
+            return;
+        }
+        if entry.forget_at.is_some() {
+            return;
+        }
+        entry.forget_at = Some(if entry.memory.holds_lessons(now, self.config.budget_memory) {
+            entry.last_closed.unwrap_or(now) + self.config.origin_memory
+        } else {
+            // Nothing learned: dropped at the next timer call, once the
+            // driver has drained the events that name it.
+            now
+        });
+        self.origins.mark_idle(origin);
+        self.rearm_origin(now, origin);
+        while let Some(oldest) = self.origins.over_limit(self.config.max_origins) {
+            self.drop_origin(oldest);
+        }
+    }
+
+    /// Keeps the origin's entry in the timers at the earlier of its
+    /// forgetting and the end of its demotion.
+    fn rearm_origin(&mut self, now: Instant, origin: OriginId) {
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        let demotion_end = entry.memory.demoted_until().filter(|&until| until > now);
+        let due = match (entry.forget_at, demotion_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.timers.rearm(entry.armed, due, TimerKey::Origin(origin));
+        entry.armed = due;
+    }
+
+    fn origin_timer(&mut self, now: Instant, origin: OriginId, at: Instant) {
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        if entry.armed == Some(at) {
+            entry.armed = None;
+        }
+        if entry.is_idle() && entry.forget_at.is_some_and(|t| t <= now) {
+            self.drop_origin(origin);
+            return;
+        }
+        self.schedule_origin(now, origin);
+        self.rearm_origin(now, origin);
+    }
+
+    fn drop_origin(&mut self, origin: OriginId) {
+        if let Some(OriginEntry { armed: Some(at), .. }) = self.origins.remove(origin) {
+            self.timers.disarm(at, TimerKey::Origin(origin));
+        }
+    }
+}
+
+impl<F: CodecFactory> fmt::Debug for Pool<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("origins", &self.origins.len())
+            .field("connections", &self.slots.len())
+            .field("pending", &self.requests.len())
+            .finish_non_exhaustive()
+    }
+}
