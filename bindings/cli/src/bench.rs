@@ -1,15 +1,65 @@
 //! `pipelining bench` (DESIGN.md C2): a sliding window of `depth` requests
 //! in flight per connection, every body's length checked.
 
-use crate::json;
+use crate::flags::{self, ClientFlags};
+use crate::{exit, json, request_list};
+use clap::Args;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use pipelining_tokio::Client;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+/// `pipelining bench`'s flags.
+#[derive(Args)]
+pub(crate) struct BenchArgs {
+    /// The URL to request over and over.
+    url: String,
+    /// Requests in flight per connection.
+    #[arg(long, default_value_t = 16, value_parser = flags::depth())]
+    depth: usize,
+    /// Connections.
+    #[arg(long, default_value_t = 1, value_parser = flags::connections(1024))]
+    connections: usize,
+    /// How long to run, in seconds (default 10).
+    #[arg(long, value_name = "SECS", value_parser = flags::parse_seconds, conflicts_with = "count")]
+    duration: Option<f64>,
+    /// How many requests to make instead of a duration.
+    #[arg(short = 'n', value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
+    /// Also measure depth 1 in the same run and report the speedup.
+    #[arg(long)]
+    compare: bool,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Print connection events to stderr.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+/// Runs `pipelining bench`.
+pub(crate) async fn run(args: BenchArgs) -> ExitCode {
+    if let Err(e) = request_list::parse_url(&args.url) {
+        return exit::usage_error(e);
+    }
+    let stop = match (args.count, args.duration) {
+        (Some(n), _) => Stop::Count(n),
+        (None, Some(secs)) => Stop::After(Duration::from_secs_f64(secs)),
+        (None, None) => Stop::After(Duration::from_secs(10)),
+    };
+    let options = BenchOptions {
+        url: args.url,
+        // Every measurement starts one try per request: a failure is an error.
+        client: ClientFlags { depth: args.depth, connections: args.connections, max_tries: Some(1), timeout: None },
+        stop,
+        verbose: args.verbose,
+    };
+    exit::after_run(measure_and_print(&options, args.compare, args.json).await)
+}
 
 /// When a measurement stops issuing requests.
 #[derive(Clone, Copy, Debug)]
-pub enum Stop {
+enum Stop {
     /// Stop issuing after this long.
     After(Duration),
     /// Stop after this many requests.
@@ -18,41 +68,40 @@ pub enum Stop {
 
 /// Settings of one bench run.
 #[derive(Clone, Debug)]
-pub struct BenchOptions {
+struct BenchOptions {
     /// The URL requested over and over.
-    pub url: String,
-    /// Requests in flight per connection.
-    pub depth: usize,
-    /// Connections.
-    pub connections: usize,
+    url: String,
+    /// Depth, connections and tries of the measured client (the baseline's
+    /// depth is 1).
+    client: ClientFlags,
     /// When to stop.
-    pub stop: Stop,
+    stop: Stop,
     /// Print connection events.
-    pub verbose: bool,
+    verbose: bool,
 }
 
 /// What one measurement found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Measurement {
+struct Measurement {
     /// Requests answered with a consistent body.
-    pub requests: u64,
+    requests: u64,
     /// Wall time of the measurement.
-    pub seconds: f64,
+    seconds: f64,
     /// Body bytes received.
-    pub body_bytes: u64,
+    body_bytes: u64,
     /// Failed requests and inconsistent bodies.
-    pub errors: u64,
+    errors: u64,
     /// Depth used.
-    pub depth: usize,
+    depth: usize,
     /// Connections used.
-    pub connections: usize,
+    connections: usize,
     /// Latencies in microseconds, sorted.
-    pub latencies: Vec<u64>,
+    latencies: Vec<u64>,
 }
 
 impl Measurement {
     /// Requests per second.
-    pub fn rps(&self) -> f64 {
+    fn rps(&self) -> f64 {
         if self.seconds > 0.0 { self.requests as f64 / self.seconds } else { 0.0 }
     }
 
@@ -65,7 +114,7 @@ impl Measurement {
     }
 
     /// The C2 JSON object.
-    pub fn json_object(&self) -> json::Object {
+    fn json_object(&self) -> json::Object {
         let latency = json::Object::default()
             .field("p50", json::number(self.percentile_ms(50.0), 3))
             .field("p90", json::number(self.percentile_ms(90.0), 3))
@@ -110,14 +159,16 @@ struct Sample {
     micros: u64,
 }
 
-/// Runs one measurement with its own client (the origin starts unknown).
-pub async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pipelining_tokio::Error> {
-    let mut builder = Client::builder().depth(depth).connections(options.connections).max_tries(1);
+/// Runs one measurement at `depth` with its own client (the origin starts
+/// unknown).
+async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pipelining_tokio::Error> {
+    let flags = ClientFlags { depth, ..options.client };
+    let mut builder = flags.builder();
     if options.verbose {
         builder = builder.observer(crate::verbose::observe);
     }
     let client = builder.build()?;
-    let window = depth * options.connections;
+    let window = depth * flags.connections;
     let mut in_flight = FuturesUnordered::new();
     let mut issued = 0u64;
     let mut expected_len: Option<u64> = None;
@@ -127,7 +178,7 @@ pub async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement
         body_bytes: 0,
         errors: 0,
         depth,
-        connections: options.connections,
+        connections: flags.connections,
         latencies: Vec::new(),
     };
     let start = Instant::now();
@@ -179,8 +230,12 @@ async fn one(response: pipelining_tokio::ResponseFuture, started: Instant) -> Op
 
 /// Runs the bench (and the depth-1 baseline with `--compare`) and prints
 /// the result. Returns whether every request succeeded.
-pub async fn run(options: &BenchOptions, compare: bool, json_out: bool) -> Result<bool, pipelining_tokio::Error> {
-    let main = measure(options, options.depth).await?;
+async fn measure_and_print(
+    options: &BenchOptions,
+    compare: bool,
+    json_out: bool,
+) -> Result<bool, pipelining_tokio::Error> {
+    let main = measure(options, options.client.depth).await?;
     let baseline = if compare { Some(measure(options, 1).await?) } else { None };
     let ok = main.errors == 0 && baseline.as_ref().is_none_or(|b| b.errors == 0);
     if json_out {

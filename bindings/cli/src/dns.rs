@@ -1,21 +1,74 @@
 //! `pipelining dns`: pipelined DNS-over-TCP queries, answers matched by
 //! message ID.
 
-use crate::json;
+use crate::flags::{self, ClientFlags};
+use crate::{exit, json};
+use clap::Args;
 use pipelining_tokio::dns::{DnsClient, DnsMessage, RecordType, rcode_name};
 use std::io::Write;
+use std::process::ExitCode;
+
+/// `pipelining dns`'s flags.
+#[derive(Args)]
+pub(crate) struct DnsArgs {
+    /// Queries: NAME or NAME:TYPE (A, AAAA, MX, TXT, …; default A).
+    #[arg(required = true)]
+    queries: Vec<String>,
+    /// The server, IP:PORT.
+    #[arg(long, value_name = "ADDR")]
+    server: std::net::SocketAddr,
+    /// Queries in flight per connection.
+    #[arg(long, default_value_t = 16, value_parser = flags::depth())]
+    depth: usize,
+    /// Connections to the server.
+    #[arg(long, default_value_t = 1, value_parser = flags::connections(64))]
+    connections: usize,
+    /// Tries per query.
+    #[arg(long, default_value_t = 3, value_parser = flags::max_tries())]
+    max_tries: u32,
+    /// Connect and stall timeout in seconds.
+    #[arg(long, value_name = "SECS", value_parser = flags::parse_seconds)]
+    timeout: Option<f64>,
+    /// One JSON object per query on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `pipelining dns`: every query is parsed before any is sent.
+pub(crate) async fn run(args: DnsArgs) -> ExitCode {
+    let mut specs = Vec::with_capacity(args.queries.len());
+    for query in &args.queries {
+        match parse_query(query) {
+            Ok(spec) => specs.push(spec),
+            Err(e) => return exit::usage_error(e),
+        }
+    }
+    let flags = ClientFlags {
+        depth: args.depth,
+        connections: args.connections,
+        max_tries: Some(args.max_tries),
+        timeout: args.timeout,
+    };
+    // A DNS server answers out of order; there is nothing to probe.
+    let builder = flags.builder().assume_pipelining(true);
+    let client = match DnsClient::new(args.server, builder) {
+        Ok(client) => client,
+        Err(e) => return exit::usage_error(e),
+    };
+    exit::after_run(query_all(&client, &specs, args.json).await)
+}
 
 /// One query from the command line: `NAME[:TYPE]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QuerySpec {
+struct QuerySpec {
     /// The name.
-    pub name: String,
+    name: String,
     /// The type (default A).
-    pub qtype: RecordType,
+    qtype: RecordType,
 }
 
 /// Parses `NAME[:TYPE]`.
-pub fn parse_query(arg: &str) -> Result<QuerySpec, String> {
+fn parse_query(arg: &str) -> Result<QuerySpec, String> {
     let (name, qtype) = match arg.rsplit_once(':') {
         Some((name, t)) => (name, RecordType::parse(t).ok_or_else(|| format!("unknown record type {t:?}"))?),
         None => (arg, RecordType::A),
@@ -27,7 +80,7 @@ pub fn parse_query(arg: &str) -> Result<QuerySpec, String> {
 }
 
 /// The JSON line of one query.
-pub fn json_line(spec: &QuerySpec, outcome: &Result<(DnsMessage, u32), pipelining_tokio::Error>) -> String {
+fn json_line(spec: &QuerySpec, outcome: &Result<(DnsMessage, u32), pipelining_tokio::Error>) -> String {
     let object = json::Object::default()
         .field("name", json::string(&spec.name))
         .field("type", json::string(&spec.qtype.to_string()));
@@ -76,7 +129,7 @@ fn human_line(spec: &QuerySpec, outcome: &Result<(DnsMessage, u32), pipelining_t
 
 /// Sends every query, in order, and prints one line per query in order.
 /// Returns whether every query got an answer.
-pub async fn run(client: &DnsClient, specs: &[QuerySpec], json_out: bool) -> std::io::Result<bool> {
+async fn query_all(client: &DnsClient, specs: &[QuerySpec], json_out: bool) -> std::io::Result<bool> {
     let futures: Vec<_> = specs.iter().map(|s| client.query(&s.name, s.qtype)).collect();
     let mut all_ok = true;
     let stdout = std::io::stdout();

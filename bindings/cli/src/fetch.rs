@@ -1,40 +1,106 @@
 //! `pipelining fetch` (DESIGN.md C1).
 
+use crate::exit;
+use crate::flags::{self, ClientFlags};
 use crate::json;
-use crate::request_list::RequestSpec;
+use crate::request_list::{self, RequestSpec};
 use bytes::Bytes;
+use clap::Args;
 use pipelining_tokio::{Attempts, Client, ErrorKind, WholeResponse};
 use sha2::{Digest, Sha256};
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-/// Settings of one `fetch` run.
-pub struct FetchOptions {
-    /// One JSON line per request.
-    pub json: bool,
-    /// Status ≥ 400 is a failure.
-    pub fail: bool,
-    /// Write bodies to this directory.
-    pub output_dir: Option<PathBuf>,
-    /// Print what was learnt of each origin.
-    pub verbose: bool,
+/// `pipelining fetch`'s flags.
+#[derive(Args)]
+pub(crate) struct FetchArgs {
+    /// URLs to GET (before the --input requests).
+    urls: Vec<String>,
+    /// A file (or - for stdin) with one request per line: `URL` or `METHOD URL`.
+    #[arg(long, value_name = "FILE|-")]
+    input: Option<String>,
+    /// Requests in flight per connection.
+    #[arg(long, default_value_t = 8, value_parser = flags::depth())]
+    depth: usize,
+    /// Connections per origin.
+    #[arg(long, default_value_t = 2, value_parser = flags::connections(1024))]
+    connections: usize,
+    /// Tries per request (resends after `Connection: close` spend none).
+    #[arg(long, default_value_t = 3, value_parser = flags::max_tries())]
+    max_tries: u32,
+    /// Connect and stall timeout in seconds (decimals allowed).
+    #[arg(long, value_name = "SECS", value_parser = flags::parse_seconds)]
+    timeout: Option<f64>,
+    /// One compact JSON object per request on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Write each body to DIR/<n>.body (n = 1-based request index, 6 digits).
+    #[arg(short = 'o', value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Count a status of 400 or more as a failure (error_kind http_status).
+    #[arg(long)]
+    fail: bool,
+    /// Print connection events and what was learnt of each origin to stderr.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+/// Runs `pipelining fetch`: every request is validated before any is sent.
+pub(crate) async fn run(args: FetchArgs) -> ExitCode {
+    let input = match args.input.as_deref() {
+        None => None,
+        Some("-") => {
+            let mut text = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+                return exit::usage_error(format!("cannot read stdin: {e}"));
+            }
+            Some(text)
+        }
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) => return exit::usage_error(format!("cannot read {path}: {e}")),
+        },
+    };
+    let specs = match request_list::collect(&args.urls, input.as_deref()) {
+        Ok(specs) => specs,
+        Err(e) => return exit::usage_error(e),
+    };
+    if specs.is_empty() {
+        return exit::usage_error("no requests: give URLs or --input");
+    }
+    let flags = ClientFlags {
+        depth: args.depth,
+        connections: args.connections,
+        max_tries: Some(args.max_tries),
+        timeout: args.timeout,
+    };
+    let mut builder = flags.builder().queue_limit(1024);
+    if args.verbose {
+        builder = builder.observer(crate::verbose::observe);
+    }
+    let client = match builder.build() {
+        Ok(client) => client,
+        Err(e) => return exit::usage_error(e),
+    };
+    exit::after_run(fetch_all(&client, specs, &args).await)
 }
 
 /// How one request ended, as printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+struct Outcome {
     /// The response status.
-    pub status: Option<u16>,
+    status: Option<u16>,
     /// Body length after transfer decoding.
-    pub body_bytes: Option<u64>,
+    body_bytes: Option<u64>,
     /// SHA-256 of the body, lowercase hex.
-    pub body_sha256: Option<String>,
+    body_sha256: Option<String>,
     /// Times the request was written, fully or partly.
-    pub attempts: u32,
+    attempts: u32,
     /// What went wrong.
-    pub error: Option<String>,
+    error: Option<String>,
     /// Its C1 name.
-    pub error_kind: Option<ErrorKind>,
+    error_kind: Option<ErrorKind>,
 }
 
 impl Outcome {
@@ -50,7 +116,7 @@ impl Outcome {
     }
 
     /// The C1 JSON line.
-    pub fn json_line(&self, spec: &RequestSpec) -> String {
+    fn json_line(&self, spec: &RequestSpec) -> String {
         json::Object::default()
             .field("url", json::string(&spec.url))
             .field("method", json::string(spec.method.as_str()))
@@ -87,8 +153,8 @@ impl Outcome {
 /// Sends every request, in order, and prints one line per request in
 /// request order. Returns whether every request got a response (and, with
 /// `--fail`, a status below 400).
-pub async fn run(client: &Client, specs: Vec<RequestSpec>, options: &FetchOptions) -> std::io::Result<bool> {
-    if let Some(dir) = &options.output_dir {
+async fn fetch_all(client: &Client, specs: Vec<RequestSpec>, options: &FetchArgs) -> std::io::Result<bool> {
+    if let Some(dir) = &options.output {
         std::fs::create_dir_all(dir)?;
     }
     let progress = std::io::stderr().is_terminal().then(|| {
@@ -110,7 +176,7 @@ pub async fn run(client: &Client, specs: Vec<RequestSpec>, options: &FetchOption
         // Whole responses: one cut off mid-way is replayed, never merged.
         request.extensions_mut().insert(WholeResponse);
         let response = client.send(request);
-        let path = options.output_dir.as_ref().map(|dir| dir.join(format!("{:06}.body", index + 1)));
+        let path = options.output.as_ref().map(|dir| dir.join(format!("{:06}.body", index + 1)));
         let fail = options.fail;
         let progress = progress.clone();
         tasks.push(tokio::spawn(async move {

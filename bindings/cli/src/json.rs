@@ -3,22 +3,22 @@
 use std::fmt::Write;
 
 /// A JSON string literal.
-pub fn string(s: &str) -> String {
+pub(crate) fn string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
 }
 
 /// `null` or the value.
-pub fn opt<T: ToString>(v: Option<T>) -> String {
+pub(crate) fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| String::from("null"), |v| v.to_string())
 }
 
 /// `null` or a JSON string.
-pub fn opt_string(v: Option<&str>) -> String {
+pub(crate) fn opt_string(v: Option<&str>) -> String {
     v.map_or_else(|| String::from("null"), string)
 }
 
 /// A JSON number for a float: finite values with up to `decimals` places.
-pub fn number(v: f64, decimals: usize) -> String {
+pub(crate) fn number(v: f64, decimals: usize) -> String {
     if !v.is_finite() {
         return String::from("0");
     }
@@ -37,13 +37,13 @@ pub fn number(v: f64, decimals: usize) -> String {
 
 /// Builds an object with keys in insertion order.
 #[derive(Default)]
-pub struct Object {
+pub(crate) struct Object {
     body: String,
 }
 
 impl Object {
     /// Appends `key` with an already-encoded JSON value.
-    pub fn field(mut self, key: &str, raw_value: impl AsRef<str>) -> Self {
+    pub(crate) fn field(mut self, key: &str, raw_value: impl AsRef<str>) -> Self {
         if !self.body.is_empty() {
             self.body.push(',');
         }
@@ -54,7 +54,7 @@ impl Object {
     }
 
     /// The object's text.
-    pub fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         format!("{{{}}}", self.body)
     }
 }

@@ -5,22 +5,22 @@ use std::fmt;
 
 /// One request to make, validated before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestSpec {
+pub(crate) struct RequestSpec {
     /// The URL exactly as given (echoed in the JSON output).
-    pub url: String,
+    pub(crate) url: String,
     /// The method.
-    pub method: http::Method,
+    pub(crate) method: http::Method,
     /// The parsed URL.
-    pub uri: http::Uri,
+    pub(crate) uri: http::Uri,
 }
 
 /// A request that cannot be made: a usage error (exit 2).
 #[derive(Debug, PartialEq, Eq)]
-pub struct BadRequest {
+pub(crate) struct BadRequest {
     /// `--input` line number (1-based), if it came from there.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// What is wrong.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 impl fmt::Display for BadRequest {
@@ -34,7 +34,7 @@ impl fmt::Display for BadRequest {
 
 /// Parses a URL the client can fetch: absolute `http` or `https` with a
 /// host.
-pub fn parse_url(url: &str) -> Result<http::Uri, String> {
+pub(crate) fn parse_url(url: &str) -> Result<http::Uri, String> {
     let uri: http::Uri = url.parse().map_err(|e| format!("invalid URL {url:?}: {e}"))?;
     match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
@@ -51,7 +51,7 @@ fn spec(method: http::Method, url: &str) -> Result<RequestSpec, String> {
 }
 
 /// The positional URLs, then the lines of `input`.
-pub fn collect(urls: &[String], input: Option<&str>) -> Result<Vec<RequestSpec>, BadRequest> {
+pub(crate) fn collect(urls: &[String], input: Option<&str>) -> Result<Vec<RequestSpec>, BadRequest> {
     let mut specs = Vec::with_capacity(urls.len());
     for url in urls {
         specs.push(spec(http::Method::GET, url).map_err(|reason| BadRequest { line: None, reason })?);

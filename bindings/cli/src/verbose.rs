@@ -4,7 +4,7 @@ use pipelining::Lesson;
 use pipelining_tokio::{Client, Observation, OriginStatus};
 
 /// Prints one line per connection event.
-pub fn observe(observation: &Observation) {
+pub(crate) fn observe(observation: &Observation) {
     match observation {
         Observation::Connecting { conn, origin } => eprintln!("* {conn:?} connecting to {origin}"),
         Observation::Connected { conn } => eprintln!("* {conn:?} connected"),
@@ -27,7 +27,7 @@ pub fn observe(observation: &Observation) {
 }
 
 /// Prints what the client learnt about each origin.
-pub fn summary(client: &Client) {
+pub(crate) fn summary(client: &Client) {
     for origin in client.origins() {
         if let Some(status) = client.origin_status(&origin) {
             eprintln!("* origin {origin}: {}", describe(&status));

@@ -1,14 +1,14 @@
-//! The demo end to end (DESIGN.md C3), and the delay line it relies on.
+//! The demo end to end (DESIGN.md C3), in-process through the library's
+//! demo API so the timeline's lanes can be checked as well as the JSON. The
+//! delay line it relies on is tested beside it (`src/demo/delay_line.rs`).
 
-use pipelining_cli::demo::delay_line::{self, DelayConfig};
-use pipelining_cli::demo::{DemoOptions, run};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use pipelining_cli::demo::{DemoOptions, measure};
+use std::time::Duration;
 
 #[tokio::test(flavor = "current_thread")]
 async fn pipelined_beats_sequential_by_half_with_every_body_checked() {
     let options = DemoOptions { objects: 24, size: 1500, rtt: Duration::from_millis(20), ..DemoOptions::default() };
-    let report = run(&options).await.expect("demo runs");
+    let report = measure(&options).await.expect("demo runs");
     assert_eq!(report.sequential.bodies_checked, 24);
     assert_eq!(report.pipelined.bodies_checked, 24);
     // The only timing assertion, with a wide margin (DESIGN.md "Tests and CI").
@@ -46,69 +46,4 @@ fn assert_well_formed(svg: &str) {
         }
     }
     assert!(open.is_empty(), "unclosed: {open:?}");
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn the_delay_line_delivers_in_order_and_never_early() {
-    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let upstream_addr = upstream.local_addr().unwrap();
-    let one_way = Duration::from_millis(30);
-    let line = delay_line::start(upstream_addr, DelayConfig { one_way, bandwidth_bps: None }).await.unwrap();
-    let mut client = tokio::net::TcpStream::connect(line.addr).await.unwrap();
-    let (mut server, _) = upstream.accept().await.unwrap();
-
-    // Ten chunks, 5 ms apart: each must arrive at least `one_way` after it
-    // was sent, and the bytes in order.
-    let sender = async {
-        let mut sent = Vec::new();
-        for i in 0u8..10 {
-            sent.push(Instant::now());
-            client.write_all(&[i; 100]).await.unwrap();
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        client.shutdown().await.unwrap();
-        sent
-    };
-    let receiver = async {
-        let mut got = Vec::new();
-        let mut arrivals = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = server.read(&mut buf).await.unwrap();
-            if n == 0 {
-                break;
-            }
-            for &b in &buf[..n] {
-                if got.len() % 100 == 0 {
-                    arrivals.push(Instant::now());
-                }
-                got.push(b);
-            }
-        }
-        (got, arrivals)
-    };
-    let (sent, (got, arrivals)) = tokio::join!(sender, receiver);
-    let expected: Vec<u8> = (0u8..10).flat_map(|i| [i; 100]).collect();
-    assert_eq!(got, expected, "bytes arrive complete and in order");
-    for (i, (s, a)) in sent.iter().zip(&arrivals).enumerate() {
-        assert!(a.duration_since(*s) >= one_way, "chunk {i} arrived after {:?}", a.duration_since(*s));
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn bandwidth_spreads_a_burst_over_its_transfer_time() {
-    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let upstream_addr = upstream.local_addr().unwrap();
-    // 8 Mbit/s: 100 kB takes 100 ms on the link.
-    let config = DelayConfig { one_way: Duration::from_millis(5), bandwidth_bps: Some(8e6) };
-    let line = delay_line::start(upstream_addr, config).await.unwrap();
-    let mut client = tokio::net::TcpStream::connect(line.addr).await.unwrap();
-    let (mut server, _) = upstream.accept().await.unwrap();
-    let start = Instant::now();
-    client.write_all(&vec![7u8; 100_000]).await.unwrap();
-    client.shutdown().await.unwrap();
-    let mut got = Vec::new();
-    server.read_to_end(&mut got).await.unwrap();
-    assert_eq!(got.len(), 100_000);
-    assert!(start.elapsed() >= Duration::from_millis(100), "took {:?}", start.elapsed());
 }

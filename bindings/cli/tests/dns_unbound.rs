@@ -1,7 +1,8 @@
 //! Pipelined DNS-over-TCP queries against a real server: Debian's unbound,
 //! started by the test on loopback with a local zone.
 
-use pipelining_cli::dns::{QuerySpec, json_line};
+mod support;
+
 use pipelining_tokio::dns::{DnsClient, RecordType};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -81,16 +82,16 @@ async fn pipelined_queries_to_unbound_are_each_answered_with_their_own_record() 
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
+/// Through the `pipelining dns` command: an NXDOMAIN is an answer (exit 0),
+/// printed as its exact JSON line.
+#[test]
 #[ignore = "needs unbound"]
-async fn unknown_names_are_answered_nxdomain_not_failed() {
+fn unknown_names_are_answered_nxdomain_not_failed() {
     let server = start_unbound(1);
-    let builder = pipelining_tokio::Client::builder().assume_pipelining(true);
-    let client = DnsClient::new(server.addr, builder).unwrap();
-    let spec = QuerySpec { name: "missing.test".into(), qtype: RecordType::A };
-    let outcome = client.query(&spec.name, spec.qtype).await.map(|r| (r.response, r.attempts));
+    let run = support::pipelining(&["dns", "--json", "--server", &server.addr.to_string(), "missing.test"]);
+    run.expect_code(0);
     assert_eq!(
-        json_line(&spec, &outcome),
-        r#"{"name":"missing.test","type":"A","rcode":"NXDOMAIN","answers":[],"attempts":1,"error":null,"error_kind":null}"#
+        run.stdout,
+        "{\"name\":\"missing.test\",\"type\":\"A\",\"rcode\":\"NXDOMAIN\",\"answers\":[],\"attempts\":1,\"error\":null,\"error_kind\":null}\n"
     );
 }

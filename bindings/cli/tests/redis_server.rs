@@ -1,6 +1,9 @@
 //! Pipelined Redis commands against a real redis-server, killed
 //! mid-pipeline with `CLIENT KILL`: reads are replayed and correct, and an
-//! INCR is never applied twice.
+//! INCR is never applied twice. And the `pipelining redis` command against
+//! it: stdin's lines, quoted arguments included, sent and answered in order.
+
+mod support;
 
 use pipelining_tokio::Idempotency;
 use pipelining_tokio::redis::{Command, RedisClient, Value};
@@ -110,4 +113,39 @@ async fn a_killed_pipeline_replays_reads_and_never_applies_an_incr_twice() {
         counter >= incr_ok && counter <= incr_ok + incr_lost,
         "counter {counter}: {incr_ok} INCRs answered, {incr_lost} lost after writing"
     );
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn the_redis_command_sends_each_line_and_prints_each_reply_in_order() {
+    let server = start_redis();
+    let host = format!("127.0.0.1:{}", server.port);
+    let input = concat!(
+        "SET plain v1\n",
+        "  SET \"a key\" \"two words\"  \r\n",
+        "\n",
+        "SET esc \"tab\\there \\x41 \\\"q\\\" \\\\ \u{e9}\"\n",
+        "MGET plain \"a key\" esc missing\n",
+        "INCR counter\n",
+        "BOGUS\n",
+    );
+    let run = support::pipelining_with_stdin(&["redis", "--json", "--host", &host], input);
+    run.expect_code(0);
+    let expected = [
+        r#"{"command":"SET plain v1","reply":"OK","attempts":1,"error":null,"error_kind":null}"#,
+        r#"{"command":"SET \"a key\" \"two words\"","reply":"OK","attempts":1,"error":null,"error_kind":null}"#,
+        r#"{"command":"SET esc \"tab\\there \\x41 \\\"q\\\" \\\\ é\"","reply":"OK","attempts":1,"error":null,"error_kind":null}"#,
+        r#"{"command":"MGET plain \"a key\" esc missing","reply":["v1","two words","tab\there A \"q\" \\ é",null],"attempts":1,"error":null,"error_kind":null}"#,
+        r#"{"command":"INCR counter","reply":1,"attempts":1,"error":null,"error_kind":null}"#,
+    ];
+    let lines = run.lines();
+    assert_eq!(lines.len(), 6, "{}", run.stdout);
+    assert_eq!(lines[..5], expected, "{}", run.stdout);
+    // An error reply is a reply: the command got its answer.
+    let bogus: serde_json::Value = serde_json::from_str(lines[5]).unwrap();
+    assert_eq!(bogus["command"], "BOGUS");
+    assert!(bogus["reply"]["error"].as_str().is_some_and(|e| e.starts_with("ERR unknown command")), "{bogus}");
+    assert!(bogus["error_kind"].is_null(), "{bogus}");
+    // The server holds exactly what the quoted arguments say.
+    assert_eq!(side_command(server.port, "STRLEN esc\r\n"), format!(":{}", "tab\there A \"q\" \\ é".len()));
 }

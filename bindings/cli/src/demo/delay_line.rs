@@ -16,26 +16,26 @@ use tokio::time::Instant;
 
 /// How the line delays data.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct DelayConfig {
+pub(crate) struct DelayConfig {
     /// Delay in each direction: half the round-trip time.
-    pub one_way: Duration,
+    pub(crate) one_way: Duration,
     /// Link rate in bits per second, if limited.
-    pub bandwidth_bps: Option<f64>,
+    pub(crate) bandwidth_bps: Option<f64>,
 }
 
 impl DelayConfig {
     /// A line with round-trip time `rtt` and an optional bandwidth in
     /// megabits per second.
-    pub fn new(rtt: Duration, bandwidth_mbit: Option<f64>) -> Self {
+    pub(crate) fn new(rtt: Duration, bandwidth_mbit: Option<f64>) -> Self {
         DelayConfig { one_way: rtt / 2, bandwidth_bps: bandwidth_mbit.map(|m| m * 1e6) }
     }
 }
 
 /// A running delay line.
 #[derive(Debug)]
-pub struct DelayLine {
+pub(crate) struct DelayLine {
     /// Where clients connect.
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     accept: tokio::task::JoinHandle<()>,
 }
 
@@ -46,7 +46,7 @@ impl Drop for DelayLine {
 }
 
 /// Starts a delay line on 127.0.0.1 in front of `upstream`.
-pub async fn start(upstream: SocketAddr, config: DelayConfig) -> io::Result<DelayLine> {
+pub(crate) async fn start(upstream: SocketAddr, config: DelayConfig) -> io::Result<DelayLine> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let accept = tokio::spawn(async move {
@@ -66,7 +66,7 @@ pub async fn start(upstream: SocketAddr, config: DelayConfig) -> io::Result<Dela
 
 /// Forwards one direction: each chunk leaves when the link has sent it
 /// (bandwidth) plus the one-way delay, never before an earlier chunk.
-pub async fn relay<R, W>(mut from: R, mut to: W, config: DelayConfig)
+async fn relay<R, W>(mut from: R, mut to: W, config: DelayConfig)
 where
     R: tokio::io::AsyncRead + Unpin,
     W: tokio::io::AsyncWrite + Unpin,
@@ -105,4 +105,74 @@ where
         // the EOF on, delayed like the data.
     };
     tokio::join!(reader, writer);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_delay_line_delivers_in_order_and_never_early() {
+        let upstream = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream_addr = upstream.local_addr().unwrap();
+        let one_way = Duration::from_millis(30);
+        let line = start(upstream_addr, DelayConfig { one_way, bandwidth_bps: None }).await.unwrap();
+        let mut client = TcpStream::connect(line.addr).await.unwrap();
+        let (mut server, _) = upstream.accept().await.unwrap();
+
+        // Ten chunks, 5 ms apart: each must arrive at least `one_way` after it
+        // was sent, and the bytes in order.
+        let sender = async {
+            let mut sent = Vec::new();
+            for i in 0u8..10 {
+                sent.push(std::time::Instant::now());
+                client.write_all(&[i; 100]).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            client.shutdown().await.unwrap();
+            sent
+        };
+        let receiver = async {
+            let mut got = Vec::new();
+            let mut arrivals = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = server.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                for &b in &buf[..n] {
+                    if got.len() % 100 == 0 {
+                        arrivals.push(std::time::Instant::now());
+                    }
+                    got.push(b);
+                }
+            }
+            (got, arrivals)
+        };
+        let (sent, (got, arrivals)) = tokio::join!(sender, receiver);
+        let expected: Vec<u8> = (0u8..10).flat_map(|i| [i; 100]).collect();
+        assert_eq!(got, expected, "bytes arrive complete and in order");
+        for (i, (s, a)) in sent.iter().zip(&arrivals).enumerate() {
+            assert!(a.duration_since(*s) >= one_way, "chunk {i} arrived after {:?}", a.duration_since(*s));
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn bandwidth_spreads_a_burst_over_its_transfer_time() {
+        let upstream = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream_addr = upstream.local_addr().unwrap();
+        // 8 Mbit/s: 100 kB takes 100 ms on the link.
+        let config = DelayConfig { one_way: Duration::from_millis(5), bandwidth_bps: Some(8e6) };
+        let line = start(upstream_addr, config).await.unwrap();
+        let mut client = TcpStream::connect(line.addr).await.unwrap();
+        let (mut server, _) = upstream.accept().await.unwrap();
+        let started = std::time::Instant::now();
+        client.write_all(&vec![7u8; 100_000]).await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got.len(), 100_000);
+        assert!(started.elapsed() >= Duration::from_millis(100), "took {:?}", started.elapsed());
+    }
 }

@@ -1,18 +1,91 @@
 //! `pipelining demo` (DESIGN.md C3): the same objects fetched sequentially
 //! and pipelined through an emulated round trip, every body checked.
+//!
+//! Public, as the library's demo API: [`measure`], its [`DemoOptions`] and
+//! its [`DemoReport`]. The subcommand's flags, server, delay line and
+//! drawing are the crate's own.
 
-pub mod delay_line;
-pub mod server;
-pub mod timeline;
+mod delay_line;
+mod server;
+mod timeline;
 
-use crate::json;
+use crate::flags::{self, ClientFlags};
+use crate::{exit, json};
+use clap::Args;
 use delay_line::DelayConfig;
-use pipelining_tokio::{Client, Written};
+use pipelining_tokio::Written;
 use server::Objects;
 use std::collections::BTreeMap;
 use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
-use timeline::{Bar, Panel};
+use timeline::Panel;
+
+pub use timeline::Bar;
+
+/// `pipelining demo`'s flags.
+#[derive(Args)]
+pub(crate) struct DemoArgs {
+    /// Emulated round-trip time in milliseconds.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    rtt_ms: u64,
+    /// Emulated bandwidth in megabits per second (default: unlimited).
+    #[arg(long, value_name = "MBIT", value_parser = flags::parse_seconds)]
+    bandwidth_mbit: Option<f64>,
+    /// How many objects.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    objects: u64,
+    /// Bytes per object.
+    #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(0..=64 * 1024 * 1024))]
+    size: u64,
+    /// Depth of the pipelined run.
+    #[arg(long, default_value_t = 8, value_parser = flags::depth())]
+    depth: usize,
+    /// Connections of the pipelined run.
+    #[arg(long, default_value_t = 2, value_parser = flags::connections(1024))]
+    connections: usize,
+    /// Where to write the timeline picture.
+    #[arg(long, value_name = "PATH", default_value = "pipelining-demo.svg")]
+    svg: PathBuf,
+    /// One JSON object on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `pipelining demo`: measures, writes the picture, prints the table
+/// or the C3 JSON.
+pub(crate) async fn run(args: DemoArgs) -> ExitCode {
+    let options = DemoOptions {
+        objects: args.objects as usize,
+        size: args.size as usize,
+        rtt: Duration::from_millis(args.rtt_ms),
+        bandwidth_mbit: args.bandwidth_mbit,
+        depth: args.depth,
+        connections: args.connections,
+    };
+    if !args.json {
+        eprintln!(
+            "fetching {} objects twice through a {} ms round trip: sequentially, then pipelined…",
+            options.objects, args.rtt_ms
+        );
+    }
+    exit::after_run(measure_and_print(&options, &args).await)
+}
+
+/// Measures, writes the picture and prints; an `Err` is the message of what
+/// stopped the demo.
+async fn measure_and_print(options: &DemoOptions, args: &DemoArgs) -> Result<bool, String> {
+    let report = measure(options).await.map_err(|e| format!("demo failed: {e}"))?;
+    std::fs::write(&args.svg, report.svg()).map_err(|e| format!("cannot write {}: {e}", args.svg.display()))?;
+    if args.json {
+        println!("{}", report.json());
+    } else {
+        print!("{}", report.table());
+        println!("timeline: {}", args.svg.display());
+    }
+    Ok(true)
+}
 
 /// Settings of a demo run.
 #[derive(Clone, Debug)]
@@ -163,7 +236,7 @@ impl DemoReport {
 /// The model's floor (C3): one round trip for the capability probe, one
 /// per further window of `depth × connections` requests, plus the time to
 /// send all the bytes.
-pub fn floor_seconds(
+fn floor_seconds(
     objects: usize,
     size: usize,
     rtt: Duration,
@@ -178,8 +251,9 @@ pub fn floor_seconds(
     rtt + windows as f64 * rtt + transfer
 }
 
-/// Runs the demo: server, delay line, both runs.
-pub async fn run(options: &DemoOptions) -> io::Result<DemoReport> {
+/// Runs the demo in-process: server, delay line, both runs; every body is
+/// checked against the object served.
+pub async fn measure(options: &DemoOptions) -> io::Result<DemoReport> {
     let objects = Objects::new(options.objects, options.size);
     let server = server::start(objects.clone()).await?;
     let line = delay_line::start(server.addr, DelayConfig::new(options.rtt, options.bandwidth_mbit)).await?;
@@ -197,7 +271,8 @@ async fn fetch_all(
     depth: usize,
     connections: usize,
 ) -> io::Result<Run> {
-    let client = Client::builder().depth(depth).connections(connections).build().map_err(io::Error::other)?;
+    let flags = ClientFlags { depth, connections, max_tries: None, timeout: None };
+    let client = flags.builder().build().map_err(io::Error::other)?;
     let start = Instant::now();
     let requests: Vec<_> = (0..objects.len()).map(|i| client.get(&format!("{base}{}", Objects::path(i)))).collect();
     let results = futures_util::future::join_all(requests.into_iter().enumerate().map(|(i, response)| async move {

@@ -13,33 +13,28 @@ use tokio::net::TcpListener;
 
 /// The objects served at `/obj/<index>`.
 #[derive(Clone, Debug)]
-pub struct Objects {
+pub(crate) struct Objects {
     bodies: Arc<Vec<Bytes>>,
 }
 
 impl Objects {
     /// `count` objects of `size` bytes each, each different.
-    pub fn new(count: usize, size: usize) -> Self {
+    pub(crate) fn new(count: usize, size: usize) -> Self {
         Objects { bodies: Arc::new((0..count).map(|i| object_body(i, size)).collect()) }
     }
 
     /// The body of object `index`.
-    pub fn get(&self, index: usize) -> Option<&Bytes> {
+    pub(crate) fn get(&self, index: usize) -> Option<&Bytes> {
         self.bodies.get(index)
     }
 
     /// How many there are.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.bodies.len()
     }
 
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.bodies.is_empty()
-    }
-
     /// The path of object `index`.
-    pub fn path(index: usize) -> String {
+    pub(crate) fn path(index: usize) -> String {
         format!("/obj/{index}")
     }
 }
@@ -61,9 +56,9 @@ fn object_body(index: usize, size: usize) -> Bytes {
 
 /// A running server.
 #[derive(Debug)]
-pub struct Server {
+pub(crate) struct Server {
     /// Where it listens.
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     accept: tokio::task::JoinHandle<()>,
 }
 
@@ -75,7 +70,7 @@ impl Drop for Server {
 
 /// Starts the server on 127.0.0.1 with hyper's `pipeline_flush`, which
 /// answers a batch of pipelined requests in one write.
-pub async fn start(objects: Objects) -> io::Result<Server> {
+pub(crate) async fn start(objects: Objects) -> io::Result<Server> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let accept = tokio::spawn(async move {

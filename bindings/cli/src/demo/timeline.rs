@@ -16,15 +16,15 @@ pub struct Bar {
 
 /// One run to draw.
 #[derive(Clone, Debug)]
-pub struct Panel {
+pub(crate) struct Panel {
     /// The heading, totals included.
-    pub title: String,
+    pub(crate) title: String,
     /// Its requests.
-    pub bars: Vec<Bar>,
+    pub(crate) bars: Vec<Bar>,
     /// Its total time.
-    pub total: f64,
+    pub(crate) total: f64,
     /// The bar colour.
-    pub color: &'static str,
+    pub(crate) color: &'static str,
 }
 
 const WIDTH: f64 = 1000.0;
@@ -37,7 +37,7 @@ const AXIS: f64 = 34.0;
 
 /// Draws the panels, all on the time axis of the longest, then the last
 /// panel again on its own axis so its bars can be read.
-pub fn svg(panels: &[Panel]) -> String {
+pub(crate) fn svg(panels: &[Panel]) -> String {
     let span = panels.iter().map(|p| p.total).fold(0.0f64, f64::max).max(1e-3);
     let mut body = String::new();
     let mut y = 44.0;
