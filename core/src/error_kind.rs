@@ -1,4 +1,4 @@
-//! The one vocabulary of failure shared by every front end (DESIGN.md C5).
+//! The one vocabulary of failure shared by every front end (docs/DESIGN.md C5).
 
 use core::fmt;
 
@@ -36,7 +36,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// Every kind, in the order DESIGN.md C1 lists them.
+    /// Every kind, in the order docs/DESIGN.md C1 lists them.
     pub const ALL: [ErrorKind; 10] = [
         ErrorKind::Connect,
         ErrorKind::Timeout,

@@ -1,4 +1,4 @@
-//! Every decoder limit of `Limits` (DESIGN.md P4): at the limit the response
+//! Every decoder limit of `Limits` (docs/DESIGN.md P4): at the limit the response
 //! decodes, one byte or one field over it fails with the limit's own error,
 //! whether the input comes whole or byte by byte.
 

@@ -1,4 +1,4 @@
-//! `pipelining bench` (DESIGN.md C2): a sliding window of `depth` requests
+//! `pipelining bench` (docs/DESIGN.md C2): a sliding window of `depth` requests
 //! in flight per connection, every body's length checked.
 
 use crate::flags::{self, ClientFlags};

@@ -1,4 +1,4 @@
-//! The command's exit codes (DESIGN.md C1), decided here and nowhere else:
+//! The command's exit codes (docs/DESIGN.md C1), decided here and nowhere else:
 //! 0 when every request got a response, 1 when any failed (or the command
 //! could not run), 2 for usage errors. Every message goes to stderr behind
 //! the command's name.

@@ -1,4 +1,4 @@
-//! `pipelining fetch` (DESIGN.md C1).
+//! `pipelining fetch` (docs/DESIGN.md C1).
 
 use crate::exit;
 use crate::flags::{self, ClientFlags};

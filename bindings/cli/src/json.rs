@@ -1,4 +1,4 @@
-//! The exact JSON lines of DESIGN.md C1 and C2: keys in a fixed order.
+//! The exact JSON lines of docs/DESIGN.md C1 and C2: keys in a fixed order.
 
 use std::fmt::Write;
 

@@ -5,7 +5,7 @@
 //! that:
 //!
 //! - [`run`]: the whole command, from its arguments to its exit code
-//!   (DESIGN.md C1: 0 when every request got a response, 1 when any failed,
+//!   (docs/DESIGN.md C1: 0 when every request got a response, 1 when any failed,
 //!   2 for usage errors);
 //! - [`demo`]: the demo's measurement ([`demo::measure`]) and its report, so
 //!   a test can check the timeline's lanes and bars as well as the C3 JSON.

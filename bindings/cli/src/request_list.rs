@@ -1,4 +1,4 @@
-//! The requests of `pipelining fetch` (DESIGN.md C1): positional URLs
+//! The requests of `pipelining fetch` (docs/DESIGN.md C1): positional URLs
 //! first, then `--input` lines (`URL` or `METHOD URL`).
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! `pipelining bench` end to end (DESIGN.md C2): the real binary against
+//! `pipelining bench` end to end (docs/DESIGN.md C2): the real binary against
 //! counting servers in this process — the JSON object's exact shape, the
 //! request count agreeing with the server's, `--compare`, and the human
 //! `requests/s` line.

@@ -1,4 +1,4 @@
-//! The demo end to end (DESIGN.md C3), in-process through the library's
+//! The demo end to end (docs/DESIGN.md C3), in-process through the library's
 //! demo API so the timeline's lanes can be checked as well as the JSON. The
 //! delay line it relies on is tested beside it (`src/demo/delay_line.rs`).
 
@@ -11,7 +11,7 @@ async fn pipelined_beats_sequential_by_half_with_every_body_checked() {
     let report = measure(&options).await.expect("demo runs");
     assert_eq!(report.sequential.bodies_checked, 24);
     assert_eq!(report.pipelined.bodies_checked, 24);
-    // The only timing assertion, with a wide margin (DESIGN.md "Tests and CI").
+    // The only timing assertion, with a wide margin (docs/DESIGN.md "Tests and CI").
     assert!(
         report.pipelined.seconds < report.sequential.seconds / 2.0,
         "pipelined {:.3} s vs sequential {:.3} s",

@@ -1,4 +1,4 @@
-//! `pipelining fetch` end to end (DESIGN.md C1): the real binary against
+//! `pipelining fetch` end to end (docs/DESIGN.md C1): the real binary against
 //! servers in this process — JSON lines field by field, every `error_kind`
 //! from a real cause, exit codes, request order, `-o DIR`, and replays.
 

@@ -21,7 +21,7 @@ pub(crate) enum BodyItem {
 
 /// A response body, streamed as it arrives.
 ///
-/// Dropping it before its end cancels the request (DESIGN.md P9): the rest
+/// Dropping it before its end cancels the request (docs/DESIGN.md P9): the rest
 /// is read and dropped if small, or the connection is closed and the other
 /// requests on it are resent.
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus, RequestOptions};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// How many times a request was written, fully or partly (DESIGN.md C1's
+/// How many times a request was written, fully or partly (docs/DESIGN.md C1's
 /// `attempts`), found in a response's extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attempts(pub u32);
@@ -22,7 +22,7 @@ pub struct Attempts(pub u32);
 /// A streamed response whose connection is lost after part of it was handed
 /// over fails (`connection_lost`): delivered bytes cannot be taken back. A
 /// whole response is not handed over until complete, so an idempotent
-/// request whose response was cut off is replayed instead (DESIGN.md P8).
+/// request whose response was cut off is replayed instead (docs/DESIGN.md P8).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WholeResponse;
 
@@ -126,7 +126,7 @@ impl<G: Glue> std::fmt::Debug for Client<G> {
 }
 
 impl<G: Glue> Client<G> {
-    /// A builder with the defaults of DESIGN.md.
+    /// A builder with the defaults of docs/DESIGN.md.
     pub fn builder() -> Builder<G> {
         Builder::default()
     }

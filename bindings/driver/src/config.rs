@@ -126,7 +126,7 @@ impl<G: Glue> Builder<G> {
     }
 
     /// Pipeline non-idempotent requests like any other instead of writing
-    /// each alone (default off, DESIGN.md P5). They are still never
+    /// each alone (default off, docs/DESIGN.md P5). They are still never
     /// replayed.
     #[must_use]
     pub fn pipeline_non_idempotent(mut self, on: bool) -> Self {

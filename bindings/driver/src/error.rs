@@ -1,4 +1,4 @@
-//! The drivers' error: one [`ErrorKind`] per failure (DESIGN.md C5).
+//! The drivers' error: one [`ErrorKind`] per failure (docs/DESIGN.md C5).
 
 use pipelining::ErrorKind;
 use std::fmt;

@@ -2,7 +2,7 @@
 // pipelining-fetch [URL...] [--input FILE|-] [--depth N] [--connections N]
 //                  [--max-tries N] [--timeout SECS] [--json] [-o DIR] [--fail]
 //
-// The Node command of DESIGN.md C4: `pipelining fetch` over the WebAssembly
+// The Node command of docs/DESIGN.md C4: `pipelining fetch` over the WebAssembly
 // core, with the same JSON lines, error kinds and exit codes.
 import { main } from '../lib/fetch-command.js';
 

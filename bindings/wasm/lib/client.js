@@ -162,6 +162,19 @@ export class Client {
     return this.#pool.pending + this.#parked.length;
   }
 
+  /**
+   * Changes how many requests each connection keeps in flight, from now on
+   * (requests already written stay). Throws a {@link PipeliningError} with
+   * `kind` `invalid_request` for anything but a positive integer.
+   */
+  setDepth(depth) {
+    if (!Number.isInteger(depth) || depth < 1) {
+      throw new PipeliningError('invalid_request', `depth must be a positive integer, not ${depth}`);
+    }
+    this.#pool.setDepth(performance.now(), depth);
+    this.#drive();
+  }
+
   /** What the client knows of the origin of `url`. */
   originStatus(url) {
     return this.#pool.originStatus(performance.now(), splitUrl(url).origin);

@@ -1,4 +1,4 @@
-// Errors of the Node driver: a kind from DESIGN.md C5 and the attempts made.
+// Errors of the Node driver: a kind from docs/DESIGN.md C5 and the attempts made.
 
 /**
  * Why a request failed. `kind` is one of the C5 names (`connect`,

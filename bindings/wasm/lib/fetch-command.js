@@ -1,4 +1,4 @@
-// `pipelining-fetch`: the Node twin of `pipelining fetch` (DESIGN.md C1, C4).
+// `pipelining-fetch`: the Node twin of `pipelining fetch` (docs/DESIGN.md C1, C4).
 //
 // Same flags, same request list (`URL` or `METHOD URL` lines, blank lines
 // and `#` comments ignored), same JSON lines with the same keys in the same

@@ -4,7 +4,7 @@ import type { ErrorKind, HeaderList, LimitsOptions, OriginStatus } from '../pkg/
 export { Connection, Pool, errorKinds } from '../pkg/node/pipelining_wasm.js';
 export type * from '../pkg/node/pipelining_wasm.js';
 
-/** Why a request failed: `kind` per DESIGN.md C5, `attempts` = times written. */
+/** Why a request failed: `kind` per docs/DESIGN.md C5, `attempts` = times written. */
 export declare class PipeliningError extends Error {
   constructor(kind: ErrorKind, message: string, attempts?: number);
   readonly kind: ErrorKind;
@@ -70,6 +70,8 @@ export declare class Client {
   /** Requests sent and not yet ended. */
   readonly pending: number;
   request(request: ClientRequest): Promise<ClientResponse>;
+  /** Requests in flight per connection from now on; throws `invalid_request` for anything but a positive integer. */
+  setDepth(depth: number): void;
   originStatus(url: string | URL): OriginStatus | undefined;
   close(): void;
 }

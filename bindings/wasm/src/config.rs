@@ -1,6 +1,6 @@
 //! Connection, pool and limit settings from JavaScript option objects.
 //!
-//! Every field is optional and defaults to DESIGN.md's Defaults. Times are
+//! Every field is optional and defaults to docs/DESIGN.md's Defaults. Times are
 //! milliseconds; `null` turns an optional timeout off.
 
 use crate::error::invalid;

@@ -1,5 +1,5 @@
 //! Errors thrown into JavaScript: an `Error` with a `kind` property
-//! (DESIGN.md C5) and, for a refused submission, a `code`.
+//! (docs/DESIGN.md C5) and, for a refused submission, a `code`.
 
 use crate::js;
 use pipelining::{ErrorKind, SubmitError};

@@ -21,7 +21,7 @@
 //! is turned into the core's microsecond [`pipelining::Instant`]; the module
 //! never reads a clock. Misuse (an invalid request, a full queue, a wrong
 //! argument) throws a JavaScript `Error` whose `kind` property is one of the
-//! [`pipelining::ErrorKind`] names (DESIGN.md C5); peer faults never throw,
+//! [`pipelining::ErrorKind`] names (docs/DESIGN.md C5); peer faults never throw,
 //! they become `failed` and `closed` events.
 //!
 //! ```text
@@ -50,7 +50,7 @@ pub use types::{ConnectionOptions, PoolOptions, SubmitOptions};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Every error kind name, in the order DESIGN.md C1 lists them: the values
+/// Every error kind name, in the order docs/DESIGN.md C1 lists them: the values
 /// a thrown `Error.kind` or a `failed` event's `kind` can take.
 #[wasm_bindgen(js_name = errorKinds, unchecked_return_type = "ErrorKind[]")]
 pub fn error_kinds() -> js_sys::Array {

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-/** A failure's name (DESIGN.md C5): `Error.kind`, a `failed` event's `kind`, the CLI's `error_kind`. */
+/** A failure's name (docs/DESIGN.md C5): `Error.kind`, a `failed` event's `kind`, the CLI's `error_kind`. */
 export type ErrorKind =
   | "connect" | "timeout" | "protocol" | "limit" | "connection_lost"
   | "may_have_been_processed" | "max_tries" | "http_status" | "invalid_request" | "cancelled";
@@ -17,7 +17,7 @@ export interface PipeliningError extends Error {
   code?: "invalid" | "queue_full" | "closed";
 }
 
-/** What is known of a server's pipelining (DESIGN.md P6). */
+/** What is known of a server's pipelining (docs/DESIGN.md P6). */
 export type Capability = "unknown" | "pipelining" | "one_at_a_time";
 /** How far a failed request got (P8). */
 export type Progress = "not_written" | "partly_written" | "written" | "response_partly_received";
@@ -46,7 +46,7 @@ export interface SubmitOptions {
   deadlineMs?: number;
 }
 
-/** Response size limits (DESIGN.md P4). */
+/** Response size limits (docs/DESIGN.md P4). */
 export interface LimitsOptions {
   maxHeadBytes?: number;
   maxHeaders?: number;

@@ -23,7 +23,7 @@ pub enum HeadSyntax {
 /// The response broke HTTP/1.1 framing or exceeded a limit.
 ///
 /// After any of these the decoder is dead: the stream is never
-/// resynchronised on later bytes (DESIGN.md P3), because a guess at the next
+/// resynchronised on later bytes (docs/DESIGN.md P3), because a guess at the next
 /// response boundary could hand a response to the wrong request.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -106,12 +106,12 @@ pub enum DecodeError {
         limit: u64,
     },
     /// The connection ended inside a response: the response is incomplete.
-    /// This is a loss, not a protocol violation (DESIGN.md P6 "pipeline
+    /// This is a loss, not a protocol violation (docs/DESIGN.md P6 "pipeline
     /// break"), so its kind is `connection_lost`.
     #[error("connection closed inside a response")]
     Truncated,
     /// Bytes arrived although no request is waiting for a response
-    /// (DESIGN.md P2): they cannot be a response to anything.
+    /// (docs/DESIGN.md P2): they cannot be a response to anything.
     #[error("{len} unsolicited bytes with no request outstanding")]
     Unsolicited {
         /// How many bytes were waiting.
@@ -138,7 +138,7 @@ impl DecodeError {
 
     /// Whether the error means the response's own framing is broken or too
     /// large (as opposed to the connection merely ending). Such a request
-    /// fails and is not replayed (DESIGN.md P8).
+    /// fails and is not replayed (docs/DESIGN.md P8).
     pub fn is_response_fault(&self) -> bool {
         !matches!(self, DecodeError::Truncated | DecodeError::Unsolicited { .. } | DecodeError::Dead)
     }

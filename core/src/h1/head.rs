@@ -9,7 +9,7 @@ use bytes::Bytes;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Version {
     /// `HTTP/1.0`: persistent only with `Connection: keep-alive`, and never
-    /// pipelined to (DESIGN.md P6).
+    /// pipelined to (docs/DESIGN.md P6).
     Http10,
     /// `HTTP/1.1`: persistent unless `Connection: close`.
     Http11,
@@ -70,7 +70,7 @@ pub struct ConnectionSignals {
     /// not delimited by the close itself.
     pub persistent: bool,
     /// The response shows the server can take pipelined requests: HTTP/1.1
-    /// and persistent (DESIGN.md P6).
+    /// and persistent (docs/DESIGN.md P6).
     pub confirms_pipelining: bool,
     /// `Keep-Alive: max=N`: the server will answer at most N more requests on
     /// this connection after this one.

@@ -1,4 +1,4 @@
-//! Size limits on what a peer may send (DESIGN.md P4, Defaults).
+//! Size limits on what a peer may send (docs/DESIGN.md P4, Defaults).
 
 /// Bounds on a response, each enforced with its own error
 /// ([`DecodeError`](super::DecodeError)) so a hostile or broken server costs
@@ -24,7 +24,7 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The defaults of DESIGN.md.
+    /// The defaults of docs/DESIGN.md.
     pub const DEFAULT: Limits = Limits {
         max_head_bytes: 64 * 1024,
         max_headers: 100,

@@ -93,7 +93,7 @@ impl Method {
     /// (RFC 9110 §9.2.2): GET, HEAD, OPTIONS, TRACE, PUT and DELETE.
     ///
     /// Only idempotent requests are ever replayed after a connection is lost
-    /// with them written (DESIGN.md P5, P8).
+    /// with them written (docs/DESIGN.md P5, P8).
     pub fn is_idempotent(&self) -> bool {
         matches!(self.0, Inner::Get | Inner::Head | Inner::Options | Inner::Trace | Inner::Put | Inner::Delete)
     }

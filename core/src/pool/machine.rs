@@ -164,6 +164,14 @@ impl<F: CodecFactory> Pool<F> {
         self.timers.len()
     }
 
+    /// How many armed deadlines [`poll_timeout`](Self::poll_timeout) has
+    /// looked at so far (fuzzing and tests only): one per call that found
+    /// any, however many origins the pool remembers.
+    #[cfg(feature = "fuzzing")]
+    pub fn timer_entries_looked_at(&self) -> u64 {
+        self.timers.looked_at()
+    }
+
     /// The open connection `conn`, for inspection (fuzzing and tests only).
     #[cfg(feature = "fuzzing")]
     pub fn connection(&self, conn: ConnectionId) -> Option<&Connection<F::Codec>> {
@@ -283,7 +291,7 @@ impl<F: CodecFactory> Pool<F> {
         entry.failed_connects = 0;
         entry.open.push(conn);
         let mut config: ConnectionConfig = self.config.connection;
-        config.capability = entry.memory.capability(now);
+        config.capability = starting_capability(&self.config, entry, now);
         let budget = entry.memory.budget(now, self.config.budget_memory);
         let mut connection = Connection::new(self.factory.codec_for(&entry.origin), config, now);
         if budget.is_some() {
@@ -826,7 +834,7 @@ impl<F: CodecFactory> Pool<F> {
         }
         // More connections when the waiting requests exceed what the
         // connections being opened will take (P11).
-        let per_connection = match entry.memory.capability(now) {
+        let per_connection = match starting_capability(&self.config, entry, now) {
             Capability::Pipelining => self.config.connection.depth.max(1),
             _ => 1,
         };
@@ -920,6 +928,16 @@ impl<F: CodecFactory> Pool<F> {
         if let Some(OriginEntry { armed: Some(at), .. }) = self.origins.remove(origin) {
             self.timers.disarm(at, TimerKey::Origin(origin));
         }
+    }
+}
+
+/// What a new connection to `entry` starts with: what the origin taught, or
+/// the configured assumption while it taught nothing (a caller that knows its
+/// servers pipeline skips the probe).
+fn starting_capability<C: Codec>(config: &PoolConfig, entry: &OriginEntry<C>, now: Instant) -> Capability {
+    match entry.memory.capability(now) {
+        Capability::Unknown => config.connection.capability,
+        known => known,
     }
 }
 

@@ -28,6 +28,10 @@ pub(crate) enum TimerKey {
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
     armed: BTreeSet<(Instant, TimerKey)>,
+    /// Entries `next` has looked at, for the tests that show finding the
+    /// next deadline does not walk the origins.
+    #[cfg(feature = "fuzzing")]
+    looked_at: core::cell::Cell<u64>,
 }
 
 impl Timers {
@@ -54,7 +58,16 @@ impl Timers {
 
     /// The earliest deadline.
     pub(crate) fn next(&self) -> Option<Instant> {
-        self.armed.first().map(|&(at, _)| at)
+        let first = self.armed.first();
+        #[cfg(feature = "fuzzing")]
+        self.looked_at.set(self.looked_at.get() + u64::from(first.is_some()));
+        first.map(|&(at, _)| at)
+    }
+
+    /// Entries [`next`](Self::next) has looked at so far.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn looked_at(&self) -> u64 {
+        self.looked_at.get()
     }
 
     /// Takes the earliest deadline if it is due at `now`.

@@ -1,4 +1,4 @@
-//! The pipeline state machine for one connection (DESIGN.md P1, P2, P5–P10,
+//! The pipeline state machine for one connection (docs/DESIGN.md P1, P2, P5–P10,
 //! P12), driven against a scripted HTTP/1.1 server on a virtual clock.
 //!
 //! Every test runs through [`harness::Pair`], which checks P12 (exactly one

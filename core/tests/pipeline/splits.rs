@@ -1,4 +1,4 @@
-//! Every input split (DESIGN.md "Tests"): the same pipelined exchange
+//! Every input split (docs/DESIGN.md "Tests"): the same pipelined exchange
 //! delivered whole, byte by byte and split at every offset gives the same
 //! outcome for every request.
 

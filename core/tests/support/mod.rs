@@ -1,5 +1,5 @@
 //! Feeding a sans-IO decoder its input every way it can arrive: whole, one
-//! byte at a time, and cut in two at every offset (DESIGN.md "Tests and CI":
+//! byte at a time, and cut in two at every offset (docs/DESIGN.md "Tests and CI":
 //! every input split is tested). All ways must give the same items, the same
 //! error and leave the same bytes unread.
 

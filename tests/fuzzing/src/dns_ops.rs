@@ -6,7 +6,7 @@
 //! * P12: at most one terminal event per query; after a final `close()`,
 //!   exactly one;
 //! * an answer is only ever handed to the query with its name (matching by
-//!   message ID, DESIGN.md P2);
+//!   message ID, docs/DESIGN.md P2);
 //! * never more than `depth` queries in flight;
 //! * wire IDs are unique among the queries in flight.
 

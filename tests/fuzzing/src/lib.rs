@@ -1,7 +1,7 @@
 //! Fuzz target bodies for `pipelining`, as ordinary functions.
 //!
 //! Each module is one target with a `run(data: &[u8])` that panics only
-//! when a property of DESIGN.md is violated. The libFuzzer targets in
+//! when a property of docs/DESIGN.md is violated. The libFuzzer targets in
 //! `fuzz/` call them; so does the stable smoke test of this crate
 //! (`tests/smoke.rs`), which `cargo test --workspace` runs with seeded
 //! pseudo-random inputs and the committed seeds and regressions.

@@ -2,7 +2,7 @@
 //! the same bytes as a server's replies to a pipeline of commands. Checked:
 //!
 //! * no panic, and the same values and error for every split;
-//! * a push message (`>`) never answers a command (DESIGN.md P2);
+//! * a push message (`>`) never answers a command (docs/DESIGN.md P2);
 //! * on a `Connection<RespCodec>`: at most one terminal event per command,
 //!   and exactly one after a final `close()` (P12).
 

@@ -1,4 +1,4 @@
-//! The stable smoke mode of the fuzz targets (DESIGN.md "Tests and CI"):
+//! The stable smoke mode of the fuzz targets (docs/DESIGN.md "Tests and CI"):
 //! each target body runs on a bounded number of pseudo-random inputs from a
 //! fixed seed, then on every committed seed (`fuzz/seeds/<target>/`) and
 //! every regression input (`fuzz/regressions/<target>/`). No nightly, no

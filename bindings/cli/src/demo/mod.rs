@@ -1,4 +1,4 @@
-//! `pipelining demo` (DESIGN.md C3): the same objects fetched sequentially
+//! `pipelining demo` (docs/DESIGN.md C3): the same objects fetched sequentially
 //! and pipelined through an emulated round trip, every body checked.
 //!
 //! Public, as the library's demo API: [`measure`], its [`DemoOptions`] and
