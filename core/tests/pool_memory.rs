@@ -14,12 +14,9 @@ const ORIGINS: usize = 10_000;
 /// `head` and then closes while idle, so the origin learns from the answer.
 fn serve_one(pool: &mut Pool<H1Factory>, now: Instant, origin: &Origin, head: &[u8]) {
     pool.submit(now, origin, Request::get("/"), RequestOptions::default()).expect("submit");
-    let conn = loop {
-        match pool.poll_instruction() {
-            Some(Instruction::Connect { conn, .. }) => break conn,
-            Some(other) => panic!("unexpected {other:?}"),
-            None => panic!("no connect for {origin}"),
-        }
+    let conn = match pool.poll_instruction() {
+        Some(Instruction::Connect { conn, .. }) => conn,
+        other => panic!("expected a connect for {origin}, got {other:?}"),
     };
     pool.handle_connected(now, conn);
     let mut buf = Vec::new();
