@@ -91,6 +91,7 @@ extern crate alloc;
 extern crate std;
 
 mod decimal;
+pub mod dispatch;
 #[cfg(feature = "dns")]
 pub mod dns;
 mod error_kind;

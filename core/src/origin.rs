@@ -96,6 +96,13 @@ impl<'a> OriginRef<'a> {
     pub fn to_owned(&self) -> Origin {
         Origin::new(self.scheme, self.host, self.port)
     }
+
+    /// Whether this is `origin`, ignoring the case of scheme and host.
+    pub fn is(&self, origin: &Origin) -> bool {
+        self.port == origin.port
+            && self.scheme.eq_ignore_ascii_case(&origin.scheme)
+            && self.host.eq_ignore_ascii_case(&origin.host)
+    }
 }
 
 impl<'a> From<&'a Origin> for OriginRef<'a> {

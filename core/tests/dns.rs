@@ -232,7 +232,7 @@ fn a_dropped_connection_replays_queries_elsewhere_with_the_same_wire_ids() {
     let mut done: Vec<(RequestId, u32)> = Vec::new();
     log.extend(std::iter::from_fn(|| pool.poll_event()));
     for e in log {
-        if let PoolEvent::Response { id, end: true, attempts, part } = e {
+        if let PoolEvent::Response { id, end: true, attempts, part, .. } = e {
             assert_eq!(part.header.id, sent[ids.iter().position(|i| *i == id).unwrap()].0);
             done.push((id, attempts));
         }

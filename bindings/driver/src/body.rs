@@ -1,41 +1,58 @@
-//! Streaming response bodies.
+//! Response bodies: streamed from the engine as the reader asks, or handed
+//! over whole.
 
-use crate::Error;
-use crate::client::Http;
-use crate::engine::RequestGuard;
+use crate::engine::Ticket;
+use crate::{Error, convert};
 use bytes::{Bytes, BytesMut};
-use futures_channel::mpsc;
 use futures_core::Stream;
+use pipelining::dispatch::Delivery;
+use pipelining::h1::{H1Factory, Header, ResponsePart};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// One item of a body stream, as routed from the pool.
-#[derive(Debug)]
-pub(crate) enum BodyItem {
-    Data(Bytes),
-    Trailers(http::HeaderMap),
-    /// The response ended at this instant (when the driver saw its last byte).
-    End(std::time::Instant),
-    Failed(Error),
+enum Source {
+    /// Pulled from the engine: content waits there, bounded, and the
+    /// connection is not read while too much of it waits.
+    Streaming(Option<Ticket<H1Factory>>),
+    /// Buffered whole already (whole-response mode).
+    Complete(Option<Bytes>),
 }
 
 /// A response body, streamed as it arrives.
 ///
-/// Dropping it before its end cancels the request (docs/DESIGN.md P9): the rest
+/// The content waits in the client, at most the builder's `body_buffer`
+/// bytes of it: while more waits, the connection is not read (and its stall
+/// timer does not run), so a slow reader costs bounded memory. Dropping the
+/// body before its end cancels the request (`docs/DESIGN.md` P9): the rest
 /// is read and dropped if small, or the connection is closed and the other
 /// requests on it are resent.
-#[derive(Debug)]
 pub struct Body {
-    rx: mpsc::UnboundedReceiver<BodyItem>,
+    source: Source,
     trailers: Option<http::HeaderMap>,
     finished_at: Option<std::time::Instant>,
     done: bool,
-    guard: RequestGuard<Http>,
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body").field("done", &self.done).finish_non_exhaustive()
+    }
 }
 
 impl Body {
-    pub(crate) fn new(rx: mpsc::UnboundedReceiver<BodyItem>, guard: RequestGuard<Http>) -> Self {
-        Body { rx, trailers: None, finished_at: None, done: false, guard }
+    pub(crate) fn streaming(ticket: Option<Ticket<H1Factory>>) -> Self {
+        Body { source: Source::Streaming(ticket), trailers: None, finished_at: None, done: false }
+    }
+
+    pub(crate) fn complete(data: Bytes, trailers: Vec<Header>, finished_at: Option<std::time::Instant>) -> Self {
+        let trailers = (!trailers.is_empty()).then(|| {
+            let mut map = http::HeaderMap::new();
+            // Trailers that fail conversion were already checked by the core.
+            let _ = convert::append_headers(&mut map, &trailers);
+            map
+        });
+        let data = (!data.is_empty()).then_some(data);
+        Body { source: Source::Complete(data), trailers, finished_at, done: false }
     }
 
     /// The next piece of content; `None` at the end.
@@ -88,28 +105,48 @@ impl Stream for Body {
             if this.done {
                 return Poll::Ready(None);
             }
-            match Pin::new(&mut this.rx).poll_next(cx) {
+            let ticket = match &mut this.source {
+                Source::Complete(data) => {
+                    return match data.take() {
+                        Some(data) => Poll::Ready(Some(Ok(data))),
+                        None => {
+                            this.done = true;
+                            Poll::Ready(None)
+                        }
+                    };
+                }
+                Source::Streaming(None) => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Source::Streaming(Some(ticket)) => ticket,
+            };
+            let item = match ticket.poll_item(cx.waker()) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(BodyItem::Data(data))) => return Poll::Ready(Some(Ok(data))),
-                Poll::Ready(Some(BodyItem::Trailers(map))) => this.trailers = Some(map),
-                Poll::Ready(Some(BodyItem::End(at))) => {
-                    this.finished_at = Some(at);
+                Poll::Ready(Err(error)) => {
                     this.done = true;
-                    this.guard.finished();
+                    return Poll::Ready(Some(Err(error)));
                 }
-                Poll::Ready(Some(BodyItem::Failed(e))) => {
-                    this.done = true;
-                    this.guard.finished();
-                    return Poll::Ready(Some(Err(e)));
+                Poll::Ready(Ok(item)) => item,
+            };
+            match item.delivery {
+                Delivery::Part(ResponsePart::Data(data)) => return Poll::Ready(Some(Ok(data))),
+                Delivery::Part(ResponsePart::Trailers(fields)) => {
+                    let mut map = http::HeaderMap::new();
+                    if let Err(error) = convert::append_headers(&mut map, &fields) {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    this.trailers = Some(map);
                 }
-                Poll::Ready(None) => {
-                    // The client went away without an end: a lost connection.
+                Delivery::Part(_) => {}
+                Delivery::End | Delivery::Complete(_) => {
+                    this.finished_at = item.ended_at;
                     this.done = true;
-                    this.guard.finished();
-                    return Poll::Ready(Some(Err(Error::new(
-                        pipelining::ErrorKind::ConnectionLost,
-                        "the client shut down mid-body",
-                    ))));
+                }
+                Delivery::Failed(error) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(Error::from(error))));
                 }
             }
         }

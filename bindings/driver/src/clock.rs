@@ -16,6 +16,11 @@ impl Clock {
         pipelining::Instant::from_micros(u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX))
     }
 
+    /// The driver's own time for a core instant.
+    pub(crate) fn std_instant(&self, at: pipelining::Instant) -> std::time::Instant {
+        self.epoch + std::time::Duration::from_micros(at.as_micros())
+    }
+
     /// How long from now until `at`.
     pub(crate) fn until(&self, at: pipelining::Instant) -> std::time::Duration {
         at.saturating_duration_since(self.now()).into()

@@ -4,6 +4,7 @@ use crate::engine::EngineConfig;
 use crate::runtime::{Connector, SharedRuntime};
 use crate::tls::TlsRoots;
 use crate::{Client, Observation};
+use pipelining::dispatch::DispatchConfig;
 use pipelining::h1::Limits;
 use pipelining::pipeline::NonIdempotentPolicy;
 use pipelining::{Duration, PoolConfig};
@@ -28,6 +29,7 @@ pub type Observer = Arc<dyn Fn(&Observation) + Send + Sync>;
 pub struct Builder<G: Glue> {
     pub(crate) pool: PoolConfig,
     pub(crate) limits: Limits,
+    pub(crate) dispatch: DispatchConfig,
     pub(crate) request_timeout: Option<std::time::Duration>,
     pub(crate) roots: TlsRoots,
     pub(crate) connector: Option<Arc<dyn Connector>>,
@@ -40,6 +42,7 @@ impl<G: Glue> Default for Builder<G> {
         Builder {
             pool: PoolConfig::default(),
             limits: Limits::default(),
+            dispatch: DispatchConfig::default(),
             request_timeout: None,
             roots: TlsRoots::default(),
             connector: None,
@@ -144,6 +147,16 @@ impl<G: Glue> Builder<G> {
         self
     }
 
+    /// Content bytes of one streamed response held for a reader that is
+    /// behind (default 256 KiB): past it the response's connection is not
+    /// read until the reader catches up, so a slow reader costs bounded
+    /// memory. Zero is refused by [`build`](Self::build).
+    #[must_use]
+    pub fn body_buffer(mut self, bytes: u64) -> Self {
+        self.dispatch.body_buffer = bytes;
+        self
+    }
+
     /// Response size limits.
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
@@ -210,6 +223,7 @@ impl<G: Glue> Builder<G> {
             runtime: G::runtime(),
             connector,
             observer: self.observer.clone(),
+            dispatch: self.dispatch,
             request_timeout: self.request_timeout.map(Duration::from),
         })
     }

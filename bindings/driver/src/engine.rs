@@ -1,7 +1,11 @@
-//! The engine every client shares, whatever its protocol: one sans-IO pool
-//! behind a lock, routes from pool events to waiting requests, requests
-//! parked while their origin's queue is full, and the tasks that move bytes
-//! and time.
+//! The engine every client shares, whatever its protocol: the core's
+//! [`Dispatcher`] behind one lock, the connection tasks that move its bytes,
+//! the timer that feeds it time, and one waker per caller waiting on it.
+//!
+//! Everything about requests — where an event goes, who may submit when a
+//! queue is full, what a failure is called, when to stop reading — is the
+//! dispatcher's. This file only turns its instructions into tasks, its
+//! deadlines into a sleep, and its notices into wake-ups.
 
 use crate::Error;
 use crate::clock::Clock;
@@ -9,13 +13,14 @@ use crate::config::Observer;
 use crate::id_hash::IdMap;
 use crate::runtime::{Connector, SharedRuntime};
 use event_listener::Event as Notify;
+use pipelining::dispatch::{Delivery, DispatchConfig, Dispatcher, Notice, Taken, WaiterId};
 use pipelining::pipeline::Codec;
 use pipelining::{
-    Capability, CloseSummary, CodecFactory, ConnectionId, ErrorKind, Instant, Instruction, Origin, Pool, PoolConfig,
-    PoolEvent, RequestId, RequestOptions, SubmitError,
+    Capability, CloseSummary, CodecFactory, ConnectionId, ErrorKind, Instant, Instruction, Origin, OriginRef,
+    PoolConfig, Refused, RequestId, RequestOptions, SubmitError,
 };
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
 
 /// Where and when a request was written (its last byte accepted by the
 /// transport), found in a response's extensions: latency counts from here.
@@ -73,11 +78,11 @@ pub enum Observation {
 /// Implemented by every codec whose requests and responses can cross tasks.
 pub trait SendCodec:
     Codec<
-        Request: Send + Clone,
+        Request: Send + Unpin,
         Part: Send,
         Response: Send,
         Collector: Send,
-        Error: Send + Sync + std::fmt::Display,
+        Error: Send + Sync + std::fmt::Display + pipelining::CodecError,
         EncodeError: Send + std::fmt::Display,
     > + Send
     + 'static
@@ -86,151 +91,154 @@ pub trait SendCodec:
 
 impl<C> SendCodec for C where
     C: Codec<
-            Request: Send + Clone,
+            Request: Send + Unpin,
             Part: Send,
             Response: Send,
             Collector: Send,
-            Error: Send + Sync + std::fmt::Display,
+            Error: Send + Sync + std::fmt::Display + pipelining::CodecError,
             EncodeError: Send + std::fmt::Display,
         > + Send
         + 'static
 {
 }
 
-/// The codec of a protocol.
-pub(crate) type CodecOf<P> = <<P as Protocol>::Factory as CodecFactory>::Codec;
+/// A factory whose codecs cross tasks.
+pub trait SendFactory: CodecFactory<Codec: SendCodec> + Send + 'static {}
 
-/// What happened to one request, for its sink.
-pub(crate) enum Delivery<C: Codec> {
-    /// A part of its response; `end` on the last.
-    Part { part: C::Part, end: bool, attempts: u32 },
-    /// Its whole response.
-    Complete { response: C::Response, attempts: u32 },
-    /// It failed for good.
-    Failed(Error),
-}
+impl<F: CodecFactory<Codec: SendCodec> + Send + 'static> SendFactory for F {}
 
-/// What a client protocol adds to the engine: how to hand a request's
-/// outcome to whoever waits for it.
-pub(crate) trait Protocol: Send + Sync + Sized + 'static {
-    /// Makes the codec of each connection.
-    type Factory: CodecFactory<Codec: SendCodec> + Send + 'static;
-    /// Where one request's outcome goes.
-    type Sink: Send + 'static;
+/// The codec of a factory.
+pub(crate) type CodecOf<F> = <F as CodecFactory>::Codec;
+type RequestOf<F> = <CodecOf<F> as Codec>::Request;
 
-    /// Hands `delivery` to `sink`.
-    fn deliver(sink: &mut Self::Sink, delivery: Delivery<CodecOf<Self>>, written: Option<Written>);
-}
-
-struct Route<S> {
-    ticket: u64,
-    origin: Origin,
-    /// When and where its last byte was written, once it was.
-    written: Option<Written>,
-    sink: S,
-}
-
-/// A request sent while its origin's submit queue was full: it waits here,
-/// in order, until the pool has room (P1 backpressure: its future stays
-/// pending meanwhile).
-struct Parked<P: Protocol> {
-    origin: Origin,
-    request: <CodecOf<P> as Codec>::Request,
-    options: RequestOptions,
-    route: Route<P::Sink>,
-}
-
-/// Per-connection plumbing between the pool and the connection's task.
+/// Per-connection plumbing between the dispatcher and the connection's task.
 pub(crate) struct ConnPlumbing {
-    /// Bytes the pool produced for this connection, not yet written.
+    /// Bytes the dispatcher produced for this connection, not yet written.
     pub(crate) outbox: Vec<u8>,
-    /// Wakes the connection's writer (new bytes, or closing).
+    /// Wakes the connection's task (new bytes, closing, reading resumed).
     pub(crate) wake: Arc<Notify>,
-    /// The pool said to close the transport.
+    /// The dispatcher said to close the transport.
     pub(crate) closing: bool,
+    /// The dispatcher said to stop reading: a consumer is behind.
+    pub(crate) paused: bool,
     /// Where it goes.
     pub(crate) origin: Origin,
 }
 
-pub(crate) struct State<P: Protocol> {
-    pub(crate) pool: Pool<P::Factory>,
-    routes: IdMap<RequestId, Route<P::Sink>>,
-    /// Tickets of requests in the pool, for cancellation.
-    submitted: IdMap<u64, RequestId>,
-    /// Requests waiting for room, per origin, in order.
-    parked: IdMap<Origin, VecDeque<Parked<P>>>,
-    /// Which origin each parked ticket waits for.
-    parked_tickets: IdMap<u64, Origin>,
-    /// Origins whose requests ended during this drive: they may have room.
-    freed: Vec<Origin>,
-    next_ticket: u64,
+pub(crate) struct State<F: SendFactory> {
+    pub(crate) dispatcher: Dispatcher<F>,
     pub(crate) conns: IdMap<ConnectionId, ConnPlumbing>,
+    /// The one waker of each caller waiting on a request.
+    wakers: IdMap<RequestId, Waker>,
+    /// The one waker of each caller waiting for room.
+    waiting: IdMap<WaiterId, Waker>,
     pub(crate) timer_deadline: Option<Instant>,
-    /// The last connect error per origin, for messages.
-    pub(crate) connect_errors: IdMap<Origin, String>,
+    /// The time of the last input: what a caller taking its response uses,
+    /// so reading the clock stays once per input, not per request.
+    pub(crate) now: Instant,
     scratch: Vec<u8>,
-    /// The last client handle was dropped.
-    pub(crate) shut_down: bool,
-    /// Every connection was closed after the shutdown.
-    closed_all: bool,
+    /// Wakers collected while the lock is held, woken after.
+    to_wake: Vec<Waker>,
 }
 
 /// What every task of a client shares.
-pub(crate) struct Shared<P: Protocol> {
-    state: Mutex<State<P>>,
+pub(crate) struct Shared<F: SendFactory> {
+    state: Mutex<State<F>>,
     pub(crate) runtime: SharedRuntime,
     pub(crate) connector: Arc<dyn Connector>,
     pub(crate) clock: Clock,
     /// Wakes the timer task when the next deadline changes.
     pub(crate) timer_wake: Notify,
+    /// Tells `close()` callers the engine finished.
+    pub(crate) finished: Notify,
     observer: Option<Observer>,
-    pub(crate) request_timeout: Option<pipelining::Duration>,
 }
 
 /// How to build a [`Shared`].
 pub(crate) struct EngineConfig {
     pub(crate) pool: PoolConfig,
+    pub(crate) dispatch: DispatchConfig,
     pub(crate) runtime: SharedRuntime,
     pub(crate) connector: Arc<dyn Connector>,
     pub(crate) observer: Option<Observer>,
     pub(crate) request_timeout: Option<pipelining::Duration>,
 }
 
-impl<P: Protocol> Shared<P> {
+/// One item of a request's outcome as the driver hands it on: with what
+/// is known of the request, in the driver's time.
+pub(crate) struct Item<C: Codec> {
+    pub(crate) delivery: Delivery<C>,
+    /// How many times the request was written so far.
+    pub(crate) attempts: u32,
+    /// Where and when its last byte was (last) written.
+    pub(crate) written: Option<Written>,
+    /// When its response's last byte arrived.
+    pub(crate) ended_at: Option<std::time::Instant>,
+}
+
+/// What a caller waiting on a request finds.
+pub(crate) enum Take<C: Codec> {
+    /// The next item of its outcome.
+    Item(Item<C>),
+    /// Nothing yet: the caller's waker is registered.
+    Pending,
+    /// Nothing will come (the engine lost it: only after a panic elsewhere).
+    Gone,
+}
+
+/// A submission: admitted, waiting for room, or refused for good.
+pub(crate) enum Submitted<R> {
+    /// In the dispatcher under this id.
+    Admitted(RequestId),
+    /// Its origin's queue is full: it waits in line, holding its request.
+    Waiting(WaiterId, R),
+    /// Refused for good.
+    Refused(Error),
+}
+
+impl<F: SendFactory> Shared<F> {
     /// A new engine; its timer task is running.
-    pub(crate) fn start(factory: P::Factory, config: EngineConfig) -> Result<Arc<Self>, Error> {
-        let pool = Pool::new(factory, config.pool).map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
+    pub(crate) fn start(factory: F, config: EngineConfig) -> Result<Arc<Self>, Error> {
+        let dispatcher = Dispatcher::new(factory, config.pool, config.dispatch)
+            .map_err(|e| Error::new(ErrorKind::InvalidRequest, format!("configuration: {e}")))?
+            .with_request_timeout(config.request_timeout);
+        let clock = Clock::new();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                pool,
-                routes: IdMap::default(),
-                submitted: IdMap::default(),
-                parked: IdMap::default(),
-                parked_tickets: IdMap::default(),
-                freed: Vec::new(),
-                next_ticket: 0,
+                dispatcher,
                 conns: IdMap::default(),
+                wakers: IdMap::default(),
+                waiting: IdMap::default(),
                 timer_deadline: None,
-                connect_errors: IdMap::default(),
+                now: clock.now(),
                 scratch: Vec::new(),
-                shut_down: false,
-                closed_all: false,
+                to_wake: Vec::new(),
             }),
             runtime: config.runtime.clone(),
             connector: config.connector,
-            clock: Clock::new(),
+            clock,
             timer_wake: Notify::new(),
+            finished: Notify::new(),
             observer: config.observer,
-            request_timeout: config.request_timeout,
         });
         config.runtime.spawn(Box::pin(crate::timer_task::run(shared.clone())));
         Ok(shared)
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<P>> {
-        // A panic while holding the lock cannot leave the pool half-updated
-        // in a way that matters more than stopping every request would.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<F>> {
+        // A panic while holding the lock cannot leave the dispatcher
+        // half-updated in a way that matters more than stopping every
+        // request would.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Locks the state for an input happening now: the one clock read of
+    /// that input.
+    pub(crate) fn lock_now(&self) -> (MutexGuard<'_, State<F>>, Instant) {
+        let mut state = self.lock();
+        let now = self.clock.now();
+        state.now = now;
+        (state, now)
     }
 
     pub(crate) fn observe(&self, observation: Observation) {
@@ -239,88 +247,235 @@ impl<P: Protocol> Shared<P> {
         }
     }
 
-    /// Queues a request: into the pool now, or parked behind earlier parked
-    /// requests to the same origin. Returns its ticket, for cancellation.
+    /// Submits a request now, or puts it in line when its origin's queue
+    /// is full.
     pub(crate) fn submit(
         self: &Arc<Self>,
-        origin: Origin,
-        request: <CodecOf<P> as Codec>::Request,
-        mut options: RequestOptions,
-        sink: P::Sink,
-    ) -> u64 {
-        let mut state = self.lock();
-        let ticket = state.next_ticket;
-        state.next_ticket += 1;
-        if let Some(timeout) = self.request_timeout {
-            // From the call, also for a request that waits for room (P10).
-            options = options.deadline(self.clock.now() + timeout);
-        }
-        let route = Route { ticket, origin: origin.clone(), written: None, sink };
-        let parked = Parked { origin, request, options, route };
-        let waiting = state.parked.get(&parked.origin).is_some_and(|q| !q.is_empty());
-        let parked = if waiting { Some(parked) } else { self.try_submit(&mut state, parked) };
-        if let Some(parked) = parked {
-            state.parked_tickets.insert(ticket, parked.origin.clone());
-            state.parked.entry(parked.origin.clone()).or_default().push_back(parked);
-        }
+        origin: OriginRef<'_>,
+        request: RequestOf<F>,
+        options: RequestOptions,
+    ) -> Submitted<RequestOf<F>> {
+        let (mut state, now) = self.lock_now();
+        let submitted = match state.dispatcher.submit(now, origin, request, options) {
+            Ok(id) => Submitted::Admitted(id),
+            Err(Refused { request, error: SubmitError::QueueFull { .. } }) => {
+                Submitted::Waiting(state.dispatcher.wait_for_room(now, origin), request)
+            }
+            Err(refused) => Submitted::Refused(refusal(&refused)),
+        };
         self.drive(&mut state);
-        ticket
+        self.wake_collected(state);
+        submitted
     }
 
-    /// Drains the pool after an input: transmits to their connections'
-    /// outboxes, events to their routes and tasks, the next deadline to the
-    /// timer.
-    pub(crate) fn drive(self: &Arc<Self>, state: &mut State<P>) {
-        loop {
-            let now = self.clock.now();
-            let mut scratch = std::mem::take(&mut state.scratch);
-            while let Some((conn, n)) = state.pool.poll_transmit(now, &mut scratch) {
-                let start = scratch.len() - n;
-                if let Some(plumbing) = state.conns.get_mut(&conn) {
-                    plumbing.outbox.extend_from_slice(&scratch[start..]);
-                    plumbing.wake.notify(usize::MAX);
+    /// Submits what `make` builds, only if `origin` would take it now (room,
+    /// nobody waiting, not shutting down): `None` without calling `make`
+    /// otherwise, with why.
+    pub(crate) fn submit_if_room(
+        self: &Arc<Self>,
+        origin: OriginRef<'_>,
+        make: impl FnOnce() -> Result<(RequestOf<F>, RequestOptions), Error>,
+    ) -> Result<Result<RequestId, Error>, Error> {
+        let (mut state, now) = self.lock_now();
+        if state.dispatcher.is_shutting_down() {
+            return Err(Error::new(ErrorKind::ConnectionLost, "the client is closed"));
+        }
+        if !state.dispatcher.has_room(origin) {
+            return Err(Error::new(ErrorKind::Limit, "the origin's queue is full"));
+        }
+        let submitted = match make() {
+            Ok((request, options)) => match state.dispatcher.submit(now, origin, request, options) {
+                Ok(id) => Ok(id),
+                Err(refused) => Err(refusal(&refused)),
+            },
+            Err(error) => Err(error),
+        };
+        self.drive(&mut state);
+        self.wake_collected(state);
+        Ok(submitted)
+    }
+
+    /// Tries again for a caller in line; keeps its waker if it must wait on.
+    pub(crate) fn submit_waiting(
+        self: &Arc<Self>,
+        waiter: WaiterId,
+        origin: OriginRef<'_>,
+        request: RequestOf<F>,
+        options: RequestOptions,
+        waker: &Waker,
+    ) -> Submitted<RequestOf<F>> {
+        let (mut state, now) = self.lock_now();
+        let submitted = match state.dispatcher.submit_waiting(now, waiter, origin, request, options) {
+            Ok(id) => {
+                state.waiting.remove(&waiter);
+                Submitted::Admitted(id)
+            }
+            Err(Refused { request, error: SubmitError::QueueFull { .. } }) => {
+                state.waiting.insert(waiter, waker.clone());
+                Submitted::Waiting(waiter, request)
+            }
+            Err(refused) => {
+                state.waiting.remove(&waiter);
+                Submitted::Refused(refusal(&refused))
+            }
+        };
+        self.drive(&mut state);
+        self.wake_collected(state);
+        submitted
+    }
+
+    /// The next item of a request's outcome, or registers `waker` for it.
+    pub(crate) fn take(self: &Arc<Self>, id: RequestId, waker: &Waker) -> Take<CodecOf<F>> {
+        let mut state = self.lock();
+        let now = state.now;
+        match state.dispatcher.take(now, id) {
+            Some(Taken { item, attempts, written, ended_at }) => {
+                if item.is_terminal() {
+                    state.wakers.remove(&id);
                 }
-                scratch.clear();
+                // Taking content may have resumed reading a connection.
+                while let Some(instruction) = state.dispatcher.poll_instruction() {
+                    self.on_instruction(&mut state, instruction);
+                }
+                Take::Item(Item {
+                    delivery: item,
+                    attempts,
+                    written: written.map(|(connection, at)| Written { connection, at: self.clock.std_instant(at) }),
+                    ended_at: ended_at.map(|at| self.clock.std_instant(at)),
+                })
             }
-            state.scratch = scratch;
-            while let Some(instruction) = state.pool.poll_instruction() {
-                self.on_instruction(state, instruction);
+            None if !state.dispatcher.holds(id) => Take::Gone,
+            None => {
+                match state.wakers.get_mut(&id) {
+                    Some(old) if old.will_wake(waker) => {}
+                    Some(old) => old.clone_from(waker),
+                    None => {
+                        state.wakers.insert(id, waker.clone());
+                    }
+                }
+                Take::Pending
             }
-            let deadline = state.pool.poll_timeout();
-            if deadline != state.timer_deadline {
-                state.timer_deadline = deadline;
-                self.timer_wake.notify(usize::MAX);
+        }
+    }
+
+    /// The caller of a request is gone.
+    pub(crate) fn cancel(self: &Arc<Self>, id: RequestId) {
+        let (mut state, now) = self.lock_now();
+        state.wakers.remove(&id);
+        state.dispatcher.cancel(now, id);
+        self.drive(&mut state);
+        self.wake_collected(state);
+    }
+
+    /// A caller in line is gone.
+    pub(crate) fn cancel_waiting(self: &Arc<Self>, waiter: WaiterId) {
+        let mut state = self.lock();
+        state.waiting.remove(&waiter);
+        state.dispatcher.cancel_waiting(waiter);
+        self.drive(&mut state);
+        self.wake_collected(state);
+    }
+
+    /// Changes the depth of every connection (P1).
+    pub(crate) fn set_depth(self: &Arc<Self>, depth: usize) -> Result<(), Error> {
+        let (mut state, now) = self.lock_now();
+        state.dispatcher.set_depth(now, depth).map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
+        self.drive(&mut state);
+        self.wake_collected(state);
+        Ok(())
+    }
+
+    /// Finishes gracefully: nothing new is taken, outstanding requests
+    /// finish, then the connections close.
+    pub(crate) fn shut_down(self: &Arc<Self>) {
+        let (mut state, now) = self.lock_now();
+        state.dispatcher.shut_down(now);
+        self.drive(&mut state);
+        self.wake_collected(state);
+        self.timer_wake.notify(usize::MAX);
+    }
+
+    /// Whether everything finished after a shutdown.
+    pub(crate) fn is_finished(&self) -> bool {
+        let state = self.lock();
+        state.dispatcher.is_finished() && state.conns.is_empty()
+    }
+
+    /// Drains the dispatcher after an input: transmits to their connections'
+    /// outboxes, instructions to the tasks, the next deadline to the timer,
+    /// notices to the wakers (collected; woken once the lock is released).
+    pub(crate) fn drive(self: &Arc<Self>, state: &mut State<F>) {
+        let now = state.now;
+        let mut scratch = std::mem::take(&mut state.scratch);
+        while let Some((conn, n)) = state.dispatcher.poll_transmit(now, &mut scratch) {
+            let start = scratch.len() - n;
+            if let Some(plumbing) = state.conns.get_mut(&conn) {
+                plumbing.outbox.extend_from_slice(&scratch[start..]);
+                plumbing.wake.notify(usize::MAX);
             }
-            let mut freed = false;
-            while let Some(event) = state.pool.poll_event() {
-                freed |= event.terminal_id().is_some();
-                self.on_event(state, event);
+            scratch.clear();
+        }
+        state.scratch = scratch;
+        while let Some(instruction) = state.dispatcher.poll_instruction() {
+            self.on_instruction(state, instruction);
+        }
+        let deadline = state.dispatcher.poll_timeout();
+        if deadline != state.timer_deadline {
+            state.timer_deadline = deadline;
+            self.timer_wake.notify(usize::MAX);
+        }
+        while let Some(notice) = state.dispatcher.poll_notice() {
+            match notice {
+                Notice::Request(id) => {
+                    if let Some(waker) = state.wakers.remove(&id) {
+                        state.to_wake.push(waker);
+                    }
+                }
+                Notice::Room(waiter) => {
+                    if let Some(waker) = state.waiting.remove(&waiter) {
+                        state.to_wake.push(waker);
+                    }
+                }
+                Notice::Capability { origin, capability, until } => {
+                    if let Some(origin) = state.dispatcher.pool().origin(origin).cloned() {
+                        self.observe(Observation::Capability { origin, capability, until });
+                    }
+                }
+                _ => {}
             }
-            if state.shut_down && !state.closed_all && state.pool.pending() == 0 && state.parked_tickets.is_empty() {
-                // Nothing left to do: close the idle connections now rather
-                // than at their idle timeout.
-                state.closed_all = true;
-                state.pool.close(now);
-                continue;
-            }
-            if freed && !state.parked_tickets.is_empty() {
-                // Room freed: parked requests go in, and may need writing.
-                self.unpark(state);
-                continue;
-            }
-            state.freed.clear();
+        }
+        if state.dispatcher.is_finished() && state.conns.is_empty() {
+            self.finished.notify(usize::MAX);
+            self.timer_wake.notify(usize::MAX);
+        }
+    }
+
+    /// Releases the lock, then wakes whoever the last drive collected.
+    pub(crate) fn wake_collected(&self, mut state: MutexGuard<'_, State<F>>) {
+        if state.to_wake.is_empty() {
             return;
         }
+        let mut to_wake = std::mem::take(&mut state.to_wake);
+        drop(state);
+        for waker in to_wake.drain(..) {
+            waker.wake();
+        }
+        // Hand the allocation back for the next drive.
+        let mut state = self.lock();
+        if state.to_wake.capacity() < to_wake.capacity() {
+            state.to_wake = to_wake;
+        }
     }
 
-    fn on_instruction(self: &Arc<Self>, state: &mut State<P>, instruction: Instruction) {
+    fn on_instruction(self: &Arc<Self>, state: &mut State<F>, instruction: Instruction) {
         match instruction {
             Instruction::Connect { conn, origin } => {
-                let Some(origin) = state.pool.origin(origin).cloned() else { return };
+                let Some(origin) = state.dispatcher.pool().origin(origin).cloned() else { return };
                 let wake = Arc::new(Notify::new());
-                state
-                    .conns
-                    .insert(conn, ConnPlumbing { outbox: Vec::new(), wake, closing: false, origin: origin.clone() });
+                state.conns.insert(
+                    conn,
+                    ConnPlumbing { outbox: Vec::new(), wake, closing: false, paused: false, origin: origin.clone() },
+                );
                 self.observe(Observation::Connecting { conn, origin: origin.clone() });
                 let task = crate::connection_task::run(self.clone(), conn, origin);
                 self.runtime.spawn(Box::pin(task));
@@ -334,196 +489,157 @@ impl<P: Protocol> Shared<P> {
                     self.observe(Observation::Closed { conn, origin, summary });
                 }
             }
+            Instruction::PauseReading { conn } => {
+                if let Some(plumbing) = state.conns.get_mut(&conn) {
+                    plumbing.paused = true;
+                }
+            }
+            Instruction::ResumeReading { conn } => {
+                if let Some(plumbing) = state.conns.get_mut(&conn) {
+                    plumbing.paused = false;
+                    plumbing.wake.notify(usize::MAX);
+                }
+            }
             _ => {}
         }
     }
+}
 
-    fn on_event(self: &Arc<Self>, state: &mut State<P>, event: PoolEvent<CodecOf<P>>) {
-        match event {
-            PoolEvent::Capability { origin, capability, until } => {
-                if let Some(origin) = state.pool.origin(origin).cloned() {
-                    self.observe(Observation::Capability { origin, capability, until });
+/// A refused submission as the caller's error (C5).
+fn refusal<R, E: std::fmt::Display>(refused: &Refused<R, E>) -> Error {
+    let message = match refused.error {
+        SubmitError::Closed => "the client is closed".to_owned(),
+        _ => refused.error.to_string(),
+    };
+    Error::new(refused.kind(), message)
+}
+
+/// A request's place in the engine, on the caller's side: submitted, or in
+/// line for room holding its request. Dropping it before the request ended
+/// cancels the request (P9) or gives up the place in line.
+pub(crate) struct Ticket<F: SendFactory> {
+    place: Place<F>,
+}
+
+enum Place<F: SendFactory> {
+    /// Nothing (finished, or never submitted).
+    Done,
+    /// In line for room.
+    Waiting {
+        shared: Arc<Shared<F>>,
+        waiter: WaiterId,
+        origin: Origin,
+        request: Option<RequestOf<F>>,
+        options: RequestOptions,
+    },
+    /// Submitted.
+    Admitted { shared: Arc<Shared<F>>, id: RequestId },
+}
+
+impl<F: SendFactory> Ticket<F> {
+    /// A ticket for a request already admitted.
+    pub(crate) fn admitted(shared: &Arc<Shared<F>>, id: RequestId) -> Self {
+        Ticket { place: Place::Admitted { shared: shared.clone(), id } }
+    }
+
+    /// Submits `request`: admitted, in line, or an error.
+    pub(crate) fn submit(
+        shared: &Arc<Shared<F>>,
+        origin: OriginRef<'_>,
+        request: RequestOf<F>,
+        options: RequestOptions,
+    ) -> Result<Self, Error> {
+        let place = match shared.submit(origin, request, options) {
+            Submitted::Admitted(id) => Place::Admitted { shared: shared.clone(), id },
+            Submitted::Waiting(waiter, request) => Place::Waiting {
+                shared: shared.clone(),
+                waiter,
+                origin: origin.to_owned(),
+                request: Some(request),
+                options,
+            },
+            Submitted::Refused(error) => return Err(error),
+        };
+        Ok(Ticket { place })
+    }
+
+    /// Polls the next item of the outcome; a ticket in line first tries to
+    /// get in.
+    pub(crate) fn poll_item(&mut self, waker: &Waker) -> std::task::Poll<Result<Item<CodecOf<F>>, Error>> {
+        use std::task::Poll;
+        loop {
+            match &mut self.place {
+                Place::Done => {
+                    return Poll::Ready(Err(Error::new(ErrorKind::InvalidRequest, "polled after its outcome")));
                 }
-            }
-            PoolEvent::Written { id, conn } => {
-                if let Some(route) = state.routes.get_mut(&id) {
-                    route.written = Some(Written { connection: conn, at: std::time::Instant::now() });
-                }
-            }
-            PoolEvent::Response { id, part, end, attempts } => {
-                let route = if end { state.routes.remove(&id) } else { None };
-                match route {
-                    Some(mut route) => {
-                        state.submitted.remove(&route.ticket);
-                        if !state.parked_tickets.is_empty() {
-                            state.freed.push(route.origin.clone());
+                Place::Waiting { shared, waiter, origin, request, options } => {
+                    let Some(taken) = request.take() else {
+                        return Poll::Ready(Err(Error::new(ErrorKind::InvalidRequest, "polled after its outcome")));
+                    };
+                    match shared.submit_waiting(*waiter, origin.borrowed(), taken, *options, waker) {
+                        Submitted::Admitted(id) => {
+                            // Admitted: the place in line is gone already.
+                            let shared = shared.clone();
+                            self.place = Place::Admitted { shared, id };
                         }
-                        P::deliver(&mut route.sink, Delivery::Part { part, end, attempts }, route.written);
-                    }
-                    None => {
-                        if let Some(route) = state.routes.get_mut(&id) {
-                            P::deliver(&mut route.sink, Delivery::Part { part, end, attempts }, route.written);
+                        Submitted::Waiting(_, back) => {
+                            *request = Some(back);
+                            return Poll::Pending;
+                        }
+                        Submitted::Refused(error) => {
+                            self.place = Place::Done;
+                            return Poll::Ready(Err(error));
                         }
                     }
                 }
-            }
-            PoolEvent::Complete { id, response, attempts } => {
-                if let Some(mut route) = state.routes.remove(&id) {
-                    state.submitted.remove(&route.ticket);
-                    if !state.parked_tickets.is_empty() {
-                        state.freed.push(route.origin.clone());
-                    }
-                    P::deliver(&mut route.sink, Delivery::Complete { response, attempts }, route.written);
+                Place::Admitted { shared, id } => {
+                    return match shared.take(*id, waker) {
+                        Take::Item(item) => {
+                            if item.delivery.is_terminal() {
+                                self.place = Place::Done;
+                            }
+                            Poll::Ready(Ok(item))
+                        }
+                        Take::Pending => Poll::Pending,
+                        Take::Gone => {
+                            self.place = Place::Done;
+                            Poll::Ready(Err(Error::new(ErrorKind::ConnectionLost, "the client shut down")))
+                        }
+                    };
                 }
             }
-            PoolEvent::Failed(failure) => {
-                let Some(mut route) = state.routes.remove(&failure.id) else { return };
-                state.submitted.remove(&route.ticket);
-                if !state.parked_tickets.is_empty() {
-                    state.freed.push(route.origin.clone());
-                }
-                let message = match &failure.cause {
-                    pipelining::Cause::Response(e) => e.to_string(),
-                    pipelining::Cause::Lost(_) if failure.tries.len() > 1 => {
-                        let causes: Vec<&str> = failure.tries.iter().map(|r| r.describe()).collect();
-                        format!("every try was lost: {}", causes.join("; "))
-                    }
-                    pipelining::Cause::Lost(reason) => reason.describe().to_owned(),
-                    pipelining::Cause::Cancelled => "cancelled".to_owned(),
-                    pipelining::Cause::Deadline => "the request's deadline passed".to_owned(),
-                    pipelining::Cause::Unencodable => "the request could not be encoded".to_owned(),
-                    pipelining::Cause::ConnectFailed => "every connect failed".to_owned(),
-                };
-                let message = match state.connect_errors.get(&route.origin) {
-                    Some(cause) if failure.kind == ErrorKind::Connect => {
-                        format!("connecting to {}: {cause}", route.origin)
-                    }
-                    _ => message,
-                };
-                let error = Error::new(failure.kind, message).with_attempts(failure.attempts);
-                P::deliver(&mut route.sink, Delivery::Failed(error), route.written);
-            }
-            PoolEvent::Unsolicited { .. } => {}
-        }
-    }
-
-    /// Changes the depth of every connection (P1).
-    pub(crate) fn set_depth(self: &Arc<Self>, depth: usize) -> Result<(), Error> {
-        let mut state = self.lock();
-        let now = self.clock.now();
-        state.pool.set_depth(now, depth).map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
-        self.drive(&mut state);
-        Ok(())
-    }
-
-    pub(crate) fn cancel(self: &Arc<Self>, ticket: u64) {
-        let mut state = self.lock();
-        if let Some(origin) = state.parked_tickets.remove(&ticket) {
-            if let Some(queue) = state.parked.get_mut(&origin) {
-                queue.retain(|p| p.route.ticket != ticket);
-            }
-            return;
-        }
-        let Some(id) = state.submitted.remove(&ticket) else { return };
-        if let Some(route) = state.routes.remove(&id) {
-            if !state.parked_tickets.is_empty() {
-                state.freed.push(route.origin);
-            }
-        }
-        let now = self.clock.now();
-        state.pool.cancel(now, id);
-        self.drive(&mut state);
-    }
-
-    /// Hands a request to the pool; gives it back if the queue is full.
-    fn try_submit(self: &Arc<Self>, state: &mut State<P>, parked: Parked<P>) -> Option<Parked<P>> {
-        let now = self.clock.now();
-        let Parked { origin, request, options, mut route } = parked;
-        match state.pool.submit(now, &origin, request, options) {
-            Ok(id) => {
-                state.submitted.insert(route.ticket, id);
-                state.routes.insert(id, route);
-                None
-            }
-            Err(refused) if matches!(refused.error, SubmitError::QueueFull { .. }) => {
-                Some(Parked { origin, request: refused.request, options, route })
-            }
-            Err(refused) => {
-                let error = Error::new(refused.kind(), refused.error.to_string());
-                P::deliver(&mut route.sink, Delivery::Failed(error), None);
-                None
-            }
-        }
-    }
-
-    /// Moves parked requests into the pool as room frees, in order, for
-    /// the origins whose requests just ended.
-    fn unpark(self: &Arc<Self>, state: &mut State<P>) {
-        let mut origins = std::mem::take(&mut state.freed);
-        origins.sort();
-        origins.dedup();
-        for origin in origins {
-            while let Some(parked) = state.parked.get_mut(&origin).and_then(VecDeque::pop_front) {
-                let ticket = parked.route.ticket;
-                if let Some(parked) = self.try_submit(state, parked) {
-                    // Still full: it keeps its place at the front.
-                    if let Some(queue) = state.parked.get_mut(&origin) {
-                        queue.push_front(parked);
-                    }
-                    break;
-                }
-                state.parked_tickets.remove(&ticket);
-            }
-            if state.parked.get(&origin).is_some_and(VecDeque::is_empty) {
-                state.parked.remove(&origin);
-            }
         }
     }
 }
 
-/// Cancels its request when dropped before the request finished.
-pub(crate) struct RequestGuard<P: Protocol> {
-    shared: Option<Arc<Shared<P>>>,
-    ticket: u64,
-}
-
-impl<P: Protocol> RequestGuard<P> {
-    pub(crate) fn new(shared: Arc<Shared<P>>, ticket: u64) -> Self {
-        RequestGuard { shared: Some(shared), ticket }
-    }
-
-    /// The request ended: dropping the guard no longer cancels it.
-    pub(crate) fn finished(&mut self) {
-        self.shared = None;
-    }
-}
-
-impl<P: Protocol> std::fmt::Debug for RequestGuard<P> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RequestGuard").field("ticket", &self.ticket).field("live", &self.shared.is_some()).finish()
-    }
-}
-
-impl<P: Protocol> Drop for RequestGuard<P> {
+impl<F: SendFactory> Drop for Ticket<F> {
     fn drop(&mut self) {
-        if let Some(shared) = self.shared.take() {
-            shared.cancel(self.ticket);
+        match std::mem::replace(&mut self.place, Place::Done) {
+            Place::Admitted { shared, id } => shared.cancel(id),
+            Place::Waiting { shared, waiter, .. } => shared.cancel_waiting(waiter),
+            Place::Done => {}
+        }
+    }
+}
+
+impl<F: SendFactory> std::fmt::Debug for Ticket<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.place {
+            Place::Done => f.write_str("Done"),
+            Place::Waiting { waiter, .. } => f.debug_tuple("Waiting").field(waiter).finish(),
+            Place::Admitted { id, .. } => f.debug_tuple("Admitted").field(id).finish(),
         }
     }
 }
 
 /// A user's handle: when the last one goes, the engine shuts down once
 /// nothing is pending.
-pub(crate) struct Handle<P: Protocol> {
-    pub(crate) shared: Arc<Shared<P>>,
+pub(crate) struct Handle<F: SendFactory> {
+    pub(crate) shared: Arc<Shared<F>>,
 }
 
-impl<P: Protocol> Drop for Handle<P> {
+impl<F: SendFactory> Drop for Handle<F> {
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
-        state.shut_down = true;
-        self.shared.drive(&mut state);
-        drop(state);
-        self.shared.timer_wake.notify(usize::MAX);
+        self.shared.shut_down();
     }
 }

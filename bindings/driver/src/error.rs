@@ -16,11 +16,6 @@ impl Error {
         Error { kind, message: message.into(), attempts: 0 }
     }
 
-    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
-        self
-    }
-
     /// The C5 name of the failure (`connect`, `timeout`, `protocol`, …),
     /// the same as the command line's `error_kind` and JavaScript's
     /// `Error.kind`.
@@ -46,3 +41,9 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<pipelining::dispatch::RequestError> for Error {
+    fn from(error: pipelining::dispatch::RequestError) -> Self {
+        Error { kind: error.kind, message: error.message, attempts: error.attempts }
+    }
+}

@@ -1,11 +1,12 @@
 //! Runtime-agnostic async glue for `pipelining` clients.
 //!
-//! The sans-IO [`Pool`](pipelining::Pool) sits behind one lock; each
-//! connection gets a task that reads and writes concurrently; one timer task
-//! sleeps until the pool's next deadline; requests wait on channels their
-//! responses are routed to. A runtime crate (`pipelining-tokio`,
-//! `pipelining-smol`) supplies only spawning, sleeping and transports
-//! ([`Glue`]).
+//! The core's sans-IO [`Dispatcher`](pipelining::dispatch::Dispatcher) sits
+//! behind one lock and decides everything about requests; each connection
+//! gets a task that reads and writes concurrently (and stops reading while
+//! a reader is behind); one timer task sleeps until the next deadline; each
+//! waiting caller has one waker, woken when its request has something to
+//! take. A runtime crate (`pipelining-tokio`, `pipelining-smol`) supplies
+//! only spawning, sleeping and transports ([`Glue`]).
 //!
 //! Time is read here, never in the core: [`std::time::Instant`] since the
 //! client's creation becomes the core's [`pipelining::Instant`].
@@ -27,10 +28,10 @@ mod timer_task;
 pub mod tls;
 
 pub use body::Body;
-pub use client::{Attempts, Client, ResponseFuture, WholeResponse};
+pub use client::{Attempts, Client, ResponseFuture, TrySendError, WholeResponse};
 pub use config::{Builder, Glue, Observer};
 pub use convert::origin_of;
-pub use engine::{Observation, SendCodec, Written};
+pub use engine::{Observation, SendCodec, SendFactory, Written};
 pub use error::Error;
 pub use message_client::{MessageClient, MessageFuture, Reply};
 pub use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus};

@@ -1,15 +1,15 @@
-//! The client's one timer: sleeps until the pool's next deadline.
+//! The client's one timer: sleeps until the dispatcher's next deadline.
 
-use crate::engine::{Protocol, Shared};
+use crate::engine::{SendFactory, Shared};
 use std::sync::Arc;
 
-/// Runs until the client is shut down with nothing pending.
-pub(crate) async fn run<P: Protocol>(shared: Arc<Shared<P>>) {
+/// Runs until the client has shut down and everything finished.
+pub(crate) async fn run<F: SendFactory>(shared: Arc<Shared<F>>) {
     loop {
         let listener = shared.timer_wake.listen();
         let deadline = {
             let state = shared.lock();
-            if state.shut_down && state.pool.pending() == 0 && state.conns.is_empty() {
+            if state.dispatcher.is_finished() && state.conns.is_empty() {
                 return;
             }
             state.timer_deadline
@@ -21,11 +21,11 @@ pub(crate) async fn run<P: Protocol>(shared: Arc<Shared<P>>) {
                 futures_util::future::select(listener, sleep).await;
             }
         }
-        let mut state = shared.lock();
-        let now = shared.clock.now();
+        let (mut state, now) = shared.lock_now();
         if state.timer_deadline.is_some_and(|at| at <= now) {
-            state.pool.handle_timeout(now);
+            state.dispatcher.handle_timeout(now);
             shared.drive(&mut state);
         }
+        shared.wake_collected(state);
     }
 }

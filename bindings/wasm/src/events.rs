@@ -257,7 +257,7 @@ pub(crate) fn pool_event(
     origin_of: impl Fn(pipelining::OriginId) -> Option<JsValue>,
 ) -> JsValue {
     let object = match event {
-        PoolEvent::Response { id, part, end, attempts } => {
+        PoolEvent::Response { id, part, end, attempts, .. } => {
             let object = js::tagged("response");
             js::set(&object, "id", id_number(id.get()));
             js::set(&object, "part", self::part(part));

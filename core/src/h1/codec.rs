@@ -116,6 +116,13 @@ impl Codec for H1Codec {
         self.decoder.remaining(buf)
     }
 
+    fn content_len(part: &ResponsePart) -> u64 {
+        match part {
+            ResponsePart::Data(data) => data.len() as u64,
+            _ => 0,
+        }
+    }
+
     fn collect(&self, collector: &mut ResponseCollector, part: ResponsePart) -> Result<(), DecodeError> {
         match part {
             ResponsePart::Head(head) => collector.head(head),

@@ -172,6 +172,13 @@ pub trait Codec {
     /// How much of the response in progress is still to come.
     fn remaining(&self, buf: &[u8]) -> Remaining;
 
+    /// How many content bytes `part` carries: what a consumer that buffers a
+    /// streamed response counts against its buffer.
+    fn content_len(part: &Self::Part) -> u64 {
+        let _ = part;
+        0
+    }
+
     /// Whether `part`, matched to `request` by its wire correlation id,
     /// really answers it. DNS compares the question too (RFC 7766 §7): an
     /// id alone can be a stale or forged answer. A mismatch is a protocol

@@ -95,6 +95,9 @@ pub struct Connection<C: Codec> {
     /// What `Keep-Alive: max` said this connection will serve in all.
     announced_budget: Option<u64>,
     timers: Timers,
+    /// The driver stopped reading (a consumer is behind): the stall timer is
+    /// suspended, since silence is ours, not the server's.
+    reading_paused: bool,
 }
 
 impl<C: Codec> Connection<C> {
@@ -121,6 +124,7 @@ impl<C: Codec> Connection<C> {
             responses: 0,
             announced_budget: None,
             timers: Timers::default(),
+            reading_paused: false,
         };
         connection.arm_idle(now);
         connection
@@ -341,6 +345,17 @@ impl<C: Codec> Connection<C> {
                 }
             }
         }
+    }
+
+    /// The driver stopped (`true`) or resumed (`false`) reading from the
+    /// transport, because whoever consumes a streamed response is behind.
+    /// While paused the stall timer does not run (P10): the silence is ours.
+    pub fn handle_read_paused(&mut self, now: Instant, paused: bool) {
+        if self.is_closed() || self.reading_paused == paused {
+            return;
+        }
+        self.reading_paused = paused;
+        self.restart_stall(now);
     }
 
     /// The peer closed its sending side (EOF).
@@ -564,7 +579,9 @@ impl<C: Codec> Connection<C> {
 
     fn restart_stall(&mut self, now: Instant) {
         match self.config.stall_timeout {
-            Some(t) if self.in_flight > 0 || self.accepted < self.encoded => self.timers.set(Timer::Stall, now + t),
+            Some(t) if !self.reading_paused && (self.in_flight > 0 || self.accepted < self.encoded) => {
+                self.timers.set(Timer::Stall, now + t)
+            }
             _ => self.timers.stop(Timer::Stall),
         }
     }

@@ -35,12 +35,26 @@ pub enum Instruction {
         /// How it ended, if it was open.
         summary: Option<CloseSummary>,
     },
+    /// Stop reading this transport: whoever consumes the response arriving
+    /// on it is behind (from a [`Dispatcher`](crate::dispatch::Dispatcher);
+    /// a bare pool never says it).
+    PauseReading {
+        /// The connection.
+        conn: ConnectionId,
+    },
+    /// Read this transport again.
+    ResumeReading {
+        /// The connection.
+        conn: ConnectionId,
+    },
 }
 
 /// A request that failed for good: its terminal event in the pool.
 pub struct Failure<C: Codec> {
     /// The request's id.
     pub id: RequestId,
+    /// The origin it was for.
+    pub origin: OriginId,
     /// The request, handed back.
     pub request: C::Request,
     /// The C1 name of the outcome ([`error_kind`](crate::outcome::error_kind)).
@@ -75,6 +89,8 @@ pub enum PoolEvent<C: Codec> {
     Response {
         /// The request answered.
         id: RequestId,
+        /// The connection it came on.
+        conn: ConnectionId,
         /// The part.
         part: C::Part,
         /// Whether this is the last part.
@@ -132,8 +148,8 @@ impl<C: Codec> PoolEvent<C> {
 impl<C: Codec> fmt::Debug for PoolEvent<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PoolEvent::Response { id, part, end, attempts } => {
-                write!(f, "Response({id:?}, {part:?}, end={end}, attempts={attempts})")
+            PoolEvent::Response { id, conn, part, end, attempts } => {
+                write!(f, "Response({id:?}, {conn:?}, {part:?}, end={end}, attempts={attempts})")
             }
             PoolEvent::Complete { id, response, attempts } => {
                 write!(f, "Complete({id:?}, {response:?}, attempts={attempts})")

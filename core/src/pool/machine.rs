@@ -152,6 +152,26 @@ impl<F: CodecFactory> Pool<F> {
         self.origins.iter().map(|e| &e.origin)
     }
 
+    /// Whether `submit` to `origin` would find room in its queue now (an
+    /// origin the pool does not know yet has room).
+    pub fn has_room<'a>(&self, origin: impl Into<OriginRef<'a>>) -> bool {
+        match self.origins.find(origin.into()).and_then(|id| self.origins.get(id)) {
+            Some(entry) => entry.queue.len() < self.config.queue_limit,
+            None => true,
+        }
+    }
+
+    /// Requests waiting in queues, over all origins (they wait for a
+    /// connection; each origin's queue holds at most `queue_limit`).
+    pub fn queued(&self) -> usize {
+        self.origins.iter().map(|e| e.queue.len()).sum()
+    }
+
+    /// Whether the pool still knows the origin behind `id`.
+    pub fn knows(&self, id: OriginId) -> bool {
+        self.origins.get(id).is_some()
+    }
+
     /// How many origins the pool knows.
     pub fn origin_count(&self) -> usize {
         self.origins.len()
@@ -206,6 +226,15 @@ impl<F: CodecFactory> Pool<F> {
         let result = self.admit(now, oid, request, options);
         self.schedule_origin(now, oid);
         result
+    }
+
+    /// A request id the pool will never hand out, for a request that ends
+    /// before it reaches the pool (a dispatcher's waiter whose deadline
+    /// passed while it waited for room).
+    pub fn reserve_id(&mut self) -> RequestId {
+        let id = RequestId::from_raw(self.next_request);
+        self.next_request += 1;
+        id
     }
 
     /// Cancels a request (P9): removed if still waiting, otherwise cancelled
@@ -342,6 +371,16 @@ impl<F: CodecFactory> Pool<F> {
             let origin = *origin;
             self.pump(now, conn);
             self.schedule_origin(now, origin);
+        }
+    }
+
+    /// The driver stopped (`true`) or resumed (`false`) reading `conn`
+    /// because a consumer is behind: its stall timer is suspended meanwhile
+    /// ([`Connection::handle_read_paused`]).
+    pub fn handle_read_paused(&mut self, now: Instant, conn: ConnectionId, paused: bool) {
+        if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) {
+            connection.handle_read_paused(now, paused);
+            self.rearm_connection(conn);
         }
     }
 
@@ -538,6 +577,7 @@ impl<F: CodecFactory> Pool<F> {
         let kind = error_kind(&Ending { cause: &cause, progress, replayable, retry, gave_up });
         self.events.push_back(PoolEvent::Failed(Failure {
             id,
+            origin: record.origin,
             request,
             kind,
             cause,
@@ -676,7 +716,7 @@ impl<F: CodecFactory> Pool<F> {
             match event {
                 Event::Response { id, part, end } => {
                     let attempts = self.attempts_on_success(id, end);
-                    self.events.push_back(PoolEvent::Response { id, part, end, attempts });
+                    self.events.push_back(PoolEvent::Response { id, conn, part, end, attempts });
                 }
                 Event::Complete { id, response } => {
                     let attempts = self.attempts_on_success(id, true);

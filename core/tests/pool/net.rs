@@ -658,7 +658,7 @@ impl Net {
             }
         }
         match event {
-            PoolEvent::Response { id, part, end, attempts } => {
+            PoolEvent::Response { id, part, end, attempts, .. } => {
                 if self.outcomes.contains_key(&id) {
                     self.violations.push(format!("{id:?}: a response part after its terminal event"));
                 }

@@ -447,7 +447,7 @@ impl Harness {
 
     fn on_event(&mut self, event: PoolEvent<H1Codec>) {
         match event {
-            PoolEvent::Response { id, part, end, attempts } => {
+            PoolEvent::Response { id, part, end, attempts, .. } => {
                 let track = self.requests.get_mut(&id).expect("a response for an unknown request");
                 assert!(!track.done, "a part for {id} after its terminal event (P12)");
                 let sub = &self.subs[track.idx];

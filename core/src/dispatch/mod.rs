@@ -1,0 +1,560 @@
+//! The layer every driver shares above the pool: requests as handles whose
+//! outcomes wait in bounded mailboxes, first-come-first-served waiting for
+//! room, reading paused while a consumer is behind, connect errors
+//! remembered per origin, and failures named and worded once.
+//!
+//! A driver keeps only sockets, a clock and its way of waking callers (Rust
+//! wakers, JavaScript promises). Everything it used to decide — where a
+//! pool event goes, when a waiting submission may go in, what a failure is
+//! called, when to stop reading — is decided here, once, for every front end.
+
+mod delivery;
+mod mailbox;
+mod message;
+mod waiters;
+
+pub use delivery::{Delivery, DispatchConfig, Notice, RequestError, Taken, WaiterId};
+
+use crate::origin::OriginRef;
+use crate::outcome::CodecError;
+use crate::pipeline::{Codec, CodecFactory, Refused, RequestId, RequestOptions, SubmitError};
+use crate::pool::{ConfigError, ConnectionId, Instruction, OriginId, Pool, PoolConfig, PoolEvent};
+use crate::{Duration, ErrorKind, Instant};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use mailbox::Mailbox;
+use waiters::Waiters;
+
+type Request<F> = <<F as CodecFactory>::Codec as Codec>::Request;
+type EncodeError<F> = <<F as CodecFactory>::Codec as Codec>::EncodeError;
+
+/// A [`Pool`] with per-request outcomes, backpressure and the driver's
+/// bookkeeping, sans-IO like everything in the core.
+///
+/// The four groups of methods again:
+///
+/// * **requests**: [`submit`](Self::submit) (refused, and handed back, when
+///   the origin's queue is full or others already wait for it: then
+///   [`wait_for_room`](Self::wait_for_room) and, once told,
+///   [`submit_waiting`](Self::submit_waiting)), [`take`](Self::take) the
+///   next item of a request's outcome, [`cancel`](Self::cancel) when its
+///   caller is gone, [`shut_down`](Self::shut_down) to finish gracefully;
+/// * **inputs** (`handle_*`), as the pool's, keyed by connection;
+/// * **outputs**, drained after every input in this order:
+///   [`poll_transmit`](Self::poll_transmit) until `None`,
+///   [`poll_instruction`](Self::poll_instruction) until `None` (connect,
+///   close, pause or resume reading), [`poll_timeout`](Self::poll_timeout),
+///   [`poll_notice`](Self::poll_notice) until `None` (whom to wake).
+///
+/// Every submitted request's outcome ends with exactly one terminal item
+/// (`docs/DESIGN.md` P12), taken with [`take`](Self::take).
+pub struct Dispatcher<F: CodecFactory> {
+    pool: Pool<F>,
+    config: DispatchConfig,
+    /// Requests submitted whose terminal item was not yet taken.
+    mailboxes: BTreeMap<RequestId, Mailbox<F::Codec>>,
+    waiters: Waiters,
+    /// Waiters whose deadline passed while they waited, until they learn it.
+    expired: BTreeSet<WaiterId>,
+    /// A request deadline, counted from submission (or from the first try to
+    /// submit, for a waiter).
+    request_timeout: Option<Duration>,
+    notices: VecDeque<Notice>,
+    instructions: VecDeque<Instruction>,
+    /// Connects under way, with their origins (for connect errors).
+    connecting: BTreeMap<ConnectionId, OriginId>,
+    /// The last reason a connect to an origin failed, while the pool knows
+    /// the origin.
+    connect_errors: BTreeMap<OriginId, String>,
+    /// Connections not being read because this request's consumer is
+    /// behind.
+    paused: BTreeMap<ConnectionId, RequestId>,
+    shutting_down: bool,
+    /// The pool was closed after the shutdown drained it.
+    closed: bool,
+}
+
+impl<F: CodecFactory> Dispatcher<F>
+where
+    <F::Codec as Codec>::Error: CodecError,
+{
+    /// A dispatcher over a new pool. Refuses settings that cannot work.
+    pub fn new(factory: F, pool: PoolConfig, config: DispatchConfig) -> Result<Self, ConfigError> {
+        if config.body_buffer == 0 {
+            return Err(ConfigError::Zero { setting: "body_buffer" });
+        }
+        Ok(Dispatcher {
+            pool: Pool::new(factory, pool)?,
+            config,
+            mailboxes: BTreeMap::new(),
+            waiters: Waiters::default(),
+            expired: BTreeSet::new(),
+            request_timeout: None,
+            notices: VecDeque::new(),
+            instructions: VecDeque::new(),
+            connecting: BTreeMap::new(),
+            connect_errors: BTreeMap::new(),
+            paused: BTreeMap::new(),
+            shutting_down: false,
+            closed: false,
+        })
+    }
+
+    /// With a deadline for every request, counted from its submission (or
+    /// from its first try to submit, when it had to wait for room): past it
+    /// the request fails `timeout` (`docs/DESIGN.md` P10).
+    #[must_use]
+    pub fn with_request_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    // ---- getters ----
+
+    /// The pool underneath, for inspection.
+    pub fn pool(&self) -> &Pool<F> {
+        &self.pool
+    }
+
+    /// Requests whose terminal item was not taken yet.
+    pub fn outstanding(&self) -> usize {
+        self.mailboxes.len()
+    }
+
+    /// Callers waiting for room.
+    pub fn waiting(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// How many times the request was written so far.
+    pub fn attempts(&self, id: RequestId) -> Option<u32> {
+        self.mailboxes.get(&id).map(|m| m.attempts)
+    }
+
+    /// Where and when the request's last byte was (last) written.
+    pub fn written(&self, id: RequestId) -> Option<(ConnectionId, Instant)> {
+        self.mailboxes.get(&id).and_then(|m| m.written)
+    }
+
+    /// When the request's response was complete.
+    pub fn ended_at(&self, id: RequestId) -> Option<Instant> {
+        self.mailboxes.get(&id).and_then(|m| m.ended_at)
+    }
+
+    /// Content bytes waiting in the request's mailbox.
+    pub fn buffered(&self, id: RequestId) -> Option<u64> {
+        self.mailboxes.get(&id).map(|m| m.buffered)
+    }
+
+    /// Whether [`shut_down`](Self::shut_down) was called and everything has
+    /// finished: no request outstanding, no connection left.
+    pub fn is_finished(&self) -> bool {
+        self.shutting_down && self.closed && self.mailboxes.is_empty() && self.connecting.is_empty()
+    }
+
+    /// Whether [`submit`](Self::submit) to `origin` would take a request now:
+    /// not shutting down, nobody waiting for that origin, room in its queue.
+    pub fn has_room<'a>(&self, origin: impl Into<OriginRef<'a>>) -> bool {
+        let origin = origin.into();
+        !self.shutting_down && !self.waiters.any_for(origin) && self.pool.has_room(origin)
+    }
+
+    /// Whether [`shut_down`](Self::shut_down) was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down
+    }
+
+    // ---- requests ----
+
+    /// Submits a request. Refused — and handed back — when its origin's
+    /// queue is full or others already wait for room there (nothing
+    /// overtakes them, `docs/DESIGN.md` P5): the caller then waits with
+    /// [`wait_for_room`](Self::wait_for_room). Also refused when invalid, or
+    /// once shutting down.
+    pub fn submit<'a>(
+        &mut self,
+        now: Instant,
+        origin: impl Into<OriginRef<'a>>,
+        request: Request<F>,
+        options: RequestOptions,
+    ) -> Result<RequestId, Refused<Request<F>, EncodeError<F>>> {
+        let origin = origin.into();
+        if self.shutting_down {
+            return Err(Refused { request, error: SubmitError::Closed });
+        }
+        if !self.waiters.is_empty() && self.waiters.any_for(origin) {
+            let limit = self.pool.config().queue_limit;
+            return Err(Refused { request, error: SubmitError::QueueFull { limit } });
+        }
+        self.admit(now, now, origin, request, options)
+    }
+
+    /// Takes a place in line for room at `origin`, after
+    /// [`submit`](Self::submit) refused with [`SubmitError::QueueFull`]. A
+    /// [`Notice::Room`] says when to call
+    /// [`submit_waiting`](Self::submit_waiting). `since` is when the caller
+    /// first tried to submit.
+    pub fn wait_for_room<'a>(&mut self, since: Instant, origin: impl Into<OriginRef<'a>>) -> WaiterId {
+        let id = self.waiters.join(origin.into(), since);
+        self.offer_room();
+        id
+    }
+
+    /// Submits for a waiter that was told there is room. Refused (handed
+    /// back) while it is not first in line or there is no room after all —
+    /// it keeps its place; refused with [`SubmitError::Closed`] once shutting
+    /// down. A waiter whose deadline passed while it waited gets a request
+    /// whose outcome is that failure (`timeout`), without the request being
+    /// sent.
+    pub fn submit_waiting<'a>(
+        &mut self,
+        now: Instant,
+        waiter: WaiterId,
+        origin: impl Into<OriginRef<'a>>,
+        request: Request<F>,
+        options: RequestOptions,
+    ) -> Result<RequestId, Refused<Request<F>, EncodeError<F>>> {
+        let origin = origin.into();
+        if self.expired.remove(&waiter) {
+            return Ok(self.fail_unsent(ErrorKind::Timeout, "the request's deadline passed while it waited for room"));
+        }
+        if self.shutting_down {
+            self.waiters.leave(waiter);
+            return Err(Refused { request, error: SubmitError::Closed });
+        }
+        let limit = self.pool.config().queue_limit;
+        let Some((_, place)) = self.waiters.first(waiter) else {
+            return Err(Refused { request, error: SubmitError::QueueFull { limit } });
+        };
+        if !self.pool.has_room(origin) {
+            // Told too early (the room went to requests handed back by a
+            // lost connection): it keeps its place and is told again.
+            self.waiters.told_too_early(waiter);
+            return Err(Refused { request, error: SubmitError::QueueFull { limit } });
+        }
+        self.waiters.leave(waiter);
+        let result = self.admit(now, place.since, origin, request, options);
+        self.offer_room();
+        result
+    }
+
+    /// Gives up a place in line (the caller is gone).
+    pub fn cancel_waiting(&mut self, waiter: WaiterId) {
+        self.expired.remove(&waiter);
+        self.waiters.leave(waiter);
+        self.offer_room();
+    }
+
+    /// The next item of the request's outcome, in order; `None` when there
+    /// is nothing yet (a [`Notice::Request`] says when there is) or the
+    /// terminal item was already taken.
+    pub fn take(&mut self, now: Instant, id: RequestId) -> Option<Taken<F::Codec>> {
+        let mailbox = self.mailboxes.get_mut(&id)?;
+        let item = mailbox.pop()?;
+        let (conn, buffered) = (mailbox.conn, mailbox.buffered);
+        let (attempts, written, ended_at) = (mailbox.attempts, mailbox.written, mailbox.ended_at);
+        if item.is_terminal() {
+            self.mailboxes.remove(&id);
+        }
+        if let Some(conn) = conn {
+            let behind = self.paused.get(&conn) == Some(&id);
+            if behind && (item.is_terminal() || buffered <= self.config.body_buffer / 2) {
+                self.resume(now, conn);
+            }
+        }
+        Some(Taken { item, attempts, written, ended_at })
+    }
+
+    /// Whether the request's outcome is still held (its terminal item not
+    /// yet taken).
+    pub fn holds(&self, id: RequestId) -> bool {
+        self.mailboxes.contains_key(&id)
+    }
+
+    /// The request's caller is gone: it is cancelled (`docs/DESIGN.md` P9)
+    /// unless it already ended, and its mailbox is dropped.
+    pub fn cancel(&mut self, now: Instant, id: RequestId) {
+        let Some(mailbox) = self.mailboxes.remove(&id) else { return };
+        if let Some(conn) = mailbox.conn {
+            if self.paused.get(&conn) == Some(&id) {
+                self.resume(now, conn);
+            }
+        }
+        if !mailbox.ended {
+            self.pool.cancel(now, id);
+            self.absorb(now);
+        }
+    }
+
+    /// Finishes gracefully: no new submissions, waiters are told to give
+    /// up, outstanding requests finish, then every connection closes.
+    pub fn shut_down(&mut self, now: Instant) {
+        if self.shutting_down {
+            return;
+        }
+        self.shutting_down = true;
+        for waiter in self.waiters.wake_all() {
+            self.notices.push_back(Notice::Room(waiter));
+        }
+        self.absorb(now);
+    }
+
+    /// Changes the depth of every connection (P1).
+    pub fn set_depth(&mut self, now: Instant, depth: usize) -> Result<(), ConfigError> {
+        self.pool.set_depth(now, depth)?;
+        self.absorb(now);
+        Ok(())
+    }
+
+    // ---- inputs ----
+
+    /// The transport for `conn` is open.
+    pub fn handle_connected(&mut self, now: Instant, conn: ConnectionId) {
+        self.connecting.remove(&conn);
+        self.pool.handle_connected(now, conn);
+        self.absorb(now);
+    }
+
+    /// Opening `conn` failed; `error` says why, for the message of the
+    /// requests that fail when every allowed connect failed.
+    pub fn handle_connect_failed(&mut self, now: Instant, conn: ConnectionId, error: &str) {
+        if let Some(origin) = self.connecting.remove(&conn) {
+            self.connect_errors.insert(origin, error.to_string());
+        }
+        self.pool.handle_connect_failed(now, conn);
+        self.absorb(now);
+    }
+
+    /// Bytes arrived on `conn`.
+    pub fn handle_received(&mut self, now: Instant, conn: ConnectionId, data: &[u8]) {
+        self.pool.handle_received(now, conn, data);
+        self.absorb(now);
+    }
+
+    /// The transport of `conn` accepted `n` more bytes of its last transmit.
+    pub fn handle_written(&mut self, now: Instant, conn: ConnectionId, n: usize) {
+        self.pool.handle_written(now, conn, n);
+        self.absorb(now);
+    }
+
+    /// The peer closed `conn`.
+    pub fn handle_eof(&mut self, now: Instant, conn: ConnectionId) {
+        self.pool.handle_eof(now, conn);
+        self.absorb(now);
+    }
+
+    /// The transport of `conn` failed (or, while connecting, the connect).
+    pub fn handle_transport_error(&mut self, now: Instant, conn: ConnectionId) {
+        if self.connecting.contains_key(&conn) {
+            return self.handle_connect_failed(now, conn, "the connection failed");
+        }
+        self.pool.handle_transport_error(now, conn);
+        self.absorb(now);
+    }
+
+    /// A deadline from [`poll_timeout`](Self::poll_timeout) is due; other
+    /// calls are harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.pool.handle_timeout(now);
+        if let Some(timeout) = self.request_timeout {
+            for waiter in self.waiters.expire(now, timeout) {
+                self.expired.insert(waiter);
+                self.notices.push_back(Notice::Room(waiter));
+            }
+        }
+        // What is remembered of an origin goes when the pool forgets it.
+        let pool = &self.pool;
+        self.connect_errors.retain(|&origin, _| pool.knows(origin));
+        self.absorb(now);
+    }
+
+    // ---- outputs ----
+
+    /// The next transmit: bytes appended to `buf` for one connection
+    /// ([`Pool::poll_transmit`]).
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<(ConnectionId, usize)> {
+        let transmit = self.pool.poll_transmit(now, buf);
+        self.absorb(now);
+        transmit
+    }
+
+    /// The next thing to do with a transport: open or close one, or stop or
+    /// resume reading one.
+    #[must_use]
+    pub fn poll_instruction(&mut self) -> Option<Instruction> {
+        self.instructions.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let pool = self.pool.poll_timeout();
+        let waiting = self.request_timeout.and_then(|t| self.waiters.next_deadline(t));
+        match (pool, waiting) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The next caller to wake, or origin lesson to report.
+    #[must_use]
+    pub fn poll_notice(&mut self) -> Option<Notice> {
+        self.notices.pop_front()
+    }
+
+    // ---- internals ----
+
+    fn admit(
+        &mut self,
+        now: Instant,
+        since: Instant,
+        origin: OriginRef<'_>,
+        request: Request<F>,
+        mut options: RequestOptions,
+    ) -> Result<RequestId, Refused<Request<F>, EncodeError<F>>> {
+        if let Some(timeout) = self.request_timeout {
+            let deadline = since + timeout;
+            options.deadline = Some(options.deadline.map_or(deadline, |d| d.min(deadline)));
+        }
+        let result = self.pool.submit(now, origin, request, options);
+        if let Ok(id) = result {
+            self.mailboxes.insert(id, Mailbox::new());
+        }
+        self.absorb(now);
+        result
+    }
+
+    /// A request that ends before it reaches the pool.
+    fn fail_unsent(&mut self, kind: ErrorKind, message: &str) -> RequestId {
+        let id = self.pool.reserve_id();
+        let mut mailbox = Mailbox::new();
+        mailbox.push(Delivery::Failed(RequestError { kind, message: message.to_string(), attempts: 0 }));
+        self.mailboxes.insert(id, mailbox);
+        self.notices.push_back(Notice::Request(id));
+        id
+    }
+
+    fn deliver(&mut self, id: RequestId, item: Delivery<F::Codec>) {
+        if let Some(mailbox) = self.mailboxes.get_mut(&id) {
+            if mailbox.push(item) {
+                self.notices.push_back(Notice::Request(id));
+            }
+        }
+    }
+
+    /// Moves the pool's output into mailboxes, notices and instructions.
+    fn absorb(&mut self, now: Instant) {
+        loop {
+            while let Some(instruction) = self.pool.poll_instruction() {
+                match instruction {
+                    Instruction::Connect { conn, origin } => {
+                        self.connecting.insert(conn, origin);
+                    }
+                    Instruction::Close { conn, .. } => {
+                        self.connecting.remove(&conn);
+                        self.paused.remove(&conn);
+                    }
+                    _ => {}
+                }
+                self.instructions.push_back(instruction);
+            }
+            let Some(event) = self.pool.poll_event() else { break };
+            match event {
+                PoolEvent::Response { id, conn, part, end, attempts } => {
+                    let Some(mailbox) = self.mailboxes.get_mut(&id) else { continue };
+                    mailbox.attempts = attempts;
+                    mailbox.conn = Some(conn);
+                    if end {
+                        mailbox.ended_at = Some(now);
+                        self.deliver(id, Delivery::Part(part));
+                        self.deliver(id, Delivery::End);
+                    } else {
+                        self.deliver(id, Delivery::Part(part));
+                        self.pause_if_behind(now, id, conn);
+                    }
+                }
+                PoolEvent::Complete { id, response, attempts } => {
+                    if let Some(mailbox) = self.mailboxes.get_mut(&id) {
+                        mailbox.attempts = attempts;
+                        mailbox.ended_at = Some(now);
+                    }
+                    self.deliver(id, Delivery::Complete(response));
+                }
+                PoolEvent::Failed(failure) => {
+                    let origin = self.pool.origin(failure.origin).map(alloc::string::ToString::to_string);
+                    let error = RequestError {
+                        kind: failure.kind,
+                        message: message::describe(
+                            &failure,
+                            origin.as_deref(),
+                            self.connect_errors.get(&failure.origin).map(String::as_str),
+                        ),
+                        attempts: failure.attempts,
+                    };
+                    if let Some(mailbox) = self.mailboxes.get_mut(&failure.id) {
+                        mailbox.attempts = failure.attempts;
+                    }
+                    self.deliver(failure.id, Delivery::Failed(error));
+                }
+                PoolEvent::Written { id, conn } => {
+                    if let Some(mailbox) = self.mailboxes.get_mut(&id) {
+                        mailbox.written = Some((conn, now));
+                    }
+                }
+                // Messages that answer no request have no taker yet.
+                PoolEvent::Unsolicited { .. } => {}
+                PoolEvent::Capability { origin, capability, until } => {
+                    self.notices.push_back(Notice::Capability { origin, capability, until });
+                }
+            }
+        }
+        self.offer_room();
+        if self.shutting_down && !self.closed && self.pool.pending() == 0 && self.waiters.is_empty() {
+            // Nothing left to do: close the idle connections now rather than
+            // at their idle timeout.
+            self.closed = true;
+            self.pool.close(now);
+            self.absorb(now);
+        }
+    }
+
+    /// Tells the first waiter of each origin with room that it may submit.
+    fn offer_room(&mut self) {
+        if self.waiters.is_empty() || self.shutting_down {
+            return;
+        }
+        let pool = &self.pool;
+        for waiter in self.waiters.wake_first(|origin| pool.has_room(origin)) {
+            self.notices.push_back(Notice::Room(waiter));
+        }
+    }
+
+    fn pause_if_behind(&mut self, now: Instant, id: RequestId, conn: ConnectionId) {
+        let buffered = self.mailboxes.get(&id).map_or(0, |m| m.buffered);
+        if buffered > self.config.body_buffer && !self.paused.contains_key(&conn) {
+            self.paused.insert(conn, id);
+            self.pool.handle_read_paused(now, conn, true);
+            self.instructions.push_back(Instruction::PauseReading { conn });
+        }
+    }
+
+    fn resume(&mut self, now: Instant, conn: ConnectionId) {
+        if self.paused.remove(&conn).is_some() {
+            self.pool.handle_read_paused(now, conn, false);
+            self.instructions.push_back(Instruction::ResumeReading { conn });
+        }
+    }
+}
+
+impl<F: CodecFactory> core::fmt::Debug for Dispatcher<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("pool", &self.pool)
+            .field("outstanding", &self.mailboxes.len())
+            .field("waiting", &self.waiters.len())
+            .field("paused", &self.paused.len())
+            .finish_non_exhaustive()
+    }
+}
