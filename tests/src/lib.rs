@@ -22,7 +22,6 @@
 pub mod hyper_server;
 pub mod raw;
 pub mod real;
-pub mod scan;
 pub mod scenarios;
 mod server_thread;
 pub mod stats;

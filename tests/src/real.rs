@@ -12,8 +12,8 @@
 //! so a plain `cargo test` never starts them, and a run with
 //! `--include-ignored` must have the programs.
 
-use crate::scan::Scanner;
 use bytes::Bytes;
+use pipelining_peer::RequestParser;
 use pipelining_tokio::{Attempts, Body, Error, Observation, Written};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
@@ -861,7 +861,7 @@ impl WireTap {
                     conns.push(TapConn { local_port, opened_at: Instant::now(), written: Vec::new() });
                     conns.len() - 1
                 };
-                Ok(TapStream { inner: tcp, scanner: Scanner::default(), tap, index })
+                Ok(TapStream { inner: tcp, scanner: RequestParser::default(), tap, index })
             }
         })
     }
@@ -884,7 +884,7 @@ impl WireTap {
 
 struct TapStream {
     inner: tokio::net::TcpStream,
-    scanner: Scanner,
+    scanner: RequestParser,
     tap: Arc<WireTap>,
     index: usize,
 }

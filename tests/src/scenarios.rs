@@ -106,7 +106,7 @@ fn watched<G: Glue>(builder: Builder<G>) -> (Builder<G>, Arc<ConnWatch>) {
 /// What the client's transports accepted for writing, as requests.
 #[derive(Debug, Default)]
 struct WireLog {
-    scanner: Mutex<(crate::scan::Scanner, Vec<String>)>,
+    scanner: Mutex<(pipelining_peer::RequestParser, Vec<String>)>,
 }
 
 impl WireLog {

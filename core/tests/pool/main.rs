@@ -5,11 +5,18 @@
 //! each submitted request got exactly one terminal event, and every response
 //! was its own request's.
 
+mod link;
 mod net;
+mod rng;
+mod script;
+mod seen;
 
-use net::{Action, Answer, CloseStyle, Connect, End, Net, Plan, Rng, Script, Trigger, Version};
+use net::Net;
 use pipelining::h1::Method;
 use pipelining::{Capability, CloseReason, Duration, ErrorKind, PoolConfig, RequestId, RequestOptions, SubmitError};
+use rng::Rng;
+use script::{Action, Answer, Chaos, CloseStyle, Connect, Plan, Script, Trigger, Version};
+use seen::End;
 
 fn config() -> PoolConfig {
     PoolConfig::default()
@@ -604,7 +611,7 @@ fn mixed_posts_and_gets_under_random_closes_never_write_a_post_twice() {
         let mut rng = Rng::new(seed);
         let mut net = Net::new(config());
         let mut script = Script::http11();
-        script.chaos = Some(net::Chaos {
+        script.chaos = Some(Chaos {
             per_mille: 200,
             actions: vec![Action::Eof, Action::Cut, Action::Reset, Action::CloseHeader],
             rng: Rng::new(seed + 1_000),
@@ -699,7 +706,7 @@ fn property_case(seed: u64, tally: &mut Tally) {
                 let actions: Vec<Action> = all.iter().copied().filter(|_| rng.chance(600)).collect();
                 if !actions.is_empty() {
                     script.chaos =
-                        Some(net::Chaos { per_mille: rng.range(20, 250), actions, rng: Rng::new(rng.next_u64()) });
+                        Some(Chaos { per_mille: rng.range(20, 250), actions, rng: Rng::new(rng.next_u64()) });
                 }
             }
             net.server(&format!("p{i}.test"), script)
