@@ -11,7 +11,7 @@
 //! - [`real`]: real servers run as external programs (nginx, Python's
 //!   `http.server`, Node's `http`), with a client-side record of what was
 //!   written on each connection;
-//! - [`scenarios`]: driver scenarios generic over the runtime glue, so each
+//! - [`scenarios`](mod@scenarios): driver scenarios generic over the runtime glue, so each
 //!   one runs on both `pipelining-tokio` and `pipelining-smol` through
 //!   [`scenarios!`] without duplicated test bodies; its table is the one
 //!   place a scenario is registered.
@@ -84,7 +84,7 @@ pub fn run_on_smol<F: Future<Output = ()>>(scenario: F) {
 ///
 /// Its table is the one place a scenario is registered: it also generates
 /// [`scenarios::registered`], the only path to the scenario functions, so a
-/// scenario missing from the table is dead code, which the [`scenarios`]
+/// scenario missing from the table is dead code, which the [`scenarios`](mod@scenarios)
 /// module denies. (The `@` arms are its internals.)
 #[macro_export]
 macro_rules! scenarios {

@@ -86,8 +86,7 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request, usize)>, ParseError> {
         .filter(|(n, _)| n == "transfer-encoding")
         .flat_map(|(_, v)| v.split(','))
         .map(str::trim)
-        .filter(|coding| !coding.is_empty())
-        .last()
+        .rfind(|coding| !coding.is_empty())
         .is_some_and(|coding| coding.eq_ignore_ascii_case("chunked"));
     let (body, used) = if chunked {
         match dechunk(&buf[head_len..])? {

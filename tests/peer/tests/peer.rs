@@ -122,7 +122,7 @@ fn respond_answers_the_oldest_waiting_request_with_a_reply_made_on_the_spot() {
     assert_eq!(peer.respond(|r| Reply::ok_with(r, "Connection: close\r\n").then_eof()), Some(1));
     assert_eq!(peer.respond(Reply::ok), None, "ended");
     assert_eq!(peer.waiting(), 1);
-    assert_eq!(peer.ends[1].closes, true);
+    assert!(peer.ends[1].closes);
     assert_eq!(peer.close_heads.len(), 1);
     assert!(peer.close_heads[0] < peer.ends[1].at);
 }
@@ -199,7 +199,7 @@ fn ready_made_replies_frame_their_bodies_and_note_closing_heads() {
     );
     assert_eq!(Reply::http10(&get, false).close_heads().len(), 1);
     assert!(Reply::http10(&get, true).close_heads().is_empty());
-    assert_eq!(Reply::ok_with(&get, "Connection: keep-alive, close\r\n").ends()[0].closes, true);
+    assert!(Reply::ok_with(&get, "Connection: keep-alive, close\r\n").ends()[0].closes);
     assert!(Reply::interim(103).ends().is_empty());
     let cut = Reply::ok(&get).truncate(5);
     assert_eq!((cut.len(), cut.ends().len(), cut.then()), (5, 0, pipelining_peer::Then::Eof));
