@@ -1,4 +1,5 @@
-//! A virtual network for the pool: one scripted HTTP/1.1 server per origin,
+//! A virtual network for the pool: one scripted HTTP/1.1 server per origin
+//! ([`Script`]; each connection's end is the shared peer, see `link.rs`),
 //! accepting (or refusing) the connections the pool asks for, on a virtual
 //! clock. Nothing sleeps: [`Net::step`] moves bytes one hop each way and,
 //! when nothing moved, jumps the clock to the pool's next deadline (the
