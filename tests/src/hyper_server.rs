@@ -10,12 +10,12 @@
 //!
 //! A query `delay=MS` makes the handler wait that long first.
 
-use crate::scan::Scanner;
 use crate::stats::{ConnGuard, Counter};
 use crate::{Stats, server_thread};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use pipelining_peer::RequestParser;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -114,7 +114,7 @@ async fn serve_conn<S>(stream: S, conn: usize, counter: Counter, pipeline_flush:
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let tap = Tap { inner: stream, scanner: Scanner::default(), counter: counter.clone(), conn };
+    let tap = Tap { inner: stream, scanner: RequestParser::default(), counter: counter.clone(), conn };
     let service = hyper::service::service_fn(move |request| {
         let counter = counter.clone();
         async move {
@@ -168,7 +168,7 @@ async fn handle(request: hyper::Request<Incoming>, conn: usize, counter: &Counte
 /// depth the server saw — a lower bound of what the client had in flight).
 struct Tap<S> {
     inner: S,
-    scanner: Scanner,
+    scanner: RequestParser,
     counter: Counter,
     conn: usize,
 }

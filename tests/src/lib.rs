@@ -5,15 +5,16 @@
 //! - [`hyper_server`]: an in-process hyper HTTP/1.1 server (an independent
 //!   implementation), optionally behind TLS ([`tls`]), counting connections,
 //!   requests per method and target, and requests read but not yet answered;
-//! - [`raw`]: a scripted raw-TCP server whose script decides, per request,
-//!   what bytes to write and whether to close, reset or fall silent, and
-//!   which counts the depth it saw on each connection;
+//! - [`raw`]: the scripted peer (`pipelining-peer`) over TCP: its script
+//!   decides, per request, what bytes to write and whether to close, reset
+//!   or fall silent, and it counts the depth it saw on each connection;
 //! - [`real`]: real servers run as external programs (nginx, Python's
 //!   `http.server`, Node's `http`), with a client-side record of what was
 //!   written on each connection;
-//! - [`scenarios`]: driver scenarios generic over the runtime glue, so each
+//! - [`scenarios`](mod@scenarios): driver scenarios generic over the runtime glue, so each
 //!   one runs on both `pipelining-tokio` and `pipelining-smol` through
-//!   [`scenarios!`] without duplicated test bodies.
+//!   [`scenarios!`] without duplicated test bodies; its table is the one
+//!   place a scenario is registered.
 //!
 //! Every in-process server binds `127.0.0.1:0`, runs on its own thread and runtime,
 //! stops when its handle is dropped, and stops by itself after
@@ -22,7 +23,6 @@
 pub mod hyper_server;
 pub mod raw;
 pub mod real;
-pub mod scan;
 pub mod scenarios;
 mod server_thread;
 pub mod stats;
@@ -77,59 +77,103 @@ pub fn run_on_smol<F: Future<Output = ()>>(scenario: F) {
     assert!(finished, "the scenario hung");
 }
 
-/// Expands to one `#[test]` per named scenario of [`scenarios`], each
-/// running `scenarios::NAME::<GLUE>()` through `RUNNER`:
-/// `scenarios!(pipelining_tests::run_on_tokio, pipelining_tokio::Tokio; name, …)`.
-/// Without names it expands every plain-HTTP scenario; HTTPS ones are
-/// named in `tests/https.rs`.
+/// Expands to one `#[test]` per scenario of a group, each running the
+/// scenario on `GLUE` through `RUNNER`:
+/// `scenarios!(pipelining_tests::run_on_tokio, pipelining_tokio::Tokio)` for
+/// the plain-HTTP group, with `, https` for the HTTPS one.
+///
+/// Its table is the one place a scenario is registered: it also generates
+/// [`scenarios::registered`], the only path to the scenario functions, so a
+/// scenario missing from the table is dead code, which the [`scenarios`](mod@scenarios)
+/// module denies. (The `@` arms are its internals.)
 #[macro_export]
 macro_rules! scenarios {
     ($runner:path, $glue:ty) => {
-        $crate::scenarios!($runner, $glue;
-            hyper_gets_pipelined_flush_on,
-            hyper_gets_pipelined_flush_off,
-            hyper_mixed_methods_posts_once,
-            hyper_head_204_304_and_sizes,
-            hyper_large_bodies_byte_checked,
-            hyper_cancel_before_written,
-            hyper_cancel_after_written,
-            hyper_cancel_large_response_closes_and_retries,
-            hyper_backpressure_queue_full_waits,
-            raw_depth_and_connection_limits,
-            raw_small_queue_still_fills_the_pipeline,
-            raw_server_closes_after_k_responses,
-            raw_connection_close_on_response_k,
-            raw_connection_close_resends_pipelined_post,
-            raw_mid_body_drop_replays_gets,
-            raw_reset_mid_pipeline_replays_gets,
-            raw_http10_peer_one_at_a_time,
-            raw_chunked_with_trailers,
-            raw_interim_responses_before_final,
-            raw_head_204_304_bodiless,
-            raw_first_only_then_close,
-            raw_first_only_then_silent,
-            raw_cancel_before_written_never_reaches_server,
-            raw_cancel_after_written_keeps_matching,
-            raw_cancel_body_over_threshold_closes_and_retries,
-            raw_keep_alive_max_is_respected,
-            raw_idle_timeout_closes_connection,
-            error_refused_port_is_connect,
-            error_stall_is_timeout,
-            error_slow_head_request_deadline_is_timeout,
-            error_request_deadline_counts_from_send,
-            error_malformed_response_is_protocol,
-            error_oversized_head_is_limit,
-            error_post_lost_after_writing,
-            error_gets_fail_max_tries_when_every_try_breaks,
+        $crate::scenarios!(@table tests plain $runner, $glue);
+    };
+    ($runner:path, $glue:ty, https) => {
+        $crate::scenarios!(@table tests https $runner, $glue);
+    };
+    // The table: every scenario, by group, as `section::name`.
+    (@table $($then:tt)*) => {
+        $crate::scenarios!(@ $($then)* ;
+            plain: [
+                hyper::hyper_gets_pipelined_flush_on,
+                hyper::hyper_gets_pipelined_flush_off,
+                hyper::hyper_mixed_methods_posts_once,
+                hyper::hyper_head_204_304_and_sizes,
+                hyper::hyper_large_bodies_byte_checked,
+                hyper::hyper_cancel_before_written,
+                hyper::hyper_cancel_after_written,
+                hyper::hyper_cancel_large_response_closes_and_retries,
+                hyper::hyper_backpressure_queue_full_waits,
+                scripted::raw_depth_and_connection_limits,
+                scripted::raw_small_queue_still_fills_the_pipeline,
+                scripted::raw_server_closes_after_k_responses,
+                scripted::raw_connection_close_on_response_k,
+                scripted::raw_connection_close_resends_pipelined_post,
+                scripted::raw_mid_body_drop_replays_gets,
+                scripted::raw_reset_mid_pipeline_replays_gets,
+                scripted::raw_http10_peer_one_at_a_time,
+                scripted::raw_chunked_with_trailers,
+                scripted::raw_interim_responses_before_final,
+                scripted::raw_head_204_304_bodiless,
+                scripted::raw_first_only_then_close,
+                scripted::raw_first_only_then_silent,
+                scripted::raw_cancel_before_written_never_reaches_server,
+                scripted::raw_cancel_after_written_keeps_matching,
+                scripted::raw_cancel_body_over_threshold_closes_and_retries,
+                scripted::raw_keep_alive_max_is_respected,
+                scripted::raw_idle_timeout_closes_connection,
+                errors::error_refused_port_is_connect,
+                errors::error_stall_is_timeout,
+                errors::error_slow_head_request_deadline_is_timeout,
+                errors::error_request_deadline_counts_from_send,
+                errors::error_malformed_response_is_protocol,
+                errors::error_oversized_head_is_limit,
+                errors::error_post_lost_after_writing,
+                errors::error_gets_fail_max_tries_when_every_try_breaks,
+            ]
+            https: [
+                https::https_trusted_pipelines,
+                https::https_untrusted_is_connect,
+                https::https_handshake_timeout_is_connect,
+            ]
         );
     };
-    ($runner:path, $glue:ty; $($name:ident),* $(,)?) => {
+    (@ tests plain $runner:path, $glue:ty ;
+        plain: [$($ps:ident :: $pn:ident),* $(,)?] https: [$($hs:ident :: $hn:ident),* $(,)?]) => {
+        $crate::scenarios!(@ tests $runner, $glue ; $($pn)*);
+    };
+    (@ tests https $runner:path, $glue:ty ;
+        plain: [$($ps:ident :: $pn:ident),* $(,)?] https: [$($hs:ident :: $hn:ident),* $(,)?]) => {
+        $crate::scenarios!(@ tests $runner, $glue ; $($hn)*);
+    };
+    (@ tests $runner:path, $glue:ty ; $($name:ident)*) => {
         $(
             #[test]
             fn $name() {
-                $runner($crate::scenarios::$name::<$glue>());
+                $runner($crate::scenarios::registered::$name::<$glue>());
             }
         )*
+    };
+    (@ registry ; plain: [$($ps:ident :: $pn:ident),* $(,)?] https: [$($hs:ident :: $hn:ident),* $(,)?]) => {
+        /// Every scenario of the table of [`scenarios!`](crate::scenarios!),
+        /// by name: the only way to run one.
+        pub mod registered {
+            $(
+                #[doc = concat!("Runs `", stringify!($ps), "::", stringify!($pn), "` on `G`.")]
+                pub fn $pn<G: pipelining_driver::Glue>() -> impl ::std::future::Future<Output = ()> {
+                    super::$ps::$pn::<G>()
+                }
+            )*
+            $(
+                #[doc = concat!("Runs `", stringify!($hs), "::", stringify!($hn), "` on `G`.")]
+                pub fn $hn<G: pipelining_driver::Glue>() -> impl ::std::future::Future<Output = ()> {
+                    super::$hs::$hn::<G>()
+                }
+            )*
+        }
     };
 }
 

@@ -1,20 +1,26 @@
-//! A scripted raw-TCP server: for each request read, a script says what to
-//! write and how the connection goes on — answer, close after the answer,
-//! cut a body short, reset, fall silent.
+//! The scripted peer over loopback TCP: for each request read, a script
+//! says what to write and how the connection goes on — answer, close after
+//! the answer, cut a body short, reset, fall silent.
 //!
-//! It reads eagerly and independently of what it writes, so its count of
-//! requests received but not yet answered on a connection is the depth the
-//! client really had in flight there.
+//! Reading requests and answering them in order is the shared sans-IO peer
+//! (`pipelining-peer`); this module is its socket. It reads eagerly and
+//! independently of what it writes, so the count of requests received but
+//! not yet answered on a connection is the depth the client really had in
+//! flight there.
 
-use crate::scan::{Parsed, Scanner};
 use crate::stats::{ConnGuard, Counter};
 use crate::{Stats, server_thread};
+use pipelining_peer::{End as PeerEnd, Output, Peer, Received, Reply};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Notify;
+
+pub use pipelining_peer::message::{chunked, head, http10, ok, response};
 
 /// A request as the script sees it.
 #[derive(Clone, Debug)]
@@ -24,7 +30,7 @@ pub struct Request {
     /// The request's number on its connection, from 0.
     pub index: usize,
     /// What was read.
-    pub parsed: Parsed,
+    pub parsed: Received,
 }
 
 impl Request {
@@ -63,6 +69,22 @@ pub enum Step {
 
 /// What the server does per request.
 pub type Script = Arc<dyn Fn(&Request) -> Vec<Step> + Send + Sync>;
+
+/// The peer's reply for `steps`: everything up to the first step that ends
+/// the answer (the rest could never run).
+fn reply_of(steps: Vec<Step>) -> Reply {
+    let mut reply = Reply::default();
+    for step in steps {
+        reply = match step {
+            Step::Write(bytes) => reply.and(Reply::raw(bytes)),
+            Step::Sleep(pause) => reply.pause(pause),
+            Step::Close => return reply.then_eof(),
+            Step::Reset => return reply.then_reset(),
+            Step::Silent => return reply.then_hold(),
+        };
+    }
+    reply
+}
 
 /// A running scripted server; stops when dropped.
 #[derive(Debug)]
@@ -122,59 +144,83 @@ enum End {
     Silent,
 }
 
+fn lock(peer: &Mutex<Peer>) -> MutexGuard<'_, Peer> {
+    peer.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 async fn serve_conn(mut tcp: tokio::net::TcpStream, conn: usize, script: Script, counter: Counter) {
     let _guard = ConnGuard { counter: counter.clone(), conn };
+    // Shared by the reader and the writer of this one task; never locked
+    // across an await.
+    let peer = Mutex::new(Peer::new());
+    let arrived = Notify::new();
+    let client_done = AtomicBool::new(false);
     let end = {
         let (mut rd, mut wr) = tcp.split();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Request>();
-        let reader_counter = counter.clone();
-        let reader = async move {
-            let mut scanner = Scanner::default();
+        let reader = async {
             let mut buf = vec![0u8; 64 * 1024];
-            let mut index = 0;
             loop {
                 match rd.read(&mut buf).await {
-                    Ok(0) | Err(_) => return,
+                    Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        for parsed in scanner.push(&buf[..n]) {
-                            reader_counter.received(conn, &parsed.method, &parsed.target);
-                            // After the writer ended, requests are only
-                            // counted as received.
-                            let _ = tx.send(Request { conn, index, parsed });
-                            index += 1;
+                        let mut peer = lock(&peer);
+                        let before = peer.received.len();
+                        // Bytes that are not a request stop the counting on
+                        // this connection: the peer reads nothing after them.
+                        let _ = peer.receive(&buf[..n]);
+                        // After the answers ended, requests are only counted
+                        // as received.
+                        for r in &peer.received[before..] {
+                            counter.received(conn, &r.method, &r.target);
                         }
                     }
                 }
+                arrived.notify_one();
             }
+            client_done.store(true, Ordering::SeqCst);
+            arrived.notify_one();
         };
-        let writer = async move {
-            while let Some(request) = rx.recv().await {
-                counter.handled(conn, request.method(), request.target());
-                for step in script(&request) {
-                    match step {
-                        Step::Write(bytes) => {
+        let writer = async {
+            loop {
+                let answered = lock(&peer).respond(|r| {
+                    counter.handled(conn, &r.method, &r.target);
+                    reply_of(script(&Request { conn, index: r.index, parsed: r.clone() }))
+                });
+                if answered.is_none() {
+                    if client_done.load(Ordering::SeqCst) {
+                        return End::Gone;
+                    }
+                    arrived.notified().await;
+                    continue;
+                }
+                loop {
+                    let output = lock(&peer).poll_output();
+                    match output {
+                        Some(Output::Bytes(bytes)) => {
                             if wr.write_all(&bytes).await.is_err() {
                                 return End::Gone;
                             }
                         }
-                        Step::Sleep(d) => tokio::time::sleep(d).await,
-                        Step::Close => {
+                        Some(Output::Pause(pause)) => tokio::time::sleep(pause).await,
+                        Some(Output::End(PeerEnd::Eof)) => {
                             counter.answered(conn);
                             counter.closed(conn);
                             let _ = wr.shutdown().await;
                             return End::Close;
                         }
-                        Step::Reset => {
+                        Some(Output::End(PeerEnd::Reset)) => {
                             counter.answered(conn);
                             counter.closed(conn);
                             return End::Reset;
                         }
-                        Step::Silent => return End::Silent,
+                        None => break,
                     }
+                }
+                if lock(&peer).is_stalled() {
+                    return End::Silent;
                 }
                 counter.answered(conn);
             }
-            End::Gone
         };
         let mut reader = pin!(reader);
         let mut writer = pin!(writer);
@@ -201,77 +247,4 @@ async fn serve_conn(mut tcp: tokio::net::TcpStream, conn: usize, script: Script,
 async fn drain(reader: impl Future<Output = ()>, end: End) -> Result<(), tokio::time::error::Elapsed> {
     let limit = if end == End::Close { Duration::from_secs(2) } else { crate::SERVER_LIFETIME };
     tokio::time::timeout(limit, reader).await
-}
-
-// ---- response builders ----
-
-/// `200 OK` with `Content-Length` and `body`.
-pub fn ok(body: impl AsRef<[u8]>) -> Vec<u8> {
-    response(200, &[], body)
-}
-
-/// An HTTP/1.1 response; `Content-Length` is added unless `headers` frame
-/// the body themselves (`content-length` or `transfer-encoding`).
-pub fn response(status: u16, headers: &[(&str, &str)], body: impl AsRef<[u8]>) -> Vec<u8> {
-    let body = body.as_ref();
-    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status)).into_bytes();
-    let framed = headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("content-length") || n.eq_ignore_ascii_case("transfer-encoding"));
-    for (name, value) in headers {
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    if !framed {
-        out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
-    out
-}
-
-/// Just a head (for HEAD, 204, 304, 1xx, or a body written separately).
-pub fn head(status: u16, headers: &[(&str, &str)]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status)).into_bytes();
-    for (name, value) in headers {
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-/// A chunked `200 OK`: `chunks` in order, then `trailers`.
-pub fn chunked(chunks: &[&[u8]], trailers: &[(&str, &str)]) -> Vec<u8> {
-    let mut out = head(200, &[("transfer-encoding", "chunked")]);
-    for chunk in chunks.iter().filter(|c| !c.is_empty()) {
-        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        out.extend_from_slice(chunk);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"0\r\n");
-    for (name, value) in trailers {
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-/// An HTTP/1.0 `200 OK` with `Content-Length` (the server should close
-/// after it: HTTP/1.0 without keep-alive).
-pub fn http10(body: impl AsRef<[u8]>) -> Vec<u8> {
-    let body = body.as_ref();
-    let mut out = format!("HTTP/1.0 200 OK\r\ncontent-length: {}\r\n\r\n", body.len()).into_bytes();
-    out.extend_from_slice(body);
-    out
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        100 => "Continue",
-        103 => "Early Hints",
-        200 => "OK",
-        204 => "No Content",
-        304 => "Not Modified",
-        404 => "Not Found",
-        _ => "Whatever",
-    }
 }

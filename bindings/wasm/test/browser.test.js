@@ -15,6 +15,10 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+// Every test has a time limit, so a lost request fails its test instead
+// of hanging the suite.
+const LIMIT = { timeout: 120_000 };
+
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const enabled = process.env.PIPELINING_BROWSER === '1';
 const executablePath = process.env.PIPELINING_CHROMIUM ?? '/usr/bin/chromium';
@@ -45,7 +49,7 @@ function serve() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-test('the web build matches pipelined responses in headless Chromium and draws them', { skip: !enabled && 'set PIPELINING_BROWSER=1 (npm run test:browser)' }, async (t) => {
+test('the web build matches pipelined responses in headless Chromium and draws them', { ...LIMIT, skip: !enabled && 'set PIPELINING_BROWSER=1 (npm run test:browser)' }, async (t) => {
   assert.ok(existsSync(join(root, 'pkg', 'web', 'pipelining_wasm_bg.wasm')), 'pkg/web is not built: run `npm run build` first');
   assert.ok(existsSync(executablePath), `no browser at ${executablePath} (install Debian's chromium, or set PIPELINING_CHROMIUM)`);
   const { chromium } = await import('playwright-core');

@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { Client, PipeliningError, fetchAll } from '../lib/index.js';
 import { httpServer, refusedPort } from './servers.js';
 
+// Every test has a time limit, so a lost request fails its test instead
+// of hanging the suite.
+const LIMIT = { timeout: 30_000 };
+
 const here = dirname(fileURLToPath(import.meta.url));
 const dec = (b) => new TextDecoder().decode(b);
 
@@ -44,10 +48,10 @@ before(async () => {
       }
     });
   });
-});
-after(() => server.close());
+}, LIMIT);
+after(() => server.close(), LIMIT);
 
-test('a hundred GETs come back matched, pipelined over two connections', async () => {
+test('a hundred GETs come back matched, pipelined over two connections', LIMIT, async () => {
   const client = new Client({ depth: 8, connections: 2 });
   const ks = Array.from({ length: 100 }, (_, i) => (i * 37) % 3000);
   const responses = await Promise.all(ks.map((k) => client.request({ url: `${server.url}/n/${k}` })));
@@ -62,7 +66,7 @@ test('a hundred GETs come back matched, pipelined over two connections', async (
   client.close();
 });
 
-test('POST bodies and headers go out, statuses and headers come back', async () => {
+test('POST bodies and headers go out, statuses and headers come back', LIMIT, async () => {
   const client = new Client();
   const r = await client.request({
     method: 'POST',
@@ -87,7 +91,7 @@ test('POST bodies and headers go out, statuses and headers come back', async () 
   client.close();
 });
 
-test('a large body arrives whole', async () => {
+test('a large body arrives whole', LIMIT, async () => {
   const client = new Client();
   const r = await client.request({ url: `${server.url}/n/1000000` });
   assert.equal(r.body.length, 1_000_000);
@@ -95,7 +99,7 @@ test('a large body arrives whole', async () => {
   client.close();
 });
 
-test('invalid requests reject with invalid_request before anything is sent', async () => {
+test('invalid requests reject with invalid_request before anything is sent', LIMIT, async () => {
   const client = new Client();
   for (const request of [
     { url: 'ftp://h/x' },
@@ -108,7 +112,7 @@ test('invalid requests reject with invalid_request before anything is sent', asy
   client.close();
 });
 
-test('an aborted request fails with cancelled, the others complete', async () => {
+test('an aborted request fails with cancelled, the others complete', LIMIT, async () => {
   const client = new Client({ connections: 1 });
   const controller = new AbortController();
   const slow = client.request({ url: `${server.url}/slow`, signal: controller.signal });
@@ -119,13 +123,13 @@ test('an aborted request fails with cancelled, the others complete', async () =>
   client.close();
 });
 
-test('a per-request deadline fails with timeout', async () => {
+test('a per-request deadline fails with timeout', LIMIT, async () => {
   const client = new Client({ requestTimeoutMs: 100 });
   await assert.rejects(client.request({ url: `${server.url}/slow` }), (e) => e.kind === 'timeout');
   client.close();
 });
 
-test('fetchAll gives one outcome per request, in order, failures included', async () => {
+test('fetchAll gives one outcome per request, in order, failures included', LIMIT, async () => {
   const port = await refusedPort();
   const results = await fetchAll(
     [`${server.url}/n/3`, { method: 'POST', url: `${server.url}/echo`, body: 'b' }, `http://127.0.0.1:${port}/`, 'nope://x'],
@@ -145,7 +149,7 @@ test('fetchAll gives one outcome per request, in order, failures included', asyn
   assert.equal(results[2].attempts, 0);
 });
 
-test('more requests than the origin queue holds wait for room, in order', async () => {
+test('more requests than the origin queue holds wait for room, in order', LIMIT, async () => {
   const client = new Client({ queueLimit: 4, depth: 2, connections: 1 });
   const responses = await Promise.all(Array.from({ length: 40 }, (_, k) => client.request({ url: `${server.url}/n/${k}` })));
   assert.deepEqual(
@@ -155,7 +159,7 @@ test('more requests than the origin queue holds wait for room, in order', async 
   client.close();
 });
 
-test('idle connections do not keep the process alive', async () => {
+test('idle connections do not keep the process alive', LIMIT, async () => {
   const script = `
     import { Client } from ${JSON.stringify(join(here, '..', 'lib', 'index.js'))};
     const client = new Client();

@@ -5,6 +5,10 @@ import { test } from 'node:test';
 import { Client } from '../lib/index.js';
 import { refusedPort, response, scriptedServer } from './servers.js';
 
+// Every test has a time limit, so a lost request fails its test instead
+// of hanging the suite.
+const LIMIT = { timeout: 30_000 };
+
 const dec = (b) => new TextDecoder().decode(b);
 
 /** The body the scripted servers give `target`. */
@@ -33,7 +37,7 @@ function assertAllBodies(results, requests) {
   }
 }
 
-test('a server that closes after every 3 responses: everything is resent and answered', async () => {
+test('a server that closes after every 3 responses: everything is resent and answered', LIMIT, async () => {
   const server = await scriptedServer((req, { index }) =>
     index === 2 ? { write: response(200, bodyFor(req.target)), close: true } : response(200, bodyFor(req.target)),
   );
@@ -45,7 +49,7 @@ test('a server that closes after every 3 responses: everything is resent and ans
   await server.close();
 });
 
-test('Connection: close on the 2nd response: later requests move, POSTs are sent at most once', async () => {
+test('Connection: close on the 2nd response: later requests move, POSTs are sent at most once', LIMIT, async () => {
   const server = await scriptedServer((req, { index }) => {
     const headers = index === 1 ? { Connection: 'close' } : {};
     const bytes = response(200, bodyFor(req.target), headers);
@@ -63,7 +67,7 @@ test('Connection: close on the 2nd response: later requests move, POSTs are sent
   await server.close();
 });
 
-test('a response cut off mid-body: GETs are replayed whole, a cut POST fails as may_have_been_processed', async () => {
+test('a response cut off mid-body: GETs are replayed whole, a cut POST fails as may_have_been_processed', LIMIT, async () => {
   const server = await scriptedServer((req, { seen }) => {
     const full = response(200, bodyFor(req.target));
     if ((req.target === '/g3' && seen === 0) || req.target === '/cut-post') {
@@ -88,7 +92,7 @@ test('a response cut off mid-body: GETs are replayed whole, a cut POST fails as 
   await server.close();
 });
 
-test('an HTTP/1.0 server gets one request per connection and answers all', async () => {
+test('an HTTP/1.0 server gets one request per connection and answers all', LIMIT, async () => {
   const server = await scriptedServer((req) => ({ write: response(200, bodyFor(req.target), {}, '1.0'), close: true }));
   const requests = gets(server.url, 12);
   const client = new Client({ depth: 8, connections: 2 });
@@ -99,7 +103,7 @@ test('an HTTP/1.0 server gets one request per connection and answers all', async
   await server.close();
 });
 
-test('1xx interim responses come before the final one and answer nothing', async () => {
+test('1xx interim responses come before the final one and answer nothing', LIMIT, async () => {
   const server = await scriptedServer((req) =>
     Buffer.concat([
       Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n'),
@@ -112,7 +116,7 @@ test('1xx interim responses come before the final one and answer nothing', async
   await server.close();
 });
 
-test('HEAD, 204 and 304 responses are bodiless whatever their headers say', async () => {
+test('HEAD, 204 and 304 responses are bodiless whatever their headers say', LIMIT, async () => {
   const server = await scriptedServer((req) => {
     if (req.method === 'HEAD') return response(200, '', { 'Content-Length': '1000' });
     if (req.target === '/none') return response(204, '', { 'Content-Length': '0' });
@@ -145,7 +149,7 @@ test('HEAD, 204 and 304 responses are bodiless whatever their headers say', asyn
   await server.close();
 });
 
-test('a reset after a POST is read: it fails once, never resent; GETs behind it succeed', async () => {
+test('a reset after a POST is read: it fails once, never resent; GETs behind it succeed', LIMIT, async () => {
   const server = await scriptedServer((req) => (req.method === 'POST' ? { destroy: true } : response(200, bodyFor(req.target))));
   const requests = [
     { url: `${server.url}/g0` },
@@ -160,7 +164,7 @@ test('a reset after a POST is read: it fails once, never resent; GETs behind it 
   await server.close();
 });
 
-test('framing errors and limits fail their own request only', async () => {
+test('framing errors and limits fail their own request only', LIMIT, async () => {
   const server = await scriptedServer((req) => {
     if (req.target === '/bad') return Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n');
     if (req.target === '/huge') {
@@ -180,7 +184,7 @@ test('framing errors and limits fail their own request only', async () => {
   await server.close();
 });
 
-test('a stalled server times out; a refused port fails to connect', async () => {
+test('a stalled server times out; a refused port fails to connect', LIMIT, async () => {
   const server = await scriptedServer(() => ({ hold: true }));
   const port = await refusedPort();
   const client = new Client({ timeoutMs: 300, maxTries: 1 });
@@ -190,7 +194,7 @@ test('a stalled server times out; a refused port fails to connect', async () => 
   await server.close();
 });
 
-test('every try lost: max_tries after maxTries writes', async () => {
+test('every try lost: max_tries after maxTries writes', LIMIT, async () => {
   const server = await scriptedServer(() => ({ destroy: true }));
   const results = await run(new Client({ maxTries: 3 }), [{ url: `${server.url}/doomed` }]);
   assert.deepEqual([results[0].kind, results[0].attempts], ['max_tries', 3]);

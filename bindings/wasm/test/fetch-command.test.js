@@ -9,9 +9,13 @@ import { UsageError, collect, parseArgs } from '../lib/fetch-command.js';
 import { nodeFetch } from './command.js';
 import { response, scriptedServer } from './servers.js';
 
+// Every test has a time limit, so a lost request fails its test instead
+// of hanging the suite.
+const LIMIT = { timeout: 30_000 };
+
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
 
-test('flags parse like clap: values, = forms, ranges, repeats', () => {
+test('flags parse like clap: values, = forms, ranges, repeats', LIMIT, () => {
   const o = parseArgs(['http://h/a', '--depth', '4', '--connections=3', '--max-tries', '1', '--timeout', '0.5', '--json', '-o', 'out', 'http://h/b']);
   assert.deepEqual(
     [o.urls, o.depth, o.connections, o.maxTries, o.timeout, o.json, o.output, o.fail],
@@ -36,7 +40,7 @@ test('flags parse like clap: values, = forms, ranges, repeats', () => {
   }
 });
 
-test('input lines: URL or METHOD URL, blank and # lines ignored, errors name the line', () => {
+test('input lines: URL or METHOD URL, blank and # lines ignored, errors name the line', LIMIT, () => {
   const specs = collect(['http://h/a'], '# comment\n\nhttp://h/b\r\nPOST http://h/c\n  DELETE   https://h:8443/d  \n');
   assert.deepEqual(specs, [
     { method: 'GET', url: 'http://h/a' },
@@ -56,7 +60,7 @@ test('input lines: URL or METHOD URL, blank and # lines ignored, errors name the
   assert.throws(() => collect(['nope'], undefined), UsageError);
 });
 
-test('a malformed input line exits 2 and sends nothing', async () => {
+test('a malformed input line exits 2 and sends nothing', LIMIT, async () => {
   const server = await scriptedServer(() => response(200, 'x'));
   const dir = mkdtempSync(join(tmpdir(), 'pipelining-'));
   const input = join(dir, 'requests.txt');
@@ -73,7 +77,7 @@ test('a malformed input line exits 2 and sends nothing', async () => {
   await server.close();
 });
 
-test('JSON lines come in request order with the C1 keys; -o writes bodies; exit 0', async () => {
+test('JSON lines come in request order with the C1 keys; -o writes bodies; exit 0', LIMIT, async () => {
   const server = await scriptedServer((req) => response(req.target === '/missing' ? 404 : 200, `body ${req.method} ${req.target}`));
   const dir = mkdtempSync(join(tmpdir(), 'pipelining-'));
   const result = await nodeFetch(

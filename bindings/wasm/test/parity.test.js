@@ -10,6 +10,10 @@ import { test } from 'node:test';
 import { nodeFetch, rustCommand, rustFetch } from './command.js';
 import { refusedPort, response, scriptedServer } from './servers.js';
 
+// Every test has a time limit, so a lost request fails its test instead
+// of hanging the suite.
+const LIMIT = { timeout: 60_000 };
+
 const KEYS = ['url', 'method', 'status', 'body_bytes', 'body_sha256', 'attempts', 'error', 'error_kind'];
 
 /** Answers by path alone, so both commands meet the same behaviour. */
@@ -110,7 +114,7 @@ const MIXED = [
   'PUT $URL/last',
 ];
 
-test('a mixed list gives the same lines and exit code, pipelined', async () => {
+test('a mixed list gives the same lines and exit code, pipelined', LIMIT, async () => {
   const [rust, node] = await both(['$URL/ok/1', '--input', '$INPUT', '--json', '--max-tries', '5'], { lines: MIXED });
   const lines = assertSame(rust, node, { attempts: false });
   assert.equal(rust.code, 1);
@@ -120,13 +124,13 @@ test('a mixed list gives the same lines and exit code, pipelined', async () => {
   );
 });
 
-test('a mixed list one request at a time: attempts agree too', async () => {
+test('a mixed list one request at a time: attempts agree too', LIMIT, async () => {
   const [rust, node] = await both(['--input', '$INPUT', '--json', '--depth', '1', '--connections', '1'], { lines: MIXED });
   const lines = assertSame(rust, node, { attempts: true });
   assert.equal(lines.find((l) => l.url.endsWith('/cut-once/a')).attempts, 2);
 });
 
-test('all answered from stdin: exit 0 for both', async () => {
+test('all answered from stdin: exit 0 for both', LIMIT, async () => {
   const [rust, node] = await both(['--input', '-', '--json', '--depth', '3'], {
     stdin: '$URL/ok/1\nPOST $URL/ok/2\n$URL/missing\n$URL/close\n$URL/ok/3\n',
   });
@@ -134,7 +138,7 @@ test('all answered from stdin: exit 0 for both', async () => {
   assert.equal(rust.code, 0);
 });
 
-test('connect failures and lost tries: connect and max_tries', async () => {
+test('connect failures and lost tries: connect and max_tries', LIMIT, async () => {
   const port = await refusedPort();
   const [rust, node] = await both([`http://127.0.0.1:${port}/x`, '$URL/always-cut', '--json', '--max-tries', '2'], {});
   const lines = assertSame(rust, node, { attempts: true });
@@ -143,12 +147,12 @@ test('connect failures and lost tries: connect and max_tries', async () => {
   assert.equal(assertSame(rust1, node1, { attempts: true })[0].error_kind, 'connection_lost');
 });
 
-test('a stalled server: timeout for both', async () => {
+test('a stalled server: timeout for both', LIMIT, async () => {
   const [rust, node] = await both(['$URL/stall', '--json', '--timeout', '0.3', '--max-tries', '1'], {});
   assert.equal(assertSame(rust, node, { attempts: true })[0].error_kind, 'timeout');
 });
 
-test('usage errors: exit 2 for both, nothing sent', async () => {
+test('usage errors: exit 2 for both, nothing sent', LIMIT, async () => {
   for (const [args, lines] of [
     [['--input', '$INPUT', '--json'], ['$URL/a', 'GET $URL/b extra']],
     [['--input', '$INPUT'], ['G@T $URL/a']],

@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Connection, Pool } from '../lib/wasm.js';
 
+// Every test has a time limit, so a lost request fails its test instead
+// of hanging the suite.
+const LIMIT = { timeout: 10_000 };
+
 const enc = (s) => new TextEncoder().encode(s);
 const dec = (b) => new TextDecoder().decode(b);
 
@@ -13,7 +17,7 @@ function drain(machine) {
   return events;
 }
 
-test('a connection pipelines three requests and matches three responses, split at every offset', () => {
+test('a connection pipelines three requests and matches three responses, split at every offset', LIMIT, () => {
   const responses =
     'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA' +
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nB\r\n0\r\nX-T: 1\r\n\r\n' +
@@ -42,7 +46,7 @@ test('a connection pipelines three requests and matches three responses, split a
   }
 });
 
-test('events are plain objects with the documented fields', () => {
+test('events are plain objects with the documented fields', LIMIT, () => {
   const c = new Connection(0, 'h', { capability: 'pipelining', stallTimeoutMs: 100 });
   const id = c.submit(0, { method: 'POST', target: '/p', headers: [['X-A', 'b']], body: 'hi' });
   const transmit = c.pollTransmit(0);
@@ -74,7 +78,7 @@ test('events are plain objects with the documented fields', () => {
   assert.equal(c.isClosed, true);
 });
 
-test('misuse throws an Error whose kind is a C5 name', () => {
+test('misuse throws an Error whose kind is a C5 name', LIMIT, () => {
   const c = new Connection(0, 'h', { queueLimit: 1 });
   const throwsKind = (fn, kind, code) =>
     assert.throws(fn, (e) => e instanceof Error && e.kind === kind && (code === undefined || e.code === code));
@@ -95,7 +99,7 @@ test('misuse throws an Error whose kind is a C5 name', () => {
   throwsKind(() => p.submit(0, { scheme: 'http', host: 'h' }, { target: '/' }), 'invalid_request');
 });
 
-test('the pool asks for connections, routes transmits and reports attempts', () => {
+test('the pool asks for connections, routes transmits and reports attempts', LIMIT, () => {
   const pool = new Pool({ connections: 1, connectTimeoutMs: 1000 });
   const origin = { scheme: 'http', host: 'h', port: 8080 };
   const ids = [pool.submit(10, origin, { target: '/1' }, { whole: true }), pool.submit(10, origin, { target: '/2' }, { whole: true })];
@@ -140,7 +144,7 @@ test('the pool asks for connections, routes transmits and reports attempts', () 
   assert.equal(status.budget, 1, 'the server closed after one response: a budget of 1');
 });
 
-test('failed connects end in connect failures after maxTries', () => {
+test('failed connects end in connect failures after maxTries', LIMIT, () => {
   const pool = new Pool({ maxTries: 2 });
   const origin = { scheme: 'http', host: 'down', port: 1 };
   const id = pool.submit(0, origin, { target: '/' });
@@ -154,7 +158,7 @@ test('failed connects end in connect failures after maxTries', () => {
   assert.equal(failed.attempts, 0);
 });
 
-test("the driver's fast entry points match submit, pollTransmit and pollEvent", async () => {
+test("the driver's fast entry points match submit, pollTransmit and pollEvent", LIMIT, async () => {
   const { unpackComplete } = await import('../lib/client.js');
   const origin = { scheme: 'http', host: 'h', port: 8080 };
   const response = enc(

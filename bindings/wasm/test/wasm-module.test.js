@@ -6,6 +6,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
+// Every test has a time limit, so a lost request fails its test instead
+// of hanging the suite.
+const LIMIT = { timeout: 10_000 };
+
 const pkg = join(dirname(dirname(fileURLToPath(import.meta.url))), 'pkg');
 
 function module(target) {
@@ -17,7 +21,7 @@ function module(target) {
 }
 
 for (const target of ['node', 'web']) {
-  test(`the ${target} module imports nothing from env, only its own glue`, () => {
+  test(`the ${target} module imports nothing from env, only its own glue`, LIMIT, () => {
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(module(target)));
     assert.deepEqual(
       imports.filter((i) => i.module === 'env'),
@@ -33,14 +37,14 @@ for (const target of ['node', 'web']) {
 // "Size"). This budget catches a regression without failing on noise.
 const BUDGET = 70 * 1024;
 
-test('the module stays within its size budget', (t) => {
+test('the module stays within its size budget', LIMIT, (t) => {
   const bytes = module('node');
   const gzipped = gzipSync(bytes, { level: 9 }).length;
   t.diagnostic(`pipelining_wasm_bg.wasm: ${bytes.length} bytes, ${gzipped} gzipped (target 61440, budget ${BUDGET})`);
   assert.ok(gzipped <= BUDGET, `${gzipped} bytes gzipped, over the ${BUDGET} budget`);
 });
 
-test('both builds export the classes and the C5 error kinds', async () => {
+test('both builds export the classes and the C5 error kinds', LIMIT, async () => {
   const node = await import('../lib/wasm.js');
   assert.equal(typeof node.Pool, 'function');
   assert.equal(typeof node.Connection, 'function');

@@ -2,10 +2,11 @@
 //! fake HTTP/1.1 server on a virtual clock, in the shape of quinn-proto's
 //! `Pair` (`src/tests/util.rs`).
 //!
-//! * The **server** parses every request the connection writes (method,
-//!   target, body), so a test can assert what reached it and how often, and
-//!   answers each one by script: a [`Reply`] is response bytes plus what
-//!   happens after them (nothing, EOF, reset, stall).
+//! * The **server** is the shared scripted peer (`pipelining-peer`): it
+//!   parses every request the connection writes (method, target, body), so
+//!   a test can assert what reached it and how often, and answers each one
+//!   by script: a [`Reply`] is response bytes plus what happens after them
+//!   (nothing, EOF, reset, stall).
 //! * The **pair** moves bytes both ways: transmits are accepted whole, in
 //!   chunks, or only up to a byte budget (partial writes); server bytes are
 //!   delivered whole, in chunks of any size, or split at chosen offsets.
@@ -34,7 +35,7 @@ use pipelining::{
     Capability, Cause, CloseReason, CloseSummary, Connection, ConnectionConfig, ErrorKind, Event, Idempotency, Instant,
     Progress, RequestId, RequestOptions, Retry, SubmitError,
 };
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The connection under test.
 pub(crate) type Conn = Connection<H1Codec>;
@@ -73,344 +74,11 @@ pub(crate) fn replayable(request: &Request, options: &RequestOptions) -> bool {
 
 // ---------------------------------------------------------------- server
 
-/// A request as the server parsed it.
-#[derive(Clone, Debug)]
-pub(crate) struct Received {
-    /// Its position among everything the server received.
-    pub(crate) index: usize,
-    pub(crate) method: String,
-    pub(crate) target: String,
-    pub(crate) body: Vec<u8>,
-    /// The server was still answering when it arrived (not after its EOF,
-    /// reset or stall).
-    pub(crate) processed: bool,
-    /// The transmit whose bytes completed it.
-    pub(crate) transmit: usize,
-}
-
-/// What the server does after a reply's bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Then {
-    /// Goes on answering.
-    Continue,
-    /// Closes its side (the client sees EOF once the bytes before it are
-    /// delivered) and answers nothing more.
-    Eof,
-    /// Resets the connection (a transport error for the client).
-    Reset,
-    /// Stops answering for good (a stall): nothing after this reply is
-    /// answered, whatever [`Server::release`] says.
-    Hold,
-}
-
-/// The server's answer to one request: bytes, where complete responses end
-/// in them, and what happens next.
-#[derive(Clone, Debug)]
-pub(crate) struct Reply {
-    bytes: Vec<u8>,
-    /// End offsets of complete final responses in `bytes`, and whether each
-    /// one closes the connection (`Connection: close`, HTTP/1.0 without
-    /// keep-alive).
-    ends: Vec<(usize, bool)>,
-    /// End offsets of the heads of responses that close the connection.
-    close_heads: Vec<usize>,
-    then: Then,
-}
-
-/// The body a scripted response carries for `target`: the target itself, so
-/// a test sees which request a response answers.
-pub(crate) fn echo_body(target: &str) -> Vec<u8> {
-    target.as_bytes().to_vec()
-}
-
-/// A response head and body for `r`: `X-Target` names the request answered,
-/// `X-Echo` says the body is the target. `extra` is more header lines, each
-/// ending in CRLF. HEAD gets the Content-Length of the body it would have had.
-pub(crate) fn response_bytes(r: &Received, version: &str, status: u16, extra: &str) -> Vec<u8> {
-    let body = echo_body(&r.target);
-    let mut out = format!(
-        "{version} {status} X\r\nX-Target: {}\r\nX-Echo: 1\r\n{extra}Content-Length: {}\r\n\r\n",
-        r.target,
-        body.len()
-    )
-    .into_bytes();
-    if r.method != "HEAD" {
-        out.extend_from_slice(&body);
-    }
-    out
-}
-
-/// Where the head of a response that closes the connection after it ends.
-fn close_head(response: &[u8]) -> Option<usize> {
-    let mut slots = [httparse::EMPTY_HEADER; 64];
-    let mut parsed = httparse::Response::new(&mut slots);
-    let Ok(httparse::Status::Complete(head_len)) = parsed.parse(response) else { return None };
-    let (mut close, mut keep_alive) = (false, false);
-    for h in parsed.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("connection")) {
-        for token in String::from_utf8_lossy(h.value).split(',') {
-            close |= token.trim().eq_ignore_ascii_case("close");
-            keep_alive |= token.trim().eq_ignore_ascii_case("keep-alive");
-        }
-    }
-    (close || (parsed.version == Some(0) && !keep_alive)).then_some(head_len)
-}
-
-impl Reply {
-    /// `200` with the echoed body, HTTP/1.1, persistent.
-    pub(crate) fn ok(r: &Received) -> Reply {
-        Reply::response(response_bytes(r, "HTTP/1.1", 200, ""))
-    }
-
-    /// `200` with extra header lines (`"Connection: close\r\n"`, …).
-    pub(crate) fn ok_with(r: &Received, extra: &str) -> Reply {
-        Reply::response(response_bytes(r, "HTTP/1.1", 200, extra))
-    }
-
-    /// `200` in HTTP/1.0, with `Connection: keep-alive` or without (then it
-    /// closes the connection after it).
-    pub(crate) fn http10(r: &Received, keep_alive: bool) -> Reply {
-        let extra = if keep_alive { "Connection: keep-alive\r\n" } else { "" };
-        let reply = Reply::response(response_bytes(r, "HTTP/1.0", 200, extra));
-        if keep_alive { reply } else { reply.then_eof() }
-    }
-
-    /// The echoed body in `pieces` chunks, optionally with a trailer.
-    pub(crate) fn chunked(r: &Received, pieces: usize, trailer: bool) -> Reply {
-        let body = echo_body(&r.target);
-        let mut out =
-            format!("HTTP/1.1 200 X\r\nX-Target: {}\r\nX-Echo: 1\r\nTransfer-Encoding: chunked\r\n\r\n", r.target)
-                .into_bytes();
-        if r.method != "HEAD" {
-            let per = body.len().div_ceil(pieces.max(1)).max(1);
-            for piece in body.chunks(per) {
-                out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
-                out.extend_from_slice(piece);
-                out.extend_from_slice(b"\r\n");
-            }
-            out.extend_from_slice(b"0\r\n");
-            if trailer {
-                out.extend_from_slice(b"X-Checksum: 1\r\n");
-            }
-            out.extend_from_slice(b"\r\n");
-        }
-        Reply::response(out)
-    }
-
-    /// A complete custom response.
-    pub(crate) fn response(bytes: impl Into<Vec<u8>>) -> Reply {
-        let bytes = bytes.into();
-        let close_heads: Vec<usize> = close_head(&bytes).into_iter().collect();
-        Reply { ends: vec![(bytes.len(), !close_heads.is_empty())], close_heads, bytes, then: Then::Continue }
-    }
-
-    /// Bytes that complete no response (garbage, an interim response, a
-    /// piece of one).
-    pub(crate) fn raw(bytes: impl Into<Vec<u8>>) -> Reply {
-        Reply { bytes: bytes.into(), ends: Vec::new(), close_heads: Vec::new(), then: Then::Continue }
-    }
-
-    /// An interim response (`100 Continue`, `103 Early Hints`, …).
-    pub(crate) fn interim(status: u16) -> Reply {
-        Reply::raw(format!("HTTP/1.1 {status} Interim\r\nLink: </style.css>\r\n\r\n"))
-    }
-
-    /// No answer, and none to anything after it until released (a stall).
-    pub(crate) fn nothing() -> Reply {
-        Reply::raw(Vec::new()).then_hold()
-    }
-
-    /// No answer: the server closes instead.
-    pub(crate) fn eof() -> Reply {
-        Reply::raw(Vec::new()).then_eof()
-    }
-
-    /// No answer: the server resets instead.
-    pub(crate) fn reset() -> Reply {
-        Reply::raw(Vec::new()).then_reset()
-    }
-
-    /// These bytes, then `other`'s.
-    pub(crate) fn and(mut self, other: Reply) -> Reply {
-        let at = self.bytes.len();
-        self.bytes.extend_from_slice(&other.bytes);
-        self.ends.extend(other.ends.iter().map(|&(end, close)| (at + end, close)));
-        self.close_heads.extend(other.close_heads.iter().map(|&end| at + end));
-        self.then = other.then;
-        self
-    }
-
-    /// Only the first `n` bytes, then EOF: a response cut off.
-    pub(crate) fn truncate(mut self, n: usize) -> Reply {
-        self.bytes.truncate(n);
-        self.ends.retain(|&(end, _)| end <= n);
-        self.close_heads.retain(|&end| end <= n);
-        self.then_eof()
-    }
-
-    pub(crate) fn then_eof(mut self) -> Reply {
-        self.then = Then::Eof;
-        self
-    }
-
-    pub(crate) fn then_reset(mut self) -> Reply {
-        self.then = Then::Reset;
-        self
-    }
-
-    pub(crate) fn then_hold(mut self) -> Reply {
-        self.then = Then::Hold;
-        self
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.bytes.len()
-    }
-}
-
-/// How the server ended the connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum End {
-    Eof,
-    Reset,
-}
-
-type Script = Box<dyn FnMut(&Received) -> Reply>;
-
-/// The fake HTTP/1.1 server.
-pub(crate) struct Server {
-    script: Script,
-    inbuf: Vec<u8>,
-    /// Every request it parsed, in arrival order.
-    pub(crate) received: Vec<Received>,
-    /// Received requests waiting for their reply (while held).
-    waiting: VecDeque<usize>,
-    /// Not answering for now; [`Server::release`] resumes.
-    pub(crate) hold: bool,
-    /// A reply ended in [`Then::Hold`]: never answers again.
-    stalled: bool,
-    /// Everything it sent, in order.
-    pub(crate) out: Vec<u8>,
-    /// End offsets in `out` of complete final responses, and whether each
-    /// closes the connection.
-    pub(crate) ends: Vec<(usize, bool)>,
-    /// End offsets in `out` of the heads of responses that close the
-    /// connection.
-    close_heads: Vec<usize>,
-    /// It closed or reset its side after this many bytes of `out`.
-    pub(crate) end: Option<(usize, End)>,
-    /// Bytes of requests received.
-    pub(crate) bytes_received: usize,
-    current_transmit: usize,
-}
-
-impl Server {
-    fn new(script: Script) -> Self {
-        Server {
-            script,
-            inbuf: Vec::new(),
-            received: Vec::new(),
-            waiting: VecDeque::new(),
-            hold: false,
-            stalled: false,
-            out: Vec::new(),
-            ends: Vec::new(),
-            close_heads: Vec::new(),
-            end: None,
-            bytes_received: 0,
-            current_transmit: 0,
-        }
-    }
-
-    /// Parses what `bytes` complete; returns how many requests arrived.
-    fn receive(&mut self, bytes: &[u8]) -> usize {
-        self.bytes_received += bytes.len();
-        self.inbuf.extend_from_slice(bytes);
-        let before = self.received.len();
-        loop {
-            let mut slots = [httparse::EMPTY_HEADER; 64];
-            let mut parsed = httparse::Request::new(&mut slots);
-            let head_len = match parsed.parse(&self.inbuf) {
-                Ok(httparse::Status::Complete(n)) => n,
-                Ok(httparse::Status::Partial) => break,
-                Err(e) => {
-                    panic!("the client wrote an invalid request ({e}): {:?}", String::from_utf8_lossy(&self.inbuf))
-                }
-            };
-            assert_eq!(parsed.version, Some(1), "requests are HTTP/1.1");
-            let hosts: Vec<_> = parsed.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("host")).collect();
-            assert_eq!(hosts.len(), 1, "exactly one Host");
-            let length = parsed
-                .headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                .map_or(0, |h| std::str::from_utf8(h.value).unwrap().parse::<usize>().unwrap());
-            if self.inbuf.len() < head_len + length {
-                break;
-            }
-            let index = self.received.len();
-            let received = Received {
-                index,
-                method: parsed.method.unwrap().to_owned(),
-                target: parsed.path.unwrap().to_owned(),
-                body: self.inbuf[head_len..head_len + length].to_vec(),
-                processed: self.end.is_none() && !self.stalled,
-                transmit: self.current_transmit,
-            };
-            self.inbuf.drain(..head_len + length);
-            self.received.push(received);
-            if self.end.is_none() {
-                self.waiting.push_back(index);
-            }
-        }
-        self.answer();
-        self.received.len() - before
-    }
-
-    /// Answers waiting requests by script until held or ended.
-    fn answer(&mut self) {
-        while !self.hold && !self.stalled && self.end.is_none() {
-            let Some(index) = self.waiting.pop_front() else { break };
-            let reply = (self.script)(&self.received[index]);
-            self.send(reply);
-        }
-    }
-
-    /// Sends a reply now, outside the script.
-    pub(crate) fn send(&mut self, reply: Reply) {
-        assert!(self.end.is_none(), "the server already closed");
-        let at = self.out.len();
-        self.out.extend_from_slice(&reply.bytes);
-        self.ends.extend(reply.ends.iter().map(|&(end, close)| (at + end, close)));
-        self.close_heads.extend(reply.close_heads.iter().map(|&end| at + end));
-        match reply.then {
-            Then::Continue => {}
-            Then::Eof => self.end = Some((self.out.len(), End::Eof)),
-            Then::Reset => self.end = Some((self.out.len(), End::Reset)),
-            Then::Hold => self.stalled = true,
-        }
-    }
-
-    /// Resumes answering after a hold; answers what waited.
-    pub(crate) fn release(&mut self) {
-        self.hold = false;
-        self.answer();
-    }
-
-    /// How many requests reached it with this method and target.
-    pub(crate) fn count(&self, method: &str, target: &str) -> usize {
-        self.received.iter().filter(|r| r.method == method && r.target == target).count()
-    }
-
-    /// The targets it received, in order.
-    pub(crate) fn targets(&self) -> Vec<&str> {
-        self.received.iter().map(|r| r.target.as_str()).collect()
-    }
-
-    /// Bytes of an incomplete request it holds.
-    pub(crate) fn partial_request_bytes(&self) -> usize {
-        self.inbuf.len()
-    }
-}
+// The server is the shared scripted peer (`tests/peer`): it parses every
+// request the connection writes and answers each by script; a [`Reply`] is
+// response bytes plus what happens after them (nothing, EOF, reset, stall).
+use pipelining_peer::{End, echo_body};
+pub(crate) use pipelining_peer::{Peer as Server, Received, Reply};
 
 // ---------------------------------------------------------------- pair
 
@@ -517,7 +185,7 @@ impl Pair {
         let now = Instant::from_millis(1_000);
         Pair {
             conn: Connection::new(H1Codec::new(HOST, limits), config, now),
-            server: Server::new(Box::new(Reply::ok)),
+            server: Server::scripted(Reply::ok),
             now,
             delivery: Delivery::Whole,
             write_chunk: usize::MAX,
@@ -544,8 +212,8 @@ impl Pair {
     }
 
     /// Sets the server's script.
-    pub(crate) fn script(&mut self, script: impl FnMut(&Received) -> Reply + 'static) -> &mut Self {
-        self.server.script = Box::new(script);
+    pub(crate) fn script(&mut self, script: impl FnMut(&Received) -> Reply + Send + 'static) -> &mut Self {
+        self.server.set_script(script);
         self
     }
 
@@ -679,11 +347,17 @@ impl Pair {
             }
             self.conn.handle_written(self.now, take);
             progressed = true;
-            self.server.current_transmit = self.transmits.len() - 1;
+            self.server.set_transmit(self.transmits.len() - 1);
             let bytes = self.transmit[from..from + take].to_vec();
-            let arrived = self.server.receive(&bytes);
+            let arrived = self.server.receive(&bytes).unwrap_or_else(|e| {
+                panic!("the client wrote an invalid request ({e}): {:?}", String::from_utf8_lossy(&bytes))
+            });
+            self.server.answer();
             let first = self.server.received.len() - arrived;
             for index in first..self.server.received.len() {
+                let r = &self.server.received[index];
+                assert_eq!(r.version, 1, "requests are HTTP/1.1");
+                assert_eq!(r.header_count("host"), 1, "exactly one Host");
                 self.check_arrival(index);
             }
             self.drain();
@@ -793,7 +467,7 @@ impl Pair {
 
     /// Complete final responses delivered to the connection.
     pub(crate) fn responses_delivered(&self) -> usize {
-        self.server.ends.iter().filter(|&&(end, _)| end <= self.delivered).count()
+        self.server.ends.iter().filter(|e| e.at <= self.delivered).count()
     }
 
     /// P1, P5 as the server sees a request arrive.
@@ -978,7 +652,7 @@ impl Pair {
                     // hostile server may have sent bytes the connection took
                     // for the start of its response.
                     None => {
-                        let last_end = self.server.ends.iter().map(|e| e.0).filter(|&e| e <= self.delivered).max();
+                        let last_end = self.server.ends.iter().map(|e| e.at).filter(|&e| e <= self.delivered).max();
                         let stray_bytes = self.delivered > last_end.unwrap_or(0);
                         assert!(
                             progress == Progress::NotWritten
@@ -997,7 +671,7 @@ impl Pair {
                         // response that ends the connection none are read.
                         let start = match at {
                             0 => 0,
-                            _ => self.server.ends.get(at - 1).map_or(usize::MAX, |e| e.0),
+                            _ => self.server.ends.get(at - 1).map_or(usize::MAX, |e| e.at),
                         };
                         // Empty lines before a response are skipped (RFC
                         // 9112 §2.2); a CR alone may still wait for its LF.

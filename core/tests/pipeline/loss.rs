@@ -29,6 +29,7 @@ fn eof_inside_a_response_is_a_pipeline_break_at_every_offset() {
         body: Vec::new(),
         processed: true,
         transmit: 0,
+        ..Received::default()
     })
     .len();
     let head_len = full - "/cut/1".len();

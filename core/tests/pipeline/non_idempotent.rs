@@ -146,6 +146,7 @@ fn post_lost_at_every_point_of_its_response_is_never_resent() {
         body: Vec::new(),
         processed: true,
         transmit: 0,
+        ..Received::default()
     })
     .len();
     for cut in 0..full {

@@ -8,7 +8,8 @@
 //!
 //! No dependencies: a SplitMix64 generator with fixed seeds, so a failure
 //! names its seed and replays exactly (`PIPELINE_SEED=n cargo test -p
-//! pipelining --test pipeline property`).
+//! pipelining --test pipeline property`, before the whole run). A run of
+//! fewer than [`MIN_CASES`] cases fails.
 
 use crate::harness::*;
 use pipelining::Lesson;
@@ -290,17 +291,24 @@ fn run_case(seed: u64) -> usize {
     ops
 }
 
+/// Fewer cases than this prove too little: the run fails rather than pass
+/// on what it did not try.
+const MIN_CASES: u64 = 1_000;
+
 #[test]
 fn random_operations_against_honest_and_hostile_servers_keep_every_rule() {
+    // PIPELINE_SEED=n replays that case first; the run of every case
+    // follows, so a replay never stands in for the property run.
     if let Ok(seed) = std::env::var("PIPELINE_SEED") {
         run_case(seed.parse().expect("PIPELINE_SEED is a number"));
-        return;
     }
     // PIPELINE_CASES=n runs more (or fewer) cases.
     let cases: u64 = std::env::var("PIPELINE_CASES").map_or(5_000, |n| n.parse().expect("PIPELINE_CASES is a number"));
-    let mut operations = 0;
+    let (mut ran, mut operations) = (0, 0);
     for seed in 0..cases {
         operations += run_case(seed);
+        ran += 1;
     }
-    eprintln!("{cases} cases, {operations} operations");
+    eprintln!("{ran} cases, {operations} operations");
+    assert!(ran >= MIN_CASES, "{ran} cases run, fewer than the minimum of {MIN_CASES}: PIPELINE_CASES is too low");
 }

@@ -138,7 +138,7 @@ fn a_slot_freed_while_a_close_response_arrives_is_not_used() {
     pair.drive();
     pair.server.release();
     let out = &pair.server.out;
-    let first_end = pair.server.ends[0].0;
+    let first_end = pair.server.ends[0].at;
     let second_head = first_end + out[first_end..].windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     pair.delivery = Delivery::At(vec![second_head]);
     pair.deliver_once();

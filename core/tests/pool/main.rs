@@ -5,12 +5,19 @@
 //! each submitted request got exactly one terminal event, and every response
 //! was its own request's.
 
+mod link;
 mod net;
+mod rng;
+mod script;
+mod seen;
 
-use net::{Action, Answer, CloseStyle, Connect, End, Net, Plan, Rng, Script, Trigger, Version};
+use net::Net;
 use pipelining::Lesson;
 use pipelining::h1::Method;
 use pipelining::{Capability, CloseReason, Duration, ErrorKind, PoolConfig, RequestId, RequestOptions, SubmitError};
+use rng::Rng;
+use script::{Action, Answer, Chaos, CloseStyle, Connect, Plan, Script, Trigger, Version};
+use seen::End;
 
 fn config() -> PoolConfig {
     PoolConfig::default()
@@ -614,7 +621,7 @@ fn mixed_posts_and_gets_under_random_closes_never_write_a_post_twice() {
         let mut rng = Rng::new(seed);
         let mut net = Net::new(config());
         let mut script = Script::http11();
-        script.chaos = Some(net::Chaos {
+        script.chaos = Some(Chaos {
             per_mille: 200,
             actions: vec![Action::Eof, Action::Cut, Action::Reset, Action::CloseHeader],
             rng: Rng::new(seed + 1_000),
@@ -709,7 +716,7 @@ fn property_case(seed: u64, tally: &mut Tally) {
                 let actions: Vec<Action> = all.iter().copied().filter(|_| rng.chance(600)).collect();
                 if !actions.is_empty() {
                     script.chaos =
-                        Some(net::Chaos { per_mille: rng.range(20, 250), actions, rng: Rng::new(rng.next_u64()) });
+                        Some(Chaos { per_mille: rng.range(20, 250), actions, rng: Rng::new(rng.next_u64()) });
                 }
             }
             net.server(&format!("p{i}.test"), script)
@@ -787,20 +794,26 @@ fn property_case(seed: u64, tally: &mut Tally) {
     tally.demotions += net.capabilities.iter().filter(|(_, _, _, until)| until.is_some()).count();
 }
 
-/// Cases per run: `POOL_PROPTEST_CASES` overrides; `POOL_PROPTEST_SEED`
-/// replays one case.
+/// Fewer cases than this prove too little: the run fails rather than pass
+/// on what it did not try.
+const MIN_CASES: u64 = 1_000;
+
+/// Cases per run: `POOL_PROPTEST_CASES` overrides (at least [`MIN_CASES`]);
+/// `POOL_PROPTEST_SEED` replays one case first, before the whole run.
 #[test]
 fn property_p12_no_post_twice_and_limits_hold_over_random_pools() {
     if let Some(seed) = std::env::var("POOL_PROPTEST_SEED").ok().and_then(|s| s.parse().ok()) {
         property_case(seed, &mut Tally::default());
-        return;
     }
     let cases: u64 = std::env::var("POOL_PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(3_000);
     let mut tally = Tally::default();
+    let mut ran = 0;
     for seed in 0..cases {
         property_case(seed, &mut tally);
+        ran += 1;
     }
-    eprintln!("{cases} cases: {tally:?}");
+    eprintln!("{ran} cases: {tally:?}");
+    assert!(ran >= MIN_CASES, "{ran} cases run, fewer than the minimum of {MIN_CASES}: POOL_PROPTEST_CASES is too low");
     // The run reached what it claims to test.
     assert!(tally.answered > 0 && tally.breaks > 0 && tally.server_closes > 0 && tally.demotions > 0, "{tally:?}");
     for kind in ["connect", "timeout", "connection_lost", "may_have_been_processed", "max_tries", "cancelled"] {

@@ -1,4 +1,5 @@
-//! A virtual network for the pool: one scripted HTTP/1.1 server per origin,
+//! A virtual network for the pool: one scripted HTTP/1.1 server per origin
+//! ([`Script`]; each connection's end is the shared peer, see `link.rs`),
 //! accepting (or refusing) the connections the pool asks for, on a virtual
 //! clock. Nothing sleeps: [`Net::step`] moves bytes one hop each way and,
 //! when nothing moved, jumps the clock to the pool's next deadline (the
@@ -10,291 +11,18 @@
 //! an `X-Target` field and in its body, so a response handed to the wrong
 //! request is caught.
 
+use crate::link::{Link, body_for};
+use crate::script::{Answer, Connect, Fault, Plan, Script};
+use crate::seen::{ConnStats, End, Server};
 use bytes::Bytes;
 use pipelining::h1::{H1Factory, Method, Request, ResponsePart};
 use pipelining::{
     Capability, CloseReason, CloseSummary, ConnectionId, Duration, ErrorKind, Instant, Instruction, Origin,
     OriginStatus, Pool, PoolConfig, PoolEvent, Progress, RequestId, RequestOptions, SubmitError,
 };
-use std::collections::{BTreeMap, VecDeque};
+use pipelining_peer::End as PeerEnd;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-
-/// A small seeded generator (splitmix64): no dependency, same run for the
-/// same seed.
-#[derive(Clone, Debug)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-
-    /// A number in `lo..=hi`.
-    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// True with probability `per_mille` / 1000.
-    pub(crate) fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-
-    pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
-// ---- scripts ----
-
-/// What the server puts on its status lines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Version {
-    Http11,
-    /// HTTP/1.0 without keep-alive: one response per connection.
-    Http10,
-    /// HTTP/1.0 with `Connection: keep-alive`: persistent, never pipelined to.
-    Http10KeepAlive,
-}
-
-/// How a server ends a connection after its request limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CloseStyle {
-    /// `Connection: close` on the last response (nginx `keepalive_requests`).
-    Header,
-    /// A plain EOF right after the last response.
-    Eof,
-}
-
-/// How many requests a server answers per turn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Answer {
-    /// Everything it has.
-    All,
-    /// At most this many per turn.
-    PerTurn(usize),
-    /// Until it has sent this many responses on the connection, then it
-    /// holds the rest.
-    UpTo(u64),
-    /// Nothing.
-    Hold,
-}
-
-/// When a scripted fault strikes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Trigger {
-    /// When the server is about to send response `n + 1`.
-    Responses(u64),
-    /// As soon as this many requests are outstanding.
-    Outstanding(usize),
-}
-
-/// What a fault does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Action {
-    /// EOF at a response boundary.
-    Eof,
-    /// The next response is cut in the middle, then EOF.
-    Cut,
-    /// A reset: the client sees a transport error.
-    Reset,
-    /// The server stops answering (the client's stall timer fires).
-    Stall,
-    /// `Connection: close` on the next response.
-    CloseHeader,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Fault {
-    pub(crate) when: Trigger,
-    pub(crate) action: Action,
-}
-
-/// How the server answers a connect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Connect {
-    Accept,
-    Refuse,
-    /// Never answered: only the pool's connect timeout ends it.
-    Hang,
-}
-
-/// How one accepted connection behaves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Plan {
-    pub(crate) answer: Answer,
-    /// Close after this many responses.
-    pub(crate) close_after: Option<(u64, CloseStyle)>,
-    pub(crate) fault: Option<Fault>,
-}
-
-impl Plan {
-    pub(crate) const NORMAL: Plan = Plan { answer: Answer::All, close_after: None, fault: None };
-
-    pub(crate) fn close_after(n: u64, style: CloseStyle) -> Plan {
-        Plan { close_after: Some((n, style)), ..Plan::NORMAL }
-    }
-
-    pub(crate) fn fault(when: Trigger, action: Action) -> Plan {
-        Plan { fault: Some(Fault { when, action }), ..Plan::NORMAL }
-    }
-
-    pub(crate) fn answer(answer: Answer) -> Plan {
-        Plan { answer, ..Plan::NORMAL }
-    }
-}
-
-/// Random faults: on each turn of a connection with requests outstanding,
-/// with probability `per_mille`/1000, one of `actions`.
-#[derive(Clone, Debug)]
-pub(crate) struct Chaos {
-    pub(crate) per_mille: u64,
-    pub(crate) actions: Vec<Action>,
-    pub(crate) rng: Rng,
-}
-
-/// The behaviour of one origin's server.
-#[derive(Clone, Debug)]
-pub(crate) struct Script {
-    pub(crate) version: Version,
-    /// Chunked responses instead of `Content-Length`.
-    pub(crate) chunked: bool,
-    /// Announce the remaining requests of `close_after` with `Keep-Alive: max=N`.
-    pub(crate) keep_alive_max: bool,
-    /// Answers to the first connects, then `connect`.
-    pub(crate) connects: VecDeque<Connect>,
-    pub(crate) connect: Connect,
-    /// Plans of the first connections, in accept order, then `plan`.
-    pub(crate) plans: VecDeque<Plan>,
-    pub(crate) plan: Plan,
-    pub(crate) chaos: Option<Chaos>,
-}
-
-impl Script {
-    /// A well-behaved HTTP/1.1 server.
-    pub(crate) fn http11() -> Self {
-        Script {
-            version: Version::Http11,
-            chunked: false,
-            keep_alive_max: false,
-            connects: VecDeque::new(),
-            connect: Connect::Accept,
-            plans: VecDeque::new(),
-            plan: Plan::NORMAL,
-            chaos: None,
-        }
-    }
-
-    pub(crate) fn version(mut self, version: Version) -> Self {
-        self.version = version;
-        self
-    }
-
-    pub(crate) fn plan(mut self, plan: Plan) -> Self {
-        self.plan = plan;
-        self
-    }
-
-    pub(crate) fn plans(mut self, plans: impl IntoIterator<Item = Plan>) -> Self {
-        self.plans = plans.into_iter().collect();
-        self
-    }
-
-    pub(crate) fn connects(mut self, connects: impl IntoIterator<Item = Connect>, then: Connect) -> Self {
-        self.connects = connects.into_iter().collect();
-        self.connect = then;
-        self
-    }
-}
-
-// ---- what the servers saw ----
-
-/// One request as a server received it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Received {
-    pub(crate) method: String,
-    pub(crate) target: String,
-    /// Requests outstanding on the connection right after it arrived, itself
-    /// included.
-    pub(crate) outstanding: usize,
-    /// Position in the network-wide order of receipts.
-    pub(crate) seq: u64,
-}
-
-/// How a connection ended, from the server's side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum End {
-    /// After a `Connection: close` response (or an HTTP/1.0 one).
-    ServerClose,
-    Eof,
-    Cut,
-    Reset,
-    /// The client closed it.
-    ClientClose,
-}
-
-/// One accepted connection, as its server counted it.
-#[derive(Clone, Debug)]
-pub(crate) struct ConnStats {
-    pub(crate) conn: ConnectionId,
-    pub(crate) received: Vec<Received>,
-    pub(crate) responses: u64,
-    pub(crate) max_outstanding: usize,
-    /// The origin's learnt budget when the connection opened.
-    pub(crate) budget_at_open: Option<u64>,
-    pub(crate) opened_at: Instant,
-    pub(crate) end: Option<End>,
-}
-
-impl ConnStats {
-    /// Requests received and never answered.
-    pub(crate) fn waste(&self) -> u64 {
-        self.received.len() as u64 - self.responses
-    }
-
-    pub(crate) fn targets(&self) -> Vec<&str> {
-        self.received.iter().map(|r| r.target.as_str()).collect()
-    }
-}
-
-/// One origin's server.
-#[derive(Clone, Debug)]
-pub(crate) struct Server {
-    pub(crate) script: Script,
-    /// Accepted connections in accept order.
-    pub(crate) conns: Vec<ConnStats>,
-    pub(crate) connect_attempts: u32,
-    /// Most connections it had open at once.
-    pub(crate) max_open: usize,
-    open: usize,
-}
-
-impl Server {
-    /// How many times it received `target`, over all connections.
-    pub(crate) fn copies(&self, target: &str) -> usize {
-        self.conns.iter().flat_map(|c| &c.received).filter(|r| r.target == target).count()
-    }
-
-    pub(crate) fn received(&self) -> impl Iterator<Item = (&ConnStats, &Received)> {
-        self.conns.iter().flat_map(|c| c.received.iter().map(move |r| (c, r)))
-    }
-
-    fn stats(&mut self, conn: ConnectionId) -> &mut ConnStats {
-        self.conns.iter_mut().find(|c| c.conn == conn).expect("a connection the server accepted")
-    }
-}
 
 // ---- the client side ----
 
@@ -349,33 +77,6 @@ struct Partial {
     status: Option<u16>,
     target: Option<String>,
     body: Vec<u8>,
-}
-
-/// What the server does once its pending bytes are delivered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Done {
-    Eof,
-    Reset,
-}
-
-/// One open connection: the client's transport and the server's socket.
-struct Link {
-    origin: Origin,
-    plan: Plan,
-    /// The transmit the client's transport has not accepted yet.
-    unwritten: Vec<u8>,
-    /// Bytes at the server not yet parsed into requests.
-    inbox: Vec<u8>,
-    /// Requests received and not answered: method and target.
-    pending: VecDeque<(String, String)>,
-    stalled: bool,
-    close_next: bool,
-    cut_next: bool,
-    done: Option<Done>,
-    /// Response bytes on their way to the client.
-    to_client: Vec<u8>,
-    /// The EOF or reset was delivered to the pool.
-    delivered_done: bool,
 }
 
 /// A connect the pool asked for, answered at the next step.
@@ -482,14 +183,14 @@ impl Net {
     /// and on later ones.
     pub(crate) fn set_answer(&mut self, origin: &Origin, answer: Answer) {
         for link in self.links.values_mut().filter(|l| &l.origin == origin) {
-            link.plan.answer = answer;
+            link.set_answer(answer);
         }
         self.script_mut(origin).plan.answer = answer;
     }
 
     /// Changes how the server answers on one connection.
     pub(crate) fn set_conn_answer(&mut self, conn: ConnectionId, answer: Answer) {
-        self.links.get_mut(&conn).expect("an open connection").plan.answer = answer;
+        self.links.get_mut(&conn).expect("an open connection").set_answer(answer);
     }
 
     /// The plan of the next connection the server accepts.
@@ -500,7 +201,7 @@ impl Net {
     /// Puts a fault on every open connection of `origin` and on later ones.
     pub(crate) fn set_fault(&mut self, origin: &Origin, fault: Option<Fault>) {
         for link in self.links.values_mut().filter(|l| &l.origin == origin) {
-            link.plan.fault = fault;
+            link.set_fault(fault);
         }
         self.script_mut(origin).plan.fault = fault;
     }
@@ -823,22 +524,7 @@ impl Net {
                     if server.open > self.config.connections {
                         self.violations.push(format!("{origin}: server has {} connections open", server.open));
                     }
-                    self.links.insert(
-                        conn,
-                        Link {
-                            origin,
-                            plan,
-                            unwritten: Vec::new(),
-                            inbox: Vec::new(),
-                            pending: VecDeque::new(),
-                            stalled: false,
-                            close_next: false,
-                            cut_next: false,
-                            done: None,
-                            to_client: Vec::new(),
-                            delivered_done: false,
-                        },
-                    );
+                    self.links.insert(conn, Link::new(origin, plan));
                     self.pool.handle_connected(self.now, conn);
                     self.drain();
                 }
@@ -858,9 +544,7 @@ impl Net {
             }
             let n = link.unwritten.len().min(self.write_chunk.max(1));
             let bytes: Vec<u8> = link.unwritten.drain(..n).collect();
-            if link.done.is_none() {
-                link.inbox.extend_from_slice(&bytes);
-            }
+            link.deliver_to_server(&bytes);
             moved = true;
             self.pool.handle_written(self.now, conn, n);
             self.drain();
@@ -875,7 +559,7 @@ impl Net {
         for conn in conns {
             let Some(link) = self.links.get_mut(&conn) else { continue };
             let server = self.servers.get_mut(&link.origin).expect("a scripted origin");
-            moved |= serve_one(conn, link, server, &mut self.seq);
+            moved |= link.serve(conn, server, &mut self.seq);
         }
         moved
     }
@@ -885,26 +569,20 @@ impl Net {
         let mut moved = false;
         let conns: Vec<ConnectionId> = self.links.keys().copied().collect();
         for conn in conns {
-            while let Some(link) = self.links.get_mut(&conn).filter(|l| !l.to_client.is_empty()) {
-                let n = link.to_client.len().min(self.read_chunk.max(1));
-                let bytes: Vec<u8> = link.to_client.drain(..n).collect();
+            while let Some(link) = self.links.get_mut(&conn).filter(|l| l.has_bytes_for_client()) {
+                let bytes = link.take_for_client(self.read_chunk.max(1));
                 moved = true;
                 self.pool.handle_received(self.now, conn, &bytes);
                 self.drain();
             }
             let Some(link) = self.links.get_mut(&conn) else { continue };
-            if link.delivered_done {
-                continue;
-            }
-            match link.done {
-                Some(Done::Eof) => {
-                    link.delivered_done = true;
+            match link.take_end() {
+                Some(PeerEnd::Eof) => {
                     moved = true;
                     self.pool.handle_eof(self.now, conn);
                     self.drain();
                 }
-                Some(Done::Reset) => {
-                    link.delivered_done = true;
+                Some(PeerEnd::Reset) => {
                     moved = true;
                     self.pool.handle_transport_error(self.now, conn);
                     self.drain();
@@ -1074,173 +752,5 @@ impl Net {
             }
         }
         out
-    }
-}
-
-/// The body a server sends for `target`.
-pub(crate) fn body_for(target: &str) -> Vec<u8> {
-    format!("body of {target}").into_bytes()
-}
-
-/// A complete request at the front of `buf`: method, target, length.
-fn parse_request(buf: &[u8]) -> Option<(String, String, usize)> {
-    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let head = std::str::from_utf8(&buf[..end]).expect("an ASCII request head");
-    let mut lines = head.split("\r\n");
-    let mut start = lines.next()?.split(' ');
-    let method = start.next()?.to_owned();
-    let target = start.next()?.to_owned();
-    assert_eq!(start.next(), Some("HTTP/1.1"), "request line of {head:?}");
-    let mut length = 0;
-    for line in lines {
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse::<usize>().expect("a Content-Length");
-            }
-        }
-    }
-    (buf.len() >= end + length).then_some((method, target, end + length))
-}
-
-/// One server turn on one connection: read requests, strike faults, answer.
-fn serve_one(conn: ConnectionId, link: &mut Link, server: &mut Server, seq: &mut u64) -> bool {
-    if link.done.is_some() {
-        link.inbox.clear();
-        return false;
-    }
-    let mut moved = false;
-    let stats = server.stats(conn);
-    while let Some((method, target, len)) = parse_request(&link.inbox) {
-        link.inbox.drain(..len);
-        link.pending.push_back((method.clone(), target.clone()));
-        *seq += 1;
-        stats.received.push(Received { method, target, outstanding: link.pending.len(), seq: *seq });
-        stats.max_outstanding = stats.max_outstanding.max(link.pending.len());
-        moved = true;
-    }
-    if let Some(Fault { when: Trigger::Outstanding(n), action }) = link.plan.fault {
-        if link.pending.len() >= n {
-            link.plan.fault = None;
-            strike(link, stats, action);
-            moved = true;
-        }
-    }
-    if let Some(chaos) = &mut server.script.chaos {
-        if !link.pending.is_empty() && link.done.is_none() && chaos.rng.chance(chaos.per_mille) {
-            let action = chaos.rng.pick(&chaos.actions);
-            strike(link, server.conns.iter_mut().find(|c| c.conn == conn).expect("accepted"), action);
-            moved = true;
-        }
-    }
-    let script = &server.script;
-    let stats = server.conns.iter_mut().find(|c| c.conn == conn).expect("accepted");
-    let mut allowance = match link.plan.answer {
-        Answer::All => usize::MAX,
-        Answer::PerTurn(n) => n,
-        Answer::UpTo(n) => usize::try_from(n.saturating_sub(stats.responses)).unwrap_or(usize::MAX),
-        Answer::Hold => 0,
-    };
-    while allowance > 0 && !link.pending.is_empty() && !link.stalled && link.done.is_none() {
-        if let Some(Fault { when: Trigger::Responses(k), action }) = link.plan.fault {
-            if stats.responses >= k {
-                link.plan.fault = None;
-                strike(link, stats, action);
-                moved = true;
-                continue;
-            }
-        }
-        let (method, target) = link.pending.front().cloned().expect("pending");
-        let n = stats.responses + 1;
-        let (mut close_header, mut eof_after) = (link.close_next, false);
-        if let Some((limit, style)) = link.plan.close_after {
-            if n >= limit {
-                match style {
-                    CloseStyle::Header => close_header = true,
-                    CloseStyle::Eof => eof_after = true,
-                }
-            }
-        }
-        let further = link.plan.close_after.map(|(limit, _)| limit.saturating_sub(n));
-        let bytes = response(script, &method, &target, close_header, further);
-        if link.cut_next {
-            let cut = (bytes.len() / 2).max(1);
-            link.to_client.extend_from_slice(&bytes[..cut]);
-            link.done = Some(Done::Eof);
-            stats.end = Some(End::Cut);
-            moved = true;
-            break;
-        }
-        link.to_client.extend_from_slice(&bytes);
-        link.pending.pop_front();
-        stats.responses += 1;
-        allowance -= 1;
-        moved = true;
-        let implicit_close = script.version == Version::Http10;
-        if close_header || implicit_close {
-            link.done = Some(Done::Eof);
-            stats.end = Some(End::ServerClose);
-        } else if eof_after {
-            link.done = Some(Done::Eof);
-            stats.end = Some(End::Eof);
-        }
-    }
-    moved
-}
-
-fn strike(link: &mut Link, stats: &mut ConnStats, action: Action) {
-    match action {
-        Action::Eof => {
-            link.done = Some(Done::Eof);
-            stats.end = Some(End::Eof);
-        }
-        Action::Reset => {
-            link.done = Some(Done::Reset);
-            stats.end = Some(End::Reset);
-        }
-        Action::Cut => link.cut_next = true,
-        Action::Stall => link.stalled = true,
-        Action::CloseHeader => link.close_next = true,
-    }
-}
-
-/// The response to `method target`.
-fn response(script: &Script, method: &str, target: &str, close: bool, further: Option<u64>) -> Vec<u8> {
-    let body = body_for(target);
-    let mut out = String::new();
-    match script.version {
-        Version::Http11 => out.push_str("HTTP/1.1 200 OK\r\n"),
-        Version::Http10 => out.push_str("HTTP/1.0 200 OK\r\n"),
-        Version::Http10KeepAlive => out.push_str("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"),
-    }
-    let _ = write!(out, "X-Target: {target}\r\n");
-    if close {
-        out.push_str("Connection: close\r\n");
-    }
-    if script.keep_alive_max && !close {
-        if let Some(n) = further {
-            let _ = write!(out, "Keep-Alive: timeout=5, max={n}\r\n");
-        }
-    }
-    let head_only = method == "HEAD";
-    if script.chunked && script.version == Version::Http11 {
-        out.push_str("Transfer-Encoding: chunked\r\n\r\n");
-        let mut bytes = out.into_bytes();
-        if !head_only {
-            let (a, b) = body.split_at(body.len() / 2);
-            for piece in [a, b] {
-                bytes.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
-                bytes.extend_from_slice(piece);
-                bytes.extend_from_slice(b"\r\n");
-            }
-            bytes.extend_from_slice(b"0\r\n\r\n");
-        }
-        bytes
-    } else {
-        let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
-        let mut bytes = out.into_bytes();
-        if !head_only {
-            bytes.extend_from_slice(&body);
-        }
-        bytes
     }
 }
