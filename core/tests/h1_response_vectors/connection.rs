@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// RFC 9112 §9.3, §9.6; RFC 9110 §7.6.1; DESIGN.md P6, P7.
+/// RFC 9112 §9.3, §9.6; RFC 9110 §7.6.1; docs/DESIGN.md P6, P7.
 pub(crate) fn connection_vectors() -> Vec<Vector> {
     let with = |fields: &str| format!("HTTP/1.1 200 OK\r\n{fields}Content-Length: 0\r\n\r\n");
     let with10 = |fields: &str| format!("HTTP/1.0 200 OK\r\n{fields}Content-Length: 0\r\n\r\n");

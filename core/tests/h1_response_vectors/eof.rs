@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// RFC 9112 §6.3 rule 8, §8; DESIGN.md P6 (breaks versus server closes).
+/// RFC 9112 §6.3 rule 8, §8; docs/DESIGN.md P6 (breaks versus server closes).
 pub(crate) fn eof_vectors() -> Vec<Vector> {
     vec![
         v("no framing reads to close", "HTTP/1.1 200 OK\r\n\r\nabcdef").eof().gives([

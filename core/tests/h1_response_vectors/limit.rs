@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// DESIGN.md P4 and Defaults: each limit has its own error.
+/// docs/DESIGN.md P4 and Defaults: each limit has its own error.
 pub(crate) fn limit_vectors() -> Vec<Vector> {
     // 38 bytes: 17 for the status line, 19 for the field, 2 for the end.
     let head38 = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// RFC 9112 §9.3.2 and DESIGN.md P2: responses back to back, each decoded
+/// RFC 9112 §9.3.2 and docs/DESIGN.md P2: responses back to back, each decoded
 /// with the method of the request it answers; `End` advances the queue.
 pub(crate) fn pipelined_vectors() -> Vec<Vector> {
     use Method as M;

@@ -63,7 +63,7 @@ pub(crate) fn put(target: &str) -> Request {
     Request::new(Method::PUT, Bytes::copy_from_slice(target.as_bytes())).with_body(&b"payload"[..])
 }
 
-/// Whether `request` may be replayed under `options` (DESIGN.md P5).
+/// Whether `request` may be replayed under `options` (docs/DESIGN.md P5).
 pub(crate) fn replayable(request: &Request, options: &RequestOptions) -> bool {
     match options.idempotency {
         Idempotency::ByMethod => request.method.is_idempotent(),

@@ -1,5 +1,5 @@
 //! The pool against scripted HTTP/1.1 servers on a virtual network
-//! (DESIGN.md P5–P8, P11, P12): request budgets, replay routing, connect
+//! (docs/DESIGN.md P5–P8, P11, P12): request budgets, replay routing, connect
 //! failures, capability memory and demotion, limits and ordering, and a
 //! seeded property test over all of it. Every scenario ends by checking P12:
 //! each submitted request got exactly one terminal event, and every response
