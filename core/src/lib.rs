@@ -102,6 +102,7 @@ pub mod pipeline;
 pub mod pool;
 #[cfg(feature = "resp")]
 pub mod resp;
+mod slab;
 mod time;
 
 pub use error_kind::ErrorKind;

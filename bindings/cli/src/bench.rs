@@ -181,6 +181,14 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
         connections: flags.connections,
         latencies: Vec::new(),
     };
+    // Parsed once: each request clones it (reference counts, no copy).
+    let uri: http::Uri = options.url.parse().map_err(|e: http::uri::InvalidUri| {
+        pipelining_tokio::Error::from(pipelining::dispatch::RequestError {
+            kind: pipelining_tokio::ErrorKind::InvalidRequest,
+            message: e.to_string(),
+            attempts: 0,
+        })
+    })?;
     let start = Instant::now();
     loop {
         while in_flight.len() < window
@@ -190,7 +198,11 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
             }
         {
             issued += 1;
-            in_flight.push(one(client.get(&options.url), Instant::now()));
+            let request = http::Request::get(uri.clone()).body(bytes::Bytes::new());
+            match request {
+                Ok(request) => in_flight.push(one(client.send_raw(request), Instant::now())),
+                Err(_) => m.errors += 1,
+            }
         }
         let Some(sample) = in_flight.next().await else { break };
         match sample {
@@ -213,12 +225,14 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
     Ok(m)
 }
 
-async fn one(response: pipelining_tokio::ResponseFuture, started: Instant) -> Option<Sample> {
+async fn one(response: pipelining_tokio::RawResponseFuture, started: Instant) -> Option<Sample> {
     let response = response.await.ok()?;
     // Latency counts from the request's write (C2), when the driver saw it.
-    let started = response.extensions().get::<pipelining_tokio::Written>().map_or(started, |w| w.at);
-    let declared: Option<u64> =
-        response.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+    let started = response.written().map_or(started, |w| w.at);
+    let declared = match response.head().framing {
+        pipelining::h1::Framing::Length(n) => Some(n),
+        _ => None,
+    };
     let mut body = response.into_body();
     let mut bytes = 0u64;
     while let Some(chunk) = body.chunk().await {

@@ -119,6 +119,12 @@ impl Stream for Body {
                     this.done = true;
                     return Poll::Ready(None);
                 }
+                // The ticket finished with the last item taken (its end came
+                // with it): nothing more to ask.
+                Source::Streaming(Some(ticket)) if ticket.is_done() => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
                 Source::Streaming(Some(ticket)) => ticket,
             };
             let item = match ticket.poll_item(cx.waker()) {
@@ -129,6 +135,10 @@ impl Stream for Body {
                 }
                 Poll::Ready(Ok(item)) => item,
             };
+            if item.then_end {
+                this.finished_at = item.ended_at;
+                this.done = true;
+            }
             match item.delivery {
                 Delivery::Part(ResponsePart::Data(data)) => return Poll::Ready(Some(Ok(data))),
                 Delivery::Part(ResponsePart::Trailers(fields)) => {

@@ -96,14 +96,23 @@ impl<G: Glue> Client<G> {
     /// as that says; [`WholeResponse`] in its extensions buffers the response
     /// whole.
     pub fn send<B: Into<Bytes>>(&self, request: http::Request<B>) -> ResponseFuture {
-        match prepare(request) {
-            Ok((origin, core, options)) => {
-                match Ticket::submit(&self.handle.shared, origin.borrowed(), core, options) {
-                    Ok(ticket) => ResponseFuture { ticket: Some(ticket), failed: None },
-                    Err(error) => ResponseFuture { ticket: None, failed: Some(error) },
-                }
-            }
-            Err(error) => ResponseFuture { ticket: None, failed: Some(error) },
+        ResponseFuture { raw: self.send_raw(request) }
+    }
+
+    /// Like [`send`](Self::send), resolving to a [`RawResponse`]: the core's
+    /// head as it was read, without building an `http` header map.
+    pub fn send_raw<B: Into<Bytes>>(&self, request: http::Request<B>) -> RawResponseFuture {
+        let options = options_of(&request);
+        let (parts, body) = request.into_parts();
+        // The origin stays borrowed from the URL: nothing is copied to find
+        // it (an owned copy is made only if the request must wait for room).
+        let submitted = convert::origin_ref(&parts.uri).and_then(|origin| {
+            let core = convert::core_request(&parts, body.into())?;
+            Ticket::submit(&self.handle.shared, origin, core, options)
+        });
+        match submitted {
+            Ok(ticket) => RawResponseFuture { ticket: Some(ticket), failed: None },
+            Err(error) => RawResponseFuture { ticket: None, failed: Some(error) },
         }
     }
 
@@ -116,20 +125,21 @@ impl<G: Glue> Client<G> {
     pub fn try_send<B: Into<Bytes>>(&self, request: http::Request<B>) -> Result<ResponseFuture, TrySendError<B>> {
         let origin = match convert::origin_of(request.uri()) {
             Ok(origin) => origin,
-            Err(error) => return Ok(ResponseFuture { ticket: None, failed: Some(error) }),
+            Err(error) => return Ok(ResponseFuture::failed(error)),
         };
         let shared = &self.handle.shared;
         let mut request = Some(request);
         let made = shared.submit_if_room(origin.borrowed(), || {
             let request = request.take().ok_or_else(|| Error::new(ErrorKind::InvalidRequest, "taken twice"))?;
-            let (_, core, options) = prepare(request)?;
-            Ok((core, options))
+            let options = options_of(&request);
+            let (parts, body) = request.into_parts();
+            Ok((convert::core_request(&parts, body.into())?, options))
         });
         match (made, request) {
-            (Ok(Ok(id)), _) => Ok(ResponseFuture { ticket: Some(Ticket::admitted(shared, id)), failed: None }),
-            (Ok(Err(error)), _) => Ok(ResponseFuture { ticket: None, failed: Some(error) }),
+            (Ok(Ok(id)), _) => Ok(ResponseFuture::admitted(Ticket::admitted(shared, id))),
+            (Ok(Err(error)), _) => Ok(ResponseFuture::failed(error)),
             (Err(error), Some(request)) => Err(TrySendError { request, error }),
-            (Err(error), None) => Ok(ResponseFuture { ticket: None, failed: Some(error) }),
+            (Err(error), None) => Ok(ResponseFuture::failed(error)),
         }
     }
 
@@ -137,9 +147,7 @@ impl<G: Glue> Client<G> {
     pub fn get(&self, url: &str) -> ResponseFuture {
         match http::Request::get(url).body(Bytes::new()) {
             Ok(request) => self.send(request),
-            Err(e) => {
-                ResponseFuture { ticket: None, failed: Some(Error::new(ErrorKind::InvalidRequest, e.to_string())) }
-            }
+            Err(e) => ResponseFuture::failed(Error::new(ErrorKind::InvalidRequest, e.to_string())),
         }
     }
 
@@ -179,38 +187,99 @@ impl<G: Glue> Client<G> {
     }
 }
 
-/// Splits a request into its origin, the core's request and options.
-fn prepare<B: Into<Bytes>>(
-    request: http::Request<B>,
-) -> Result<(Origin, pipelining::h1::Request, RequestOptions), Error> {
+/// `Idempotency-Key` (an IETF draft header): a request carrying it may be
+/// resent whatever its method.
+const IDEMPOTENCY_KEY: http::HeaderName = http::HeaderName::from_static("idempotency-key");
+
+/// The options a request's extensions and headers ask for.
+fn options_of<B>(request: &http::Request<B>) -> RequestOptions {
     let mut idempotency = request.extensions().get::<Idempotency>().copied().unwrap_or_default();
-    if idempotency == Idempotency::ByMethod && request.headers().contains_key("idempotency-key") {
+    if idempotency == Idempotency::ByMethod && request.headers().contains_key(IDEMPOTENCY_KEY) {
         idempotency = Idempotency::Idempotent;
     }
-    let whole = request.extensions().get::<WholeResponse>().is_some();
-    let (origin, core) = convert::to_core(request)?;
-    let mut options = RequestOptions::default().idempotency(idempotency);
-    if whole {
-        options = options.whole();
-    }
-    Ok((origin, core, options))
+    let options = RequestOptions::default().idempotency(idempotency);
+    if request.extensions().get::<WholeResponse>().is_some() { options.whole() } else { options }
 }
 
-/// The response to a [`Client::send`]: resolves to the head, with the body
-/// streaming behind it. Dropping it cancels the request.
-pub struct ResponseFuture {
+/// A response as the client received it, before any conversion: the
+/// core's zero-copy head (fields are slices of the bytes read), the body,
+/// and what is known of the request. [`Client::send_raw`] gives these;
+/// [`Client::send`] converts them to `http` types
+/// ([`into_http`](Self::into_http)), which costs a header map per response.
+#[derive(Debug)]
+pub struct RawResponse {
+    head: Box<pipelining::h1::ResponseHead>,
+    body: Body,
+    attempts: u32,
+    written: Option<Written>,
+}
+
+impl RawResponse {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.head.status
+    }
+
+    /// The head: version, status, reason, fields, framing.
+    pub fn head(&self) -> &pipelining::h1::ResponseHead {
+        &self.head
+    }
+
+    /// The value of the first field called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.head.header(name)
+    }
+
+    /// How many times the request was written, fully or partly (C1).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Where and when the request's last byte was written.
+    pub fn written(&self) -> Option<Written> {
+        self.written
+    }
+
+    /// The body.
+    pub fn body_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+
+    /// The body, giving up the head.
+    pub fn into_body(self) -> Body {
+        self.body
+    }
+
+    /// As an `http` response: [`Attempts`] and [`Written`] in its
+    /// extensions.
+    pub fn into_http(self) -> Result<http::Response<Body>, Error> {
+        let RawResponse { head, body, attempts, written } = self;
+        let mut response =
+            convert::to_http(&head)?.body(body).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
+        let extensions = response.extensions_mut();
+        extensions.insert(Attempts(attempts));
+        if let Some(written) = written {
+            extensions.insert(written);
+        }
+        Ok(response)
+    }
+}
+
+/// The response to a [`Client::send_raw`]: resolves to the head, with the
+/// body streaming behind it. Dropping it cancels the request.
+pub struct RawResponseFuture {
     ticket: Option<Ticket<H1Factory>>,
     failed: Option<Error>,
 }
 
-impl std::fmt::Debug for ResponseFuture {
+impl std::fmt::Debug for RawResponseFuture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResponseFuture").field("ticket", &self.ticket).finish()
+        f.debug_struct("RawResponseFuture").field("ticket", &self.ticket).finish()
     }
 }
 
-impl Future for ResponseFuture {
-    type Output = Result<http::Response<Body>, Error>;
+impl Future for RawResponseFuture {
+    type Output = Result<RawResponse, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -229,6 +298,10 @@ impl Future for ResponseFuture {
             let (head, body) = match item.delivery {
                 // Interim responses do not answer the request.
                 Delivery::Part(ResponsePart::Interim(_)) => continue,
+                // A head whose response ended with it has an empty body.
+                Delivery::Part(ResponsePart::Head(head)) if item.then_end => {
+                    (head, Body::complete(Bytes::new(), Vec::new(), item.ended_at))
+                }
                 Delivery::Part(ResponsePart::Head(head)) => (head, Body::streaming(this.ticket.take())),
                 Delivery::Complete(response) => {
                     let body = Body::complete(response.body, response.trailers, item.ended_at);
@@ -242,25 +315,36 @@ impl Future for ResponseFuture {
                     )));
                 }
             };
-            return Poll::Ready(respond(&head, body, item.attempts, item.written));
+            return Poll::Ready(Ok(RawResponse { head, body, attempts: item.attempts, written: item.written }));
         }
     }
 }
 
-/// The `http` response for a head, with its body and what is known of the
-/// request.
-fn respond(
-    head: &pipelining::h1::ResponseHead,
-    body: Body,
-    attempts: u32,
-    written: Option<Written>,
-) -> Result<http::Response<Body>, Error> {
-    let mut response =
-        convert::to_http(head)?.body(body).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
-    let extensions = response.extensions_mut();
-    extensions.insert(Attempts(attempts));
-    if let Some(written) = written {
-        extensions.insert(written);
+/// The response to a [`Client::send`]: resolves to the head, with the body
+/// streaming behind it. Dropping it cancels the request.
+#[derive(Debug)]
+pub struct ResponseFuture {
+    raw: RawResponseFuture,
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<http::Response<Body>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.raw).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(result) => Poll::Ready(result.and_then(RawResponse::into_http)),
+        }
     }
-    Ok(response)
+}
+
+impl ResponseFuture {
+    fn admitted(ticket: Ticket<H1Factory>) -> Self {
+        ResponseFuture { raw: RawResponseFuture { ticket: Some(ticket), failed: None } }
+    }
+
+    fn failed(error: Error) -> Self {
+        ResponseFuture { raw: RawResponseFuture { ticket: None, failed: Some(error) } }
+    }
 }

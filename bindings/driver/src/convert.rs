@@ -3,12 +3,25 @@
 use crate::Error;
 use bytes::Bytes;
 use pipelining::h1::{Header, Method, Request, ResponseHead, Version};
-use pipelining::{ErrorKind, Origin};
+use pipelining::{ErrorKind, Origin, OriginRef};
 
-/// Splits an `http` request into its origin and the core's request.
-pub(crate) fn to_core<B: Into<Bytes>>(request: http::Request<B>) -> Result<(Origin, Request), Error> {
-    let (parts, body) = request.into_parts();
-    let origin = origin_of(&parts.uri)?;
+/// The origin of an absolute `http` or `https` URI, borrowed from it: no
+/// allocation (the pool compares it case-insensitively).
+pub(crate) fn origin_ref(uri: &http::Uri) -> Result<OriginRef<'_>, Error> {
+    let scheme = uri.scheme_str().ok_or_else(|| invalid("the URL has no scheme"))?;
+    let default_port = if scheme.eq_ignore_ascii_case("http") {
+        80
+    } else if scheme.eq_ignore_ascii_case("https") {
+        443
+    } else {
+        return Err(invalid(format!("unsupported scheme {scheme:?}")));
+    };
+    let host = uri.host().ok_or_else(|| invalid("the URL has no host"))?;
+    Ok(OriginRef::new(scheme, host, uri.port_u16().unwrap_or(default_port)))
+}
+
+/// The core's request for `parts` and `body`.
+pub(crate) fn core_request(parts: &http::request::Parts, body: Bytes) -> Result<Request, Error> {
     let method = Method::from_bytes(parts.method.as_str().as_bytes())
         .map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
@@ -20,18 +33,27 @@ pub(crate) fn to_core<B: Into<Bytes>>(request: http::Request<B>) -> Result<(Orig
         t => Bytes::copy_from_slice(t.as_bytes()),
     };
     let mut core = Request::new(method, target);
-    core.headers.reserve(parts.headers.len());
-    for (name, value) in &parts.headers {
-        core.headers.push(Header::new(
-            Bytes::copy_from_slice(name.as_str().as_bytes()),
-            Bytes::copy_from_slice(value.as_bytes()),
-        ));
+    if !parts.headers.is_empty() {
+        // Every name and value copied into one block, each field a slice of
+        // it: one allocation for the lot, not two per field.
+        let size = parts.headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
+        let mut block = bytes::BytesMut::with_capacity(size);
+        for (name, value) in &parts.headers {
+            block.extend_from_slice(name.as_str().as_bytes());
+            block.extend_from_slice(value.as_bytes());
+        }
+        let mut block = block.freeze();
+        core.headers.reserve(parts.headers.len());
+        for (name, value) in &parts.headers {
+            let name = block.split_to(name.as_str().len());
+            let value = block.split_to(value.len());
+            core.headers.push(Header::new(name, value));
+        }
     }
-    let body: Bytes = body.into();
     if !body.is_empty() {
         core.body = Some(body);
     }
-    Ok((origin, core))
+    Ok(core)
 }
 
 /// The origin of an absolute `http` or `https` URI.
@@ -102,8 +124,9 @@ mod tests {
     #[test]
     fn requests_keep_target_headers_and_body() {
         let request = http::Request::post("http://h:81/a?b=c").header("x-k", "v").body("data").unwrap();
-        let (origin, core) = to_core(request).unwrap();
-        assert_eq!(origin.authority(), "h:81");
+        let (parts, body) = request.into_parts();
+        assert_eq!(origin_ref(&parts.uri).unwrap().to_owned().authority(), "h:81");
+        let core = core_request(&parts, Bytes::from(body)).unwrap();
         assert_eq!(&core.target[..], b"/a?b=c");
         assert_eq!(core.method, Method::POST);
         assert_eq!(core.headers, vec![Header::new("x-k", "v")]);

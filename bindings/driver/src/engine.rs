@@ -174,6 +174,9 @@ pub(crate) struct Item<C: Codec> {
     pub(crate) written: Option<Written>,
     /// When its response's last byte arrived.
     pub(crate) ended_at: Option<std::time::Instant>,
+    /// The streamed response ended right after this item (its end was
+    /// taken with it): the caller need not ask again.
+    pub(crate) then_end: bool,
 }
 
 /// What a caller waiting on a request finds.
@@ -329,8 +332,19 @@ impl<F: SendFactory> Shared<F> {
         let mut state = self.lock();
         let now = state.now;
         match state.dispatcher.take(now, id) {
-            Some(Taken { item, attempts, written, ended_at }) => {
-                if item.is_terminal() {
+            Some(Taken { item, attempts, written, mut ended_at }) => {
+                // Content followed by the end: both in one go.
+                let then_end = match &item {
+                    Delivery::Part(_) => match state.dispatcher.take_end(id) {
+                        Some(at) => {
+                            ended_at = at;
+                            true
+                        }
+                        None => false,
+                    },
+                    _ => false,
+                };
+                if item.is_terminal() || then_end {
                     state.wakers.remove(&id);
                 }
                 // Taking content may have resumed reading a connection.
@@ -342,6 +356,7 @@ impl<F: SendFactory> Shared<F> {
                     attempts,
                     written: written.map(|(connection, at)| Written { connection, at: self.clock.std_instant(at) }),
                     ended_at: ended_at.map(|at| self.clock.std_instant(at)),
+                    then_end,
                 })
             }
             None if !state.dispatcher.holds(id) => Take::Gone,
@@ -595,7 +610,7 @@ impl<F: SendFactory> Ticket<F> {
                 Place::Admitted { shared, id } => {
                     return match shared.take(*id, waker) {
                         Take::Item(item) => {
-                            if item.delivery.is_terminal() {
+                            if item.delivery.is_terminal() || item.then_end {
                                 self.place = Place::Done;
                             }
                             Poll::Ready(Ok(item))
@@ -609,6 +624,13 @@ impl<F: SendFactory> Ticket<F> {
                 }
             }
         }
+    }
+}
+
+impl<F: SendFactory> Ticket<F> {
+    /// Whether the outcome was taken to its end.
+    pub(crate) fn is_done(&self) -> bool {
+        matches!(self.place, Place::Done)
     }
 }
 

@@ -31,8 +31,8 @@ use std::sync::Arc;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
 pub use pipelining_driver::{
-    Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, ResponseFuture, WholeResponse,
-    Written,
+    Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, RawResponse, RawResponseFuture,
+    ResponseFuture, TrySendError, WholeResponse, Written,
 };
 
 /// The tokio client.

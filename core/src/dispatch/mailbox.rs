@@ -38,6 +38,24 @@ impl<C: Codec> Mailbox<C> {
         }
     }
 
+    /// A fresh mailbox in the husk of a finished one (its queue's
+    /// allocation is kept), or a new one.
+    pub(crate) fn reuse(husk: Option<Mailbox<C>>) -> Self {
+        match husk {
+            Some(mut mailbox) => {
+                mailbox.items.clear();
+                mailbox.buffered = 0;
+                mailbox.conn = None;
+                mailbox.attempts = 0;
+                mailbox.written = None;
+                mailbox.ended_at = None;
+                mailbox.ended = false;
+                mailbox
+            }
+            None => Mailbox::new(),
+        }
+    }
+
     /// Adds an item; whether the mailbox was empty (whoever waits must be
     /// woken).
     pub(crate) fn push(&mut self, item: Delivery<C>) -> bool {

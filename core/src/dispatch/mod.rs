@@ -19,6 +19,7 @@ use crate::origin::OriginRef;
 use crate::outcome::CodecError;
 use crate::pipeline::{Codec, CodecFactory, Refused, RequestId, RequestOptions, SubmitError};
 use crate::pool::{ConfigError, ConnectionId, Instruction, OriginId, Pool, PoolConfig, PoolEvent};
+use crate::slab::IdSlab;
 use crate::{Duration, ErrorKind, Instant};
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::{String, ToString};
@@ -53,7 +54,7 @@ pub struct Dispatcher<F: CodecFactory> {
     pool: Pool<F>,
     config: DispatchConfig,
     /// Requests submitted whose terminal item was not yet taken.
-    mailboxes: BTreeMap<RequestId, Mailbox<F::Codec>>,
+    mailboxes: IdSlab<Mailbox<F::Codec>>,
     waiters: Waiters,
     /// Waiters whose deadline passed while they waited, until they learn it.
     expired: BTreeSet<WaiterId>,
@@ -87,7 +88,7 @@ where
         Ok(Dispatcher {
             pool: Pool::new(factory, pool)?,
             config,
-            mailboxes: BTreeMap::new(),
+            mailboxes: IdSlab::default(),
             waiters: Waiters::default(),
             expired: BTreeSet::new(),
             request_timeout: None,
@@ -129,22 +130,22 @@ where
 
     /// How many times the request was written so far.
     pub fn attempts(&self, id: RequestId) -> Option<u32> {
-        self.mailboxes.get(&id).map(|m| m.attempts)
+        self.mailboxes.get(id.get()).map(|m| m.attempts)
     }
 
     /// Where and when the request's last byte was (last) written.
     pub fn written(&self, id: RequestId) -> Option<(ConnectionId, Instant)> {
-        self.mailboxes.get(&id).and_then(|m| m.written)
+        self.mailboxes.get(id.get()).and_then(|m| m.written)
     }
 
     /// When the request's response was complete.
     pub fn ended_at(&self, id: RequestId) -> Option<Instant> {
-        self.mailboxes.get(&id).and_then(|m| m.ended_at)
+        self.mailboxes.get(id.get()).and_then(|m| m.ended_at)
     }
 
     /// Content bytes waiting in the request's mailbox.
     pub fn buffered(&self, id: RequestId) -> Option<u64> {
-        self.mailboxes.get(&id).map(|m| m.buffered)
+        self.mailboxes.get(id.get()).map(|m| m.buffered)
     }
 
     /// Whether [`shut_down`](Self::shut_down) was called and everything has
@@ -250,12 +251,12 @@ where
     /// is nothing yet (a [`Notice::Request`] says when there is) or the
     /// terminal item was already taken.
     pub fn take(&mut self, now: Instant, id: RequestId) -> Option<Taken<F::Codec>> {
-        let mailbox = self.mailboxes.get_mut(&id)?;
+        let mailbox = self.mailboxes.get_mut(id.get())?;
         let item = mailbox.pop()?;
         let (conn, buffered) = (mailbox.conn, mailbox.buffered);
         let (attempts, written, ended_at) = (mailbox.attempts, mailbox.written, mailbox.ended_at);
         if item.is_terminal() {
-            self.mailboxes.remove(&id);
+            self.mailboxes.release(id.get());
         }
         if let Some(conn) = conn {
             let behind = self.paused.get(&conn) == Some(&id);
@@ -266,22 +267,47 @@ where
         Some(Taken { item, attempts, written, ended_at })
     }
 
+    /// Takes the request's next item only if it is the end of its streamed
+    /// response, returning when the response ended: lets a caller that just
+    /// took the last content learn the end without asking again.
+    pub fn take_end(&mut self, id: RequestId) -> Option<Option<Instant>> {
+        let mailbox = self.mailboxes.get_mut(id.get())?;
+        if !matches!(mailbox.items.front(), Some(Delivery::End)) {
+            return None;
+        }
+        let ended_at = mailbox.ended_at;
+        mailbox.pop();
+        let conn = mailbox.conn;
+        self.mailboxes.release(id.get());
+        if let Some(conn) = conn {
+            if self.paused.get(&conn) == Some(&id) {
+                // Not reachable in practice (the end means the response was
+                // read), but a pause must never outlive its reader.
+                self.paused.remove(&conn);
+                self.instructions.push_back(Instruction::ResumeReading { conn });
+            }
+        }
+        Some(ended_at)
+    }
+
     /// Whether the request's outcome is still held (its terminal item not
     /// yet taken).
     pub fn holds(&self, id: RequestId) -> bool {
-        self.mailboxes.contains_key(&id)
+        self.mailboxes.contains(id.get())
     }
 
     /// The request's caller is gone: it is cancelled (`docs/DESIGN.md` P9)
     /// unless it already ended, and its mailbox is dropped.
     pub fn cancel(&mut self, now: Instant, id: RequestId) {
-        let Some(mailbox) = self.mailboxes.remove(&id) else { return };
-        if let Some(conn) = mailbox.conn {
+        let Some(mailbox) = self.mailboxes.get(id.get()) else { return };
+        let (conn, ended) = (mailbox.conn, mailbox.ended);
+        self.mailboxes.release(id.get());
+        if let Some(conn) = conn {
             if self.paused.get(&conn) == Some(&id) {
                 self.resume(now, conn);
             }
         }
-        if !mailbox.ended {
+        if !ended {
             self.pool.cancel(now, id);
             self.absorb(now);
         }
@@ -329,6 +355,13 @@ where
     /// Bytes arrived on `conn`.
     pub fn handle_received(&mut self, now: Instant, conn: ConnectionId, data: &[u8]) {
         self.pool.handle_received(now, conn, data);
+        self.absorb(now);
+    }
+
+    /// Bytes arrived on `conn`, in a buffer handed over
+    /// ([`Pool::handle_received_buf`]: no copy).
+    pub fn handle_received_buf(&mut self, now: Instant, conn: ConnectionId, data: bytes::BytesMut) {
+        self.pool.handle_received_buf(now, conn, data);
         self.absorb(now);
     }
 
@@ -420,7 +453,7 @@ where
         }
         let result = self.pool.submit(now, origin, request, options);
         if let Ok(id) = result {
-            self.mailboxes.insert(id, Mailbox::new());
+            self.mailboxes.insert_with(id.get(), Mailbox::reuse);
         }
         self.absorb(now);
         result
@@ -431,13 +464,13 @@ where
         let id = self.pool.reserve_id();
         let mut mailbox = Mailbox::new();
         mailbox.push(Delivery::Failed(RequestError { kind, message: message.to_string(), attempts: 0 }));
-        self.mailboxes.insert(id, mailbox);
+        self.mailboxes.insert(id.get(), mailbox);
         self.notices.push_back(Notice::Request(id));
         id
     }
 
     fn deliver(&mut self, id: RequestId, item: Delivery<F::Codec>) {
-        if let Some(mailbox) = self.mailboxes.get_mut(&id) {
+        if let Some(mailbox) = self.mailboxes.get_mut(id.get()) {
             if mailbox.push(item) {
                 self.notices.push_back(Notice::Request(id));
             }
@@ -463,20 +496,27 @@ where
             let Some(event) = self.pool.poll_event() else { break };
             match event {
                 PoolEvent::Response { id, conn, part, end, attempts } => {
-                    let Some(mailbox) = self.mailboxes.get_mut(&id) else { continue };
+                    let Some(mailbox) = self.mailboxes.get_mut(id.get()) else { continue };
                     mailbox.attempts = attempts;
                     mailbox.conn = Some(conn);
+                    let mut woken = false;
+                    if !(end && F::Codec::is_end_marker(&part)) {
+                        woken |= mailbox.push(Delivery::Part(part));
+                    }
                     if end {
                         mailbox.ended_at = Some(now);
-                        self.deliver(id, Delivery::Part(part));
-                        self.deliver(id, Delivery::End);
-                    } else {
-                        self.deliver(id, Delivery::Part(part));
-                        self.pause_if_behind(now, id, conn);
+                        woken |= mailbox.push(Delivery::End);
+                    }
+                    let behind = mailbox.buffered > self.config.body_buffer;
+                    if woken {
+                        self.notices.push_back(Notice::Request(id));
+                    }
+                    if behind && !end && !self.paused.contains_key(&conn) {
+                        self.pause(now, id, conn);
                     }
                 }
                 PoolEvent::Complete { id, response, attempts } => {
-                    if let Some(mailbox) = self.mailboxes.get_mut(&id) {
+                    if let Some(mailbox) = self.mailboxes.get_mut(id.get()) {
                         mailbox.attempts = attempts;
                         mailbox.ended_at = Some(now);
                     }
@@ -493,13 +533,13 @@ where
                         ),
                         attempts: failure.attempts,
                     };
-                    if let Some(mailbox) = self.mailboxes.get_mut(&failure.id) {
+                    if let Some(mailbox) = self.mailboxes.get_mut(failure.id.get()) {
                         mailbox.attempts = failure.attempts;
                     }
                     self.deliver(failure.id, Delivery::Failed(error));
                 }
                 PoolEvent::Written { id, conn } => {
-                    if let Some(mailbox) = self.mailboxes.get_mut(&id) {
+                    if let Some(mailbox) = self.mailboxes.get_mut(id.get()) {
                         mailbox.written = Some((conn, now));
                     }
                 }
@@ -531,13 +571,10 @@ where
         }
     }
 
-    fn pause_if_behind(&mut self, now: Instant, id: RequestId, conn: ConnectionId) {
-        let buffered = self.mailboxes.get(&id).map_or(0, |m| m.buffered);
-        if buffered > self.config.body_buffer && !self.paused.contains_key(&conn) {
-            self.paused.insert(conn, id);
-            self.pool.handle_read_paused(now, conn, true);
-            self.instructions.push_back(Instruction::PauseReading { conn });
-        }
+    fn pause(&mut self, now: Instant, id: RequestId, conn: ConnectionId) {
+        self.paused.insert(conn, id);
+        self.pool.handle_read_paused(now, conn, true);
+        self.instructions.push_back(Instruction::PauseReading { conn });
     }
 
     fn resume(&mut self, now: Instant, conn: ConnectionId) {

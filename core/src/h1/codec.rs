@@ -116,6 +116,10 @@ impl Codec for H1Codec {
         self.decoder.remaining(buf)
     }
 
+    fn is_end_marker(part: &ResponsePart) -> bool {
+        matches!(part, ResponsePart::End)
+    }
+
     fn content_len(part: &ResponsePart) -> u64 {
         match part {
             ResponsePart::Data(data) => data.len() as u64,

@@ -1,10 +1,11 @@
 //! The incremental, zero-copy response decoder.
 
 use super::chunked::{Chunked, ChunkedPart};
-use super::head_parse::{HeadParse, parse_head};
+use super::head_parse::{HeadParse, finish, parse_head};
 use super::lines::{BlankLine, find_blank_line};
 use super::{DecodeError, Framing, Header, Limits, Method, ResponseHead};
 use crate::pipeline::Remaining;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -16,9 +17,11 @@ use bytes::{Buf, Bytes, BytesMut};
 pub enum ResponsePart {
     /// An interim (1xx, not 101) response: reported, but the request is still
     /// waiting for its final response (RFC 9110 §15.2).
-    Interim(ResponseHead),
-    /// The final response's head.
-    Head(ResponseHead),
+    Interim(Box<ResponseHead>),
+    /// The final response's head. Boxed: a head carries its field table
+    /// inline, and parts move through several queues on their way to the
+    /// caller, where a pointer moves cheaper than the head.
+    Head(Box<ResponseHead>),
     /// A piece of content, transfer coding removed; a slice of the read
     /// buffer.
     Data(Bytes),
@@ -71,12 +74,14 @@ pub struct ResponseDecoder {
     /// An interim response was reported and its final response has not
     /// begun: the response is in progress although the state is `Head`.
     after_interim: bool,
+    /// A head box a partial parse filled in vain, for the next try.
+    spare: Option<Box<ResponseHead>>,
 }
 
 impl ResponseDecoder {
     /// A decoder enforcing `limits`.
     pub fn new(limits: Limits) -> Self {
-        ResponseDecoder { limits, state: State::Head { scanned: 0, waiting: false }, after_interim: false }
+        ResponseDecoder { limits, state: State::Head { scanned: 0, waiting: false }, after_interim: false, spare: None }
     }
 
     /// The limits in force.
@@ -193,23 +198,30 @@ impl ResponseDecoder {
                         }
                     }
                 }
-                let (len, pending) = match parse_head(buf, *waiting, method, &self.limits)? {
-                    HeadParse::Complete { len, head } => (len, head),
+                // Heads are filled in place, in a box kept from the last
+                // partial parse or made now: moved afterwards only as a
+                // pointer.
+                let mut head = self.spare.take().unwrap_or_default();
+                let parsed = parse_head(buf, *waiting, method, &self.limits, &mut head);
+                let (len, reason) = match parsed {
+                    Ok(HeadParse::Complete { len, reason }) => (len, reason),
+                    Err(e) => return Err(e),
                     // The empty line was found, so httparse can only
                     // disagree if a line ending is malformed.
-                    HeadParse::Partial if *waiting => {
+                    Ok(HeadParse::Partial) if *waiting => {
                         return Err(DecodeError::MalformedHead(super::HeadSyntax::NewLine));
                     }
                     // Not complete, or an error whose kind waits for the
                     // head's end: the waiting path checks the limit once it
                     // knows where (or whether) the head ends within it.
-                    HeadParse::Partial => {
+                    Ok(HeadParse::Partial) => {
+                        self.spare = Some(head);
                         *waiting = true;
                         *scanned = 0;
                         return self.step(buf, method);
                     }
                 };
-                let head = pending.finish(buf.split_to(len).freeze());
+                finish(&mut head, buf.split_to(len).freeze(), reason);
                 self.after_interim = head.is_interim();
                 if head.is_interim() {
                     self.state = State::Head { scanned: 0, waiting: false };

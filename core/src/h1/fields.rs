@@ -22,6 +22,11 @@ pub(crate) enum FieldKind {
 }
 
 impl FieldKind {
+    /// This kind's bit in a set of kinds.
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+
     fn of(name: &[u8]) -> FieldKind {
         // The length picks at most two candidates; most names miss at once.
         match name.len() {
@@ -34,7 +39,7 @@ impl FieldKind {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Span {
     start: u32,
     end: u32,
@@ -53,6 +58,73 @@ pub(crate) struct Field {
     /// The value was folded (obs-fold) and lives unfolded in `unfolded`.
     unfolded: bool,
     kind: FieldKind,
+}
+
+impl Field {
+    const EMPTY: Field = Field {
+        name: Span { start: 0, end: 0 },
+        value: Span { start: 0, end: 0 },
+        unfolded: false,
+        kind: FieldKind::Other,
+    };
+}
+
+/// Fields kept inline: more than nearly every response has (nginx sends
+/// eight), so parsing a head allocates nothing for them.
+const INLINE_FIELDS: usize = 16;
+
+/// The field table: inline up to [`INLINE_FIELDS`], on the heap beyond.
+/// The inline case is the point (the whole head lives in one box), so the
+/// size difference between the two is intended.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
+enum FieldList {
+    Inline { len: u8, fields: [Field; INLINE_FIELDS] },
+    Heap(Vec<Field>),
+}
+
+impl Default for FieldList {
+    fn default() -> Self {
+        FieldList::Inline { len: 0, fields: [Field::EMPTY; INLINE_FIELDS] }
+    }
+}
+
+impl FieldList {
+    fn with_capacity(n: usize) -> Self {
+        if n <= INLINE_FIELDS { FieldList::default() } else { FieldList::Heap(Vec::with_capacity(n)) }
+    }
+
+    fn push(&mut self, field: Field) {
+        match self {
+            FieldList::Inline { len, fields } if (*len as usize) < INLINE_FIELDS => {
+                fields[*len as usize] = field;
+                *len += 1;
+            }
+            FieldList::Inline { len, fields } => {
+                let mut heap = Vec::with_capacity(INLINE_FIELDS * 2);
+                heap.extend_from_slice(&fields[..*len as usize]);
+                heap.push(field);
+                *self = FieldList::Heap(heap);
+            }
+            FieldList::Heap(heap) => heap.push(field),
+        }
+    }
+
+    /// Empties the table, ready for `n` fields.
+    fn clear(&mut self, n: usize) {
+        match self {
+            FieldList::Inline { len, .. } if n <= INLINE_FIELDS => *len = 0,
+            FieldList::Heap(heap) => heap.clear(),
+            FieldList::Inline { .. } => *self = FieldList::Heap(Vec::with_capacity(n)),
+        }
+    }
+
+    fn as_slice(&self) -> &[Field] {
+        match self {
+            FieldList::Inline { len, fields } => &fields[..*len as usize],
+            FieldList::Heap(heap) => heap,
+        }
+    }
 }
 
 /// One header field, borrowed from a [`HeaderBlock`].
@@ -87,7 +159,10 @@ impl fmt::Debug for HeaderRef<'_> {
 /// block: they are offsets, so they stay valid when the buffer is split off.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Spans {
-    fields: Vec<Field>,
+    fields: FieldList,
+    /// Which kinds of field occur ([`FieldKind::bit`]): the framing and
+    /// connection rules skip the kinds a head does not have.
+    present: u8,
     /// Values that had an obs-fold, unfolded, end to end (rare).
     unfolded: Vec<u8>,
 }
@@ -96,18 +171,30 @@ impl Spans {
     /// Records the fields httparse parsed out of `head` (whose memory they
     /// point into).
     pub(crate) fn from_parsed(head: &[u8], parsed: &[httparse::Header<'_>]) -> Spans {
+        let mut spans = Spans::default();
+        spans.fill(head, parsed, true);
+        spans
+    }
+
+    /// Replaces the spans with those of the fields httparse parsed out of
+    /// `head`, in place: a reused table allocates nothing. `folds`: httparse
+    /// accepted obs-fold, so a value may hold a line break to replace.
+    pub(crate) fn fill(&mut self, head: &[u8], parsed: &[httparse::Header<'_>], folds: bool) {
         let base = head.as_ptr() as usize;
         let span = |part: &[u8]| {
             let start = part.as_ptr() as usize - base;
             Span { start: start as u32, end: (start + part.len()) as u32 }
         };
-        let mut unfolded = Vec::new();
-        let mut fields = Vec::with_capacity(parsed.len());
+        let unfolded = &mut self.unfolded;
+        unfolded.clear();
+        self.present = 0;
+        let fields = &mut self.fields;
+        fields.clear(parsed.len());
         for h in parsed {
             let name = h.name.as_bytes();
             // httparse leaves a line break inside a value only for an
             // obs-fold, and a fold always has its LF.
-            let folded = super::lines::find_byte(h.value, b'\n').is_some();
+            let folded = folds && super::lines::find_byte(h.value, b'\n').is_some();
             let value = if folded {
                 let start = unfolded.len();
                 let spaced: Vec<u8> =
@@ -117,15 +204,17 @@ impl Spans {
             } else {
                 span(h.value)
             };
-            fields.push(Field { name: span(name), value, unfolded: folded, kind: FieldKind::of(name) });
+            let kind = FieldKind::of(name);
+            self.present |= kind.bit();
+            fields.push(Field { name: span(name), value, unfolded: folded, kind });
         }
-        Spans { fields, unfolded }
     }
 
     /// The values of the fields of one kind in `head`, classified when
     /// stored.
     pub(crate) fn values_of<'a>(&'a self, head: &'a [u8], kind: FieldKind) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.fields
+        let fields = if self.present & kind.bit() != 0 { self.fields.as_slice() } else { &[] };
+        fields
             .iter()
             .filter(move |f| f.kind == kind)
             .map(move |f| if f.unfolded { &self.unfolded[f.value.range()] } else { &head[f.value.range()] })
@@ -146,18 +235,36 @@ impl HeaderBlock {
         HeaderBlock { block, spans }
     }
 
+    /// The spans, to be filled in place before the block is set.
+    pub(crate) fn spans_mut(&mut self) -> &mut Spans {
+        &mut self.spans
+    }
+
+    /// The spans, to read while parsing.
+    pub(crate) fn spans(&self) -> &Spans {
+        &self.spans
+    }
+
+    /// Sets the bytes the spans point into.
+    pub(crate) fn set_block(&mut self, block: Bytes) {
+        self.block = block;
+    }
+
     /// A block holding `headers` (copied), e.g. to build a head by hand.
     pub fn from_headers(headers: &[Header]) -> HeaderBlock {
         let mut bytes = Vec::with_capacity(headers.iter().map(|h| h.name.len() + h.value.len()).sum());
-        let mut fields = Vec::with_capacity(headers.len());
+        let mut fields = FieldList::with_capacity(headers.len());
+        let mut present = 0;
         for h in headers {
             let name = Span { start: bytes.len() as u32, end: (bytes.len() + h.name.len()) as u32 };
             bytes.extend_from_slice(&h.name);
             let value = Span { start: bytes.len() as u32, end: (bytes.len() + h.value.len()) as u32 };
             bytes.extend_from_slice(&h.value);
-            fields.push(Field { name, value, unfolded: false, kind: FieldKind::of(&h.name) });
+            let kind = FieldKind::of(&h.name);
+            present |= kind.bit();
+            fields.push(Field { name, value, unfolded: false, kind });
         }
-        HeaderBlock { block: Bytes::from(bytes), spans: Spans { fields, unfolded: Vec::new() } }
+        HeaderBlock { block: Bytes::from(bytes), spans: Spans { fields, present, unfolded: Vec::new() } }
     }
 
     fn field_ref(&self, field: &Field) -> HeaderRef<'_> {
@@ -167,22 +274,22 @@ impl HeaderBlock {
 
     /// How many fields.
     pub fn len(&self) -> usize {
-        self.spans.fields.len()
+        self.spans.fields.as_slice().len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.spans.fields.is_empty()
+        self.spans.fields.as_slice().is_empty()
     }
 
     /// The field at `index`.
     pub fn get_index(&self, index: usize) -> Option<HeaderRef<'_>> {
-        self.spans.fields.get(index).map(|f| self.field_ref(f))
+        self.spans.fields.as_slice().get(index).map(|f| self.field_ref(f))
     }
 
     /// The fields in order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { block: self, fields: self.spans.fields.iter() }
+        Iter { block: self, fields: self.spans.fields.as_slice().iter() }
     }
 
     /// The value of the first field called `name` (case-insensitive).
@@ -197,13 +304,13 @@ impl HeaderBlock {
 
     /// The name of field `index` as `Bytes` sharing the block (no copy).
     pub fn name_bytes(&self, index: usize) -> Option<Bytes> {
-        self.spans.fields.get(index).map(|f| self.block.slice(f.name.range()))
+        self.spans.fields.as_slice().get(index).map(|f| self.block.slice(f.name.range()))
     }
 
     /// The value of field `index` as `Bytes`: shares the block unless the
     /// value was unfolded.
     pub fn value_bytes(&self, index: usize) -> Option<Bytes> {
-        self.spans.fields.get(index).map(|f| {
+        self.spans.fields.as_slice().get(index).map(|f| {
             if f.unfolded {
                 Bytes::copy_from_slice(&self.spans.unfolded[f.value.range()])
             } else {

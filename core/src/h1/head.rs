@@ -45,6 +45,20 @@ impl ResponseHead {
     }
 }
 
+impl Default for ResponseHead {
+    /// An empty `HTTP/1.1 200` head without fields.
+    fn default() -> Self {
+        ResponseHead {
+            version: Version::Http11,
+            status: 200,
+            reason: Bytes::new(),
+            headers: HeaderBlock::default(),
+            framing: Framing::Empty,
+            connection: ConnectionSignals::default(),
+        }
+    }
+}
+
 /// How a response's content is delimited (RFC 9112 §6.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Framing {

@@ -1,7 +1,6 @@
 //! Parsing a complete response head with httparse, then checking what
 //! httparse leaves to us (status range, framing, connection signals).
 
-use super::fields::{HeaderBlock, Spans};
 use super::{ConnectionSignals, DecodeError, HeadSyntax, Limits, Method, ResponseHead, Version};
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -27,45 +26,26 @@ impl<'b> HeaderStorage<'b> {
     }
 }
 
-/// A head httparse found complete at the front of the buffer, with every
-/// span an offset from the buffer's start: valid once the head is split off
-/// and frozen into its own block.
-pub(crate) struct PendingHead {
-    version: Version,
-    status: u16,
-    reason: core::ops::Range<usize>,
-    spans: Spans,
-    framing: super::Framing,
-    connection: ConnectionSignals,
-}
-
-impl PendingHead {
-    /// The head, its fields sharing `block` (the head's bytes).
-    pub(crate) fn finish(self, block: Bytes) -> ResponseHead {
-        // `OK` is nearly every reason: a static copy spares the slice's two
-        // atomic reference-count updates.
-        let reason = match &block[self.reason.clone()] {
-            [] => Bytes::new(),
-            b"OK" => Bytes::from_static(b"OK"),
-            _ => block.slice(self.reason.clone()),
-        };
-        ResponseHead {
-            version: self.version,
-            status: self.status,
-            reason,
-            headers: HeaderBlock::new(block, self.spans),
-            framing: self.framing,
-            connection: self.connection,
-        }
-    }
-}
-
 /// What parsing the front of the buffer found.
 pub(crate) enum HeadParse {
     /// The head is not complete yet.
     Partial,
-    /// A head of `len` bytes.
-    Complete { len: usize, head: PendingHead },
+    /// A head of `len` bytes, filled into the head given; its reason phrase
+    /// is at `reason` in those bytes.
+    Complete { len: usize, reason: core::ops::Range<usize> },
+}
+
+/// Completes a head [`parse_head`] filled: its fields share `block` (the
+/// head's bytes).
+pub(crate) fn finish(head: &mut ResponseHead, block: Bytes, reason: core::ops::Range<usize>) {
+    // `OK` is nearly every reason: a static copy spares the slice's two
+    // atomic reference-count updates.
+    head.reason = match &block[reason.clone()] {
+        [] => Bytes::new(),
+        b"OK" => Bytes::from_static(b"OK"),
+        _ => block.slice(reason),
+    };
+    head.headers.set_block(block);
 }
 
 /// Parses the head at the front of `buf` into a head answering a request
@@ -77,10 +57,8 @@ pub(crate) fn parse_head(
     complete: bool,
     method: &Method,
     limits: &Limits,
+    into: &mut ResponseHead,
 ) -> Result<HeadParse, DecodeError> {
-    let mut config = httparse::ParserConfig::default();
-    // RFC 9112 §5.2: a user agent must accept obs-fold in responses.
-    config.allow_obsolete_multiline_headers_in_responses(true);
     let mut inline = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; INLINE_HEADERS];
     let mut heap;
     let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= INLINE_HEADERS {
@@ -89,6 +67,32 @@ pub(crate) fn parse_head(
         heap = alloc::vec![MaybeUninit::uninit(); limits.max_headers];
         &mut heap[..]
     };
+    // The strict parse first: it leaves no line break inside a value, so the
+    // values need no search for one. Only a head it rejects is parsed again
+    // accepting obs-fold, which RFC 9112 §5.2 makes a user agent accept.
+    match parse_with(httparse::ParserConfig::default(), buf, complete, method, limits, into, slots, false) {
+        Err(_) => {
+            let mut lenient = httparse::ParserConfig::default();
+            lenient.allow_obsolete_multiline_headers_in_responses(true);
+            parse_with(lenient, buf, complete, method, limits, into, slots, true)
+        }
+        parsed => parsed,
+    }
+}
+
+/// [`parse_head`] with one parser configuration; `folds`: values may hold
+/// an obs-fold.
+#[allow(clippy::too_many_arguments)]
+fn parse_with<'b>(
+    config: httparse::ParserConfig,
+    buf: &'b [u8],
+    complete: bool,
+    method: &Method,
+    limits: &Limits,
+    into: &mut ResponseHead,
+    slots: &mut [MaybeUninit<httparse::Header<'b>>],
+    folds: bool,
+) -> Result<HeadParse, DecodeError> {
     let mut response = httparse::Response::new(&mut []);
     let len = match config.parse_response_with_uninit_headers(&mut response, buf, slots) {
         Ok(httparse::Status::Complete(len)) => len,
@@ -98,7 +102,7 @@ pub(crate) fn parse_head(
         // limit) depends on the bytes still to come: wait for the end, as a
         // head split into smaller reads would (the caller then parses the
         // complete head and reports any error again).
-        Err(_) if !complete => return Ok(HeadParse::Partial),
+        Err(_) if !complete && folds => return Ok(HeadParse::Partial),
         Err(e) => return Err(head_error(e, limits)),
     };
     if len > limits.max_head_bytes {
@@ -130,10 +134,14 @@ pub(crate) fn parse_head(
             line_end.min(13)..line_end
         }
     };
-    let spans = Spans::from_parsed(head, response.headers);
-    let framing = super::framing::framing_for(method, status, version, head, &spans)?;
-    let connection = ConnectionSignals::from_head(version, head, &spans, framing);
-    Ok(HeadParse::Complete { len, head: PendingHead { version, status, reason, spans, framing, connection } })
+    into.headers.spans_mut().fill(head, response.headers, folds);
+    let spans = into.headers.spans();
+    let framing = super::framing::framing_for(method, status, version, head, spans)?;
+    into.connection = ConnectionSignals::from_head(version, head, spans, framing);
+    into.framing = framing;
+    into.version = version;
+    into.status = status;
+    Ok(HeadParse::Complete { len, reason })
 }
 
 fn head_error(e: httparse::Error, limits: &Limits) -> DecodeError {

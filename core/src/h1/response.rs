@@ -1,6 +1,7 @@
 //! A whole response, for whole-response mode.
 
 use super::{DecodeError, Header, ResponseHead};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 
@@ -8,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     /// The final head (interim responses are reported separately).
-    pub head: ResponseHead,
+    pub head: Box<ResponseHead>,
     /// The content, transfer coding removed.
     pub body: Bytes,
     /// The trailer fields of a chunked response.
@@ -18,7 +19,7 @@ pub struct Response {
 /// Gathers the parts of one response, up to the content limit.
 #[derive(Debug, Default)]
 pub struct ResponseCollector {
-    head: Option<ResponseHead>,
+    head: Option<Box<ResponseHead>>,
     /// The first piece of content, kept without copying: most bodies arrive
     /// in one piece.
     first: Option<Bytes>,
@@ -28,7 +29,7 @@ pub struct ResponseCollector {
 }
 
 impl ResponseCollector {
-    pub(crate) fn head(&mut self, head: ResponseHead) {
+    pub(crate) fn head(&mut self, head: Box<ResponseHead>) {
         self.head = Some(head);
     }
 

@@ -179,6 +179,14 @@ pub trait Codec {
         0
     }
 
+    /// Whether `part` only marks the end of a response and carries nothing
+    /// else (HTTP's [`End`](crate::h1::ResponsePart::End)): a consumer of
+    /// outcomes is told the end instead of being handed it.
+    fn is_end_marker(part: &Self::Part) -> bool {
+        let _ = part;
+        false
+    }
+
     /// Whether `part`, matched to `request` by its wire correlation id,
     /// really answers it. DNS compares the question too (RFC 7766 §7): an
     /// id alone can be a stale or forged answer. A mismatch is a protocol

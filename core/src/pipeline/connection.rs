@@ -11,6 +11,7 @@ use super::{
 };
 use crate::outcome::{Cause, CloseReason, CodecError, Lesson, Progress, Retry};
 use crate::{ErrorKind, Instant};
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use bytes::BytesMut;
@@ -317,6 +318,27 @@ impl<C: Codec> Connection<C> {
             return;
         }
         self.recv.extend_from_slice(data);
+        self.after_receive(now);
+    }
+
+    /// Bytes arrived from the peer, in a buffer the connection takes over:
+    /// response parts are slices of it, so nothing is copied when the
+    /// caller reads into one buffer and hands over each read's bytes (split
+    /// off the same allocation, they join the bytes still waiting here
+    /// without a copy).
+    pub fn handle_received_buf(&mut self, now: Instant, data: BytesMut) {
+        if self.is_closed() || data.is_empty() {
+            return;
+        }
+        if self.recv.is_empty() {
+            self.recv = data;
+        } else {
+            self.recv.unsplit(data);
+        }
+        self.after_receive(now);
+    }
+
+    fn after_receive(&mut self, now: Instant) {
         if self.reuse == Reuse::WatchingStale {
             self.reuse = Reuse::Busy;
         }
@@ -524,14 +546,14 @@ impl<C: Codec> Connection<C> {
             // must not corrupt the stream.
             buf.truncate(before);
             if let Some(entry) = self.remove(idx) {
-                self.events.push_back(Event::Unanswered(Unanswered {
+                self.events.push_back(Event::Unanswered(Box::new(Unanswered {
                     id: entry.id,
                     request: entry.request,
                     replayable: entry.replayable,
                     progress: Progress::NotWritten,
                     retry: Retry::Never,
                     cause: Cause::Unencodable,
-                }));
+                })));
             }
             return;
         }
@@ -724,14 +746,14 @@ impl<C: Codec> Connection<C> {
                         (Ok(()), None) => Some(Cause::Lost(CloseReason::Protocol)),
                     };
                     cause.map(|cause| {
-                        Event::Unanswered(Unanswered {
+                        Event::Unanswered(Box::new(Unanswered {
                             id: entry.id,
                             request: entry.request,
                             replayable: entry.replayable,
                             progress: Progress::ResponsePartlyReceived,
                             retry: Retry::Never,
                             cause,
-                        })
+                        }))
                     })
                 }
                 None => Some(Event::Response { id: entry.id, part, end: true }),
@@ -799,14 +821,14 @@ impl<C: Codec> Connection<C> {
             Stage::Queued => {
                 // Not written: it simply leaves the queue.
                 if let Some(entry) = self.remove(idx) {
-                    self.events.push_back(Event::Unanswered(Unanswered {
+                    self.events.push_back(Event::Unanswered(Box::new(Unanswered {
                         id,
                         request: entry.request,
                         replayable: entry.replayable,
                         progress: Progress::NotWritten,
                         retry: Retry::Never,
                         cause,
-                    }));
+                    })));
                 }
                 if self.entries.is_empty() {
                     self.arm_idle(now);
@@ -825,14 +847,14 @@ impl<C: Codec> Connection<C> {
         if entry.deadline.take().is_some() {
             self.with_deadline -= 1;
         }
-        self.events.push_back(Event::Unanswered(Unanswered {
+        self.events.push_back(Event::Unanswered(Box::new(Unanswered {
             id,
             request,
             replayable,
             progress,
             retry: Retry::Never,
             cause,
-        }));
+        })));
         if idx == 0 && self.codec.matching() == Matching::Fifo {
             self.check_drain(now, idx);
         }
@@ -848,14 +870,14 @@ impl<C: Codec> Connection<C> {
         if let Some(wire) = entry.stage.wire().filter(|_| !entry.stage.has_ended()) {
             entry.stage = Stage::Draining { wire, dropped: 0 };
             let (id, request, replayable) = (entry.id, entry.request.clone(), entry.replayable);
-            self.events.push_back(Event::Unanswered(Unanswered {
+            self.events.push_back(Event::Unanswered(Box::new(Unanswered {
                 id,
                 request,
                 replayable,
                 progress: Progress::ResponsePartlyReceived,
                 retry: Retry::Never,
                 cause: Cause::Response(error),
-            }));
+            })));
         }
         self.close_with(now, CloseReason::Protocol, lesson);
     }
@@ -903,14 +925,14 @@ impl<C: Codec> Connection<C> {
                 // resent (a whole-mode response is dropped and replayed).
                 retry = Retry::Never;
             }
-            self.events.push_back(Event::Unanswered(Unanswered {
+            self.events.push_back(Event::Unanswered(Box::new(Unanswered {
                 id: entry.id,
                 request: entry.request,
                 replayable: entry.replayable,
                 progress,
                 retry,
                 cause: Cause::Lost(reason),
-            }));
+            })));
         }
         self.in_flight = 0;
         self.with_deadline = 0;

@@ -4,6 +4,7 @@
 use super::{Capability, Codec, RequestId};
 use crate::ErrorKind;
 use crate::outcome::{Cause, CloseReason, Ending, Lesson, Progress, Retry, error_kind};
+use alloc::boxed::Box;
 use core::fmt;
 
 /// A request that ended without a response on this connection: its terminal
@@ -85,8 +86,9 @@ pub enum Event<C: Codec> {
         /// The response, content buffered up to the codec's limit.
         response: C::Response,
     },
-    /// The request ended without a response here: terminal.
-    Unanswered(Unanswered<C>),
+    /// The request ended without a response here: terminal. Boxed: rare,
+    /// and large beside the parts that make up most events.
+    Unanswered(Box<Unanswered<C>>),
     /// The transport accepted the last byte of request `id` (for timing:
     /// latency counts from here).
     Written {

@@ -5,6 +5,7 @@ use super::{ConnectionId, OriginId};
 use crate::outcome::{Cause, CloseReason, Progress};
 use crate::pipeline::{Capability, CloseSummary, Codec, RequestId};
 use crate::{ErrorKind, Instant};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -107,8 +108,9 @@ pub enum PoolEvent<C: Codec> {
         /// How many times the request was written.
         attempts: u32,
     },
-    /// A request failed for good: terminal.
-    Failed(Failure<C>),
+    /// A request failed for good: terminal. Boxed: rare, and large beside
+    /// the parts that make up most events.
+    Failed(Box<Failure<C>>),
     /// The last byte of request `id` was written on `conn`.
     Written {
         /// The request.

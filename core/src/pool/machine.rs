@@ -13,6 +13,8 @@ use crate::pipeline::{
     Capability, CloseSummary, Codec, CodecFactory, Connection, ConnectionConfig, CorrelationId, Event, Idempotency,
     Matching, NonIdempotentPolicy, Refused, RequestId, RequestOptions, SubmitError, Unanswered,
 };
+use crate::slab::IdSlab;
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use core::fmt;
@@ -75,7 +77,7 @@ pub struct Pool<F: CodecFactory> {
     config: PoolConfig,
     origins: OriginTable<F::Codec>,
     slots: BTreeMap<ConnectionId, Slot<F::Codec>>,
-    requests: BTreeMap<RequestId, Record<F::Codec>>,
+    requests: IdSlab<Record<F::Codec>>,
     instructions: VecDeque<Instruction>,
     events: VecDeque<PoolEvent<F::Codec>>,
     timers: Timers,
@@ -97,7 +99,7 @@ impl<F: CodecFactory> Pool<F> {
             config,
             origins: OriginTable::new(),
             slots: BTreeMap::new(),
-            requests: BTreeMap::new(),
+            requests: IdSlab::default(),
             instructions: VecDeque::new(),
             events: VecDeque::new(),
             timers: Timers::default(),
@@ -240,7 +242,7 @@ impl<F: CodecFactory> Pool<F> {
     /// Cancels a request (P9): removed if still waiting, otherwise cancelled
     /// on its connection. Unknown or finished ids are ignored.
     pub fn cancel(&mut self, now: Instant, id: RequestId) {
-        let Some(record) = self.requests.get(&id) else { return };
+        let Some(record) = self.requests.get(id.get()) else { return };
         let origin = record.origin;
         match record.place {
             Place::On(conn) => {
@@ -348,6 +350,17 @@ impl<F: CodecFactory> Pool<F> {
             let origin = *origin;
             self.pump(now, conn);
             // Responses free room on this origin's connections only.
+            self.schedule_origin(now, origin);
+        }
+    }
+
+    /// Bytes arrived on `conn`, in a buffer the connection takes over
+    /// ([`Connection::handle_received_buf`]: no copy).
+    pub fn handle_received_buf(&mut self, now: Instant, conn: ConnectionId, data: bytes::BytesMut) {
+        if let Some(Slot::Open { connection, origin, .. }) = self.slots.get_mut(&conn) {
+            connection.handle_received_buf(now, data);
+            let origin = *origin;
+            self.pump(now, conn);
             self.schedule_origin(now, origin);
         }
     }
@@ -513,14 +526,14 @@ impl<F: CodecFactory> Pool<F> {
         if let Some(at) = options.deadline {
             self.timers.arm(at, TimerKey::Deadline(id));
         }
-        self.requests.insert(id, Record::new(oid, request, options, correlation));
+        self.requests.insert(id.get(), Record::new(oid, request, options, correlation));
         let _ = now;
         Ok(id)
     }
 
     /// A request's deadline passed (P10): it fails `timeout` wherever it is.
     fn expire(&mut self, now: Instant, id: RequestId) {
-        let Some(record) = self.requests.get(&id) else { return };
+        let Some(record) = self.requests.get(id.get()) else { return };
         let origin = record.origin;
         match record.place {
             Place::On(conn) => {
@@ -562,7 +575,7 @@ impl<F: CodecFactory> Pool<F> {
         retry: Retry,
         gave_up: Option<GaveUp>,
     ) {
-        let Some(record) = self.requests.remove(&id) else { return };
+        let Some(record) = self.requests.remove(id.get()) else { return };
         self.forget(id, &record);
         let (request, replayable) = match (handed_back, record.place) {
             (Some(back), _) => back,
@@ -575,7 +588,7 @@ impl<F: CodecFactory> Pool<F> {
             (None, Place::On(_)) => return,
         };
         let kind = error_kind(&Ending { cause: &cause, progress, replayable, retry, gave_up });
-        self.events.push_back(PoolEvent::Failed(Failure {
+        self.events.push_back(PoolEvent::Failed(Box::new(Failure {
             id,
             origin: record.origin,
             request,
@@ -584,7 +597,7 @@ impl<F: CodecFactory> Pool<F> {
             progress,
             attempts: record.attempts,
             tries: record.tries,
-        }));
+        })));
     }
 
     /// Whether a request may be resent once written (P5).
@@ -615,9 +628,9 @@ impl<F: CodecFactory> Pool<F> {
     }
 
     fn attempts_on_success(&mut self, id: RequestId, end: bool) -> u32 {
-        let attempts = self.requests.get(&id).map_or(1, |r| r.attempts + 1);
+        let attempts = self.requests.get(id.get()).map_or(1, |r| r.attempts + 1);
         if end {
-            if let Some(record) = self.requests.remove(&id) {
+            if let Some(record) = self.requests.remove(id.get()) {
                 self.forget(id, &record);
             }
         }
@@ -629,7 +642,7 @@ impl<F: CodecFactory> Pool<F> {
     fn on_unanswered(&mut self, origin: OriginId, unanswered: Unanswered<F::Codec>, reroute: bool) {
         let max_tries = self.config.max_tries.max(1);
         let Unanswered { id, request, replayable, progress, retry, cause } = unanswered;
-        let Some(record) = self.requests.get_mut(&id) else { return };
+        let Some(record) = self.requests.get_mut(id.get()) else { return };
         if progress.was_written() {
             record.attempts += 1;
         }
@@ -722,7 +735,7 @@ impl<F: CodecFactory> Pool<F> {
                     let attempts = self.attempts_on_success(id, true);
                     self.events.push_back(PoolEvent::Complete { id, response, attempts });
                 }
-                Event::Unanswered(unanswered) => self.on_unanswered(origin, unanswered, reroute),
+                Event::Unanswered(unanswered) => self.on_unanswered(origin, *unanswered, reroute),
                 Event::Written { id } => self.events.push_back(PoolEvent::Written { id, conn }),
                 Event::Unsolicited(part) => self.events.push_back(PoolEvent::Unsolicited { conn, part }),
                 Event::Capability(capability) => {
@@ -818,7 +831,7 @@ impl<F: CodecFactory> Pool<F> {
         self.refresh_memory(now, origin);
         let Some(entry) = self.origins.get_mut(origin) else { return };
         while let Some(&head) = entry.queue.front() {
-            let Some(record) = self.requests.get_mut(&head) else {
+            let Some(record) = self.requests.get_mut(head.get()) else {
                 entry.queue.pop_front();
                 continue;
             };

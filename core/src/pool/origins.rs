@@ -83,14 +83,11 @@ impl<C: Codec> OriginEntry<C> {
 /// The canonical key of an origin: `scheme://host:port`, lowercase, so a
 /// lookup from borrowed parts needs no allocation beyond a stack buffer.
 fn write_key(origin: OriginRef<'_>, out: &mut KeyBuf) {
-    for b in origin.scheme().bytes() {
-        out.push(b.to_ascii_lowercase());
-    }
+    out.extend(origin.scheme().as_bytes());
     out.extend(b"://");
-    for b in origin.host().bytes() {
-        out.push(b.to_ascii_lowercase());
-    }
-    out.push(b':');
+    out.extend(origin.host().as_bytes());
+    out.make_ascii_lowercase();
+    out.extend(b":");
     let mut digits = [0u8; 5];
     let mut port = origin.port();
     let mut at = digits.len();
@@ -117,21 +114,24 @@ impl KeyBuf {
         KeyBuf { inline: [0; 128], len: 0, heap: Vec::new() }
     }
 
-    fn push(&mut self, b: u8) {
-        if self.heap.is_empty() && self.len < self.inline.len() {
-            self.inline[self.len] = b;
-            self.len += 1;
+    fn extend(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if self.heap.is_empty() && end <= self.inline.len() {
+            self.inline[self.len..end].copy_from_slice(bytes);
+            self.len = end;
         } else {
             if self.heap.is_empty() {
                 self.heap.extend_from_slice(&self.inline[..self.len]);
             }
-            self.heap.push(b);
+            self.heap.extend_from_slice(bytes);
         }
     }
 
-    fn extend(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.push(b);
+    fn make_ascii_lowercase(&mut self) {
+        if self.heap.is_empty() {
+            self.inline[..self.len].make_ascii_lowercase();
+        } else {
+            self.heap.make_ascii_lowercase();
         }
     }
 

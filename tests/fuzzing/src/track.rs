@@ -28,7 +28,7 @@ impl ResponseTrack {
             ResponsePart::Head(head) => {
                 assert!(self.head.is_none(), "a second final head");
                 assert!(!head.is_interim(), "a final head with status {}", head.status);
-                self.head = Some(head.clone());
+                self.head = Some((**head).clone());
             }
             ResponsePart::Data(data) => {
                 let head = self.head.as_ref().expect("content before the head");
