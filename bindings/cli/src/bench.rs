@@ -169,7 +169,7 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
     }
     let client = builder.build()?;
     let window = depth * flags.connections;
-    let mut in_flight = FuturesUnordered::new();
+    let mut in_flight = Window::new(flags.connections);
     let mut issued = 0u64;
     let mut expected_len: Option<u64> = None;
     let mut m = Measurement {
@@ -198,11 +198,9 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
             }
         {
             issued += 1;
-            let request = http::Request::get(uri.clone()).body(bytes::Bytes::new());
-            match request {
-                Ok(request) => in_flight.push(one(client.send_raw(request), Instant::now())),
-                Err(_) => m.errors += 1,
-            }
+            let mut request = http::Request::new(bytes::Bytes::new());
+            *request.uri_mut() = uri.clone();
+            in_flight.push(Exchange::Head { response: client.send_raw(request), sent: Instant::now() });
         }
         let Some(sample) = in_flight.next().await else { break };
         match sample {
@@ -225,21 +223,99 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
     Ok(m)
 }
 
-async fn one(response: pipelining_tokio::RawResponseFuture, started: Instant) -> Option<Sample> {
-    let response = response.await.ok()?;
-    // Latency counts from the request's write (C2), when the driver saw it.
-    let started = response.written().map_or(started, |w| w.at);
-    let declared = match response.head().framing {
-        pipelining::h1::Framing::Length(n) => Some(n),
-        _ => None,
-    };
-    let mut body = response.into_body();
-    let mut bytes = 0u64;
-    while let Some(chunk) = body.chunk().await {
-        bytes += chunk.ok()?.len() as u64;
+/// The requests in flight. With one connection responses come back in
+/// order, so awaiting the oldest is exact and costs nothing per request;
+/// with several, whichever finishes first frees its slot.
+enum Window {
+    InOrder(std::collections::VecDeque<Exchange>),
+    AnyOrder(FuturesUnordered<Exchange>),
+}
+
+impl Window {
+    fn new(connections: usize) -> Self {
+        if connections == 1 { Window::InOrder(Default::default()) } else { Window::AnyOrder(FuturesUnordered::new()) }
     }
-    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    Some(Sample { bytes, ok: declared.is_none_or(|d| d == bytes), micros })
+
+    fn len(&self) -> usize {
+        match self {
+            Window::InOrder(queue) => queue.len(),
+            Window::AnyOrder(set) => set.len(),
+        }
+    }
+
+    fn push(&mut self, exchange: Exchange) {
+        match self {
+            Window::InOrder(queue) => queue.push_back(exchange),
+            Window::AnyOrder(set) => set.push(exchange),
+        }
+    }
+
+    /// The next request to finish; `None` when none is in flight.
+    async fn next(&mut self) -> Option<Option<Sample>> {
+        match self {
+            Window::InOrder(queue) => {
+                let front = queue.front_mut()?;
+                let sample = front.await;
+                queue.pop_front();
+                Some(sample)
+            }
+            Window::AnyOrder(set) => set.next().await,
+        }
+    }
+}
+
+/// One request of the bench, from its response head to its last body byte.
+enum Exchange {
+    Head { response: pipelining_tokio::RawResponseFuture, sent: Instant },
+    Body { body: pipelining_tokio::Body, started: Instant, declared: Option<u64>, bytes: u64 },
+    Done,
+}
+
+impl std::future::Future for Exchange {
+    type Output = Option<Sample>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Sample>> {
+        use std::task::Poll;
+        loop {
+            match &mut *self {
+                Exchange::Head { response, sent } => {
+                    let response = match std::pin::Pin::new(response).poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Ok(response)) => response,
+                        Poll::Ready(Err(_)) => {
+                            *self = Exchange::Done;
+                            return Poll::Ready(None);
+                        }
+                    };
+                    // Latency counts from the request's write (C2), when the
+                    // driver saw it.
+                    let started = response.written().map_or(*sent, |w| w.at);
+                    let declared = match response.head().framing {
+                        pipelining::h1::Framing::Length(n) => Some(n),
+                        _ => None,
+                    };
+                    *self = Exchange::Body { body: response.into_body(), started, declared, bytes: 0 };
+                }
+                Exchange::Body { body, started, declared, bytes } => {
+                    match futures_util::Stream::poll_next(std::pin::Pin::new(body), cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Some(Ok(chunk))) => *bytes += chunk.len() as u64,
+                        Poll::Ready(Some(Err(_))) => {
+                            *self = Exchange::Done;
+                            return Poll::Ready(None);
+                        }
+                        Poll::Ready(None) => {
+                            let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                            let sample = Sample { bytes: *bytes, ok: declared.is_none_or(|d| d == *bytes), micros };
+                            *self = Exchange::Done;
+                            return Poll::Ready(Some(sample));
+                        }
+                    }
+                }
+                Exchange::Done => return Poll::Ready(None),
+            }
+        }
+    }
 }
 
 /// Runs the bench (and the depth-1 baseline with `--compare`) and prints

@@ -1,34 +1,40 @@
-//! One task per connection: it reads and writes concurrently, so a writer
-//! blocked on a full socket never stops the reader (a pipeline deadlocks
-//! otherwise: the server stops reading while its responses go unread).
-//! Reading stops while the dispatcher says a consumer is behind.
+//! One task per connection, one hand-written future: it reads and writes in
+//! the same poll, so a writer blocked on a full socket never stops the
+//! reader (a pipeline deadlocks otherwise: the server stops reading while
+//! its responses go unread), and every round of IO costs one lock of the
+//! engine: report what was read and written, take the next transmit.
+//! Reading stops while the dispatcher says a reader is behind.
 
 use crate::engine::{Observation, SendFactory, Shared};
-use futures_util::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use crate::runtime::BoxTransport;
+use bytes::BytesMut;
 use pipelining::{ConnectionId, Origin};
-use std::pin::pin;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
+/// Room asked for before each read; a new allocation is made when less is
+/// left (the old one is freed once the responses sliced from it are).
+const READ_ROOM: usize = 16 * 1024;
+/// The size of each new read allocation.
 const READ_BUFFER: usize = 64 * 1024;
 
 /// Connects, then moves bytes both ways until the dispatcher closes the
 /// connection or the transport ends.
 pub(crate) async fn run<F: SendFactory>(shared: Arc<Shared<F>>, conn: ConnectionId, origin: Origin) {
-    let Some(wake) = shared.lock().conns.get(&conn).map(|p| p.wake.clone()) else { return };
-    let connect = shared.connector.connect(&origin);
+    let mut connect = shared.connector.connect(&origin);
     // The pool's connect timeout closes the attempt: race the two.
-    let closing = async {
-        loop {
-            let listener = wake.listen();
-            if shared.lock().conns.get(&conn).is_none_or(|p| p.closing) {
-                return;
-            }
-            listener.await;
+    let connected = std::future::poll_fn(|cx| {
+        if !shared.register(conn, cx) {
+            return Poll::Ready(None);
         }
-    };
-    let transport = match futures_util::future::select(connect, pin!(closing)).await {
-        futures_util::future::Either::Left((Ok(transport), _)) => transport,
-        futures_util::future::Either::Left((Err(error), _)) => {
+        connect.as_mut().poll(cx).map(Some)
+    })
+    .await;
+    let transport = match connected {
+        Some(Ok(transport)) => transport,
+        Some(Err(error)) => {
             let message = error.to_string();
             shared.observe(Observation::ConnectFailed { conn, error: message.clone() });
             let (mut state, now) = shared.lock_now();
@@ -38,7 +44,7 @@ pub(crate) async fn run<F: SendFactory>(shared: Arc<Shared<F>>, conn: Connection
             shared.wake_collected(state);
             return;
         }
-        futures_util::future::Either::Right(((), _)) => {
+        None => {
             let mut state = shared.lock();
             state.conns.remove(&conn);
             shared.drive(&mut state);
@@ -59,110 +65,124 @@ pub(crate) async fn run<F: SendFactory>(shared: Arc<Shared<F>>, conn: Connection
         shared.wake_collected(state);
     }
     shared.observe(Observation::Connected { conn });
-    let (reader, writer) = transport.split();
-    let read = pin!(read_loop(&shared, conn, reader, &wake));
-    let write = pin!(write_loop(&shared, conn, writer, &wake));
-    futures_util::future::select(read, write).await;
+    ConnectionIo {
+        shared: shared.clone(),
+        conn,
+        transport,
+        out: Vec::new(),
+        sent: 0,
+        flush: false,
+        read: BytesMut::new(),
+        paused: false,
+    }
+    .await;
     let (mut state, now) = shared.lock_now();
     state.conns.remove(&conn);
-    // Whichever side ended first, the dispatcher hears about it exactly
-    // once: a connection it already closed ignores further input.
+    // However it ended, the dispatcher hears of it exactly once: a
+    // connection it already closed ignores further input.
     state.dispatcher.handle_transport_error(now, conn);
     shared.drive(&mut state);
     shared.wake_collected(state);
 }
 
-async fn read_loop<F: SendFactory>(
-    shared: &Arc<Shared<F>>,
+/// Moves bytes between one open transport and the dispatcher.
+struct ConnectionIo<F: SendFactory> {
+    shared: Arc<Shared<F>>,
     conn: ConnectionId,
-    mut reader: ReadHalf<crate::BoxTransport>,
-    wake: &event_listener::Event,
-) {
-    let mut buf = vec![0u8; READ_BUFFER];
-    loop {
-        // While a consumer is behind, the socket is not read: the server's
-        // bytes wait in the kernel, and TCP's window pushes back.
-        loop {
-            let listener = wake.listen();
-            match shared.lock().conns.get(&conn) {
-                None => return,
-                Some(p) if p.closing => return,
-                Some(p) if !p.paused => break,
-                Some(_) => {}
-            }
-            listener.await;
-        }
-        let result = reader.read(&mut buf).await;
-        let (mut state, now) = shared.lock_now();
-        match result {
-            Ok(0) => state.dispatcher.handle_eof(now, conn),
-            Ok(n) => state.dispatcher.handle_received(now, conn, &buf[..n]),
-            Err(_) => state.dispatcher.handle_transport_error(now, conn),
-        }
-        shared.drive(&mut state);
-        let done = !matches!(result, Ok(n) if n > 0) || state.conns.get(&conn).is_none_or(|p| p.closing);
-        shared.wake_collected(state);
-        if done {
-            return;
-        }
-    }
+    transport: BoxTransport,
+    /// The transmit being written, and how much of it is written.
+    out: Vec<u8>,
+    sent: usize,
+    /// Written bytes may wait in the transport (TLS): flush them.
+    flush: bool,
+    read: BytesMut,
+    /// The dispatcher said to stop reading, as of the last round.
+    paused: bool,
 }
 
-async fn write_loop<F: SendFactory>(
-    shared: &Arc<Shared<F>>,
-    conn: ConnectionId,
-    mut writer: WriteHalf<crate::BoxTransport>,
-    wake: &event_listener::Event,
-) {
-    let mut transmit = Vec::new();
-    loop {
-        let listener = wake.listen();
-        {
-            let mut state = shared.lock();
-            match state.conns.get_mut(&conn) {
-                None => return,
-                Some(p) if p.closing => return,
-                // Swap buffers: the outbox keeps an allocation for the next
-                // window, this task keeps one for writing.
-                Some(p) => std::mem::swap(&mut p.outbox, &mut transmit),
-            }
-        }
-        if transmit.is_empty() {
-            listener.await;
-            continue;
-        }
-        // The whole window goes to the transport in one write call where it
-        // fits; partial acceptance is reported as it happens.
-        let mut offset = 0;
-        while offset < transmit.len() {
-            let result = writer.write(&transmit[offset..]).await;
-            let (mut state, now) = shared.lock_now();
-            match result {
-                Ok(n) if n > 0 => {
-                    offset += n;
-                    state.dispatcher.handle_written(now, conn, n);
-                    shared.drive(&mut state);
+impl<F: SendFactory> Future for ConnectionIo<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        loop {
+            // The IO first, without the lock.
+            let mut read = None;
+            if !this.paused {
+                if this.read.capacity() - this.read.len() < READ_ROOM {
+                    this.read.reserve(READ_BUFFER);
                 }
-                _ => {
-                    state.dispatcher.handle_transport_error(now, conn);
-                    shared.drive(&mut state);
-                    shared.wake_collected(state);
-                    return;
+                if let Poll::Ready(result) = this.transport.poll_read_buf(cx, &mut this.read) {
+                    read = Some(result);
                 }
             }
-            let closing = state.conns.get(&conn).is_none_or(|p| p.closing);
-            shared.wake_collected(state);
-            if closing {
-                return;
+            let mut written = 0;
+            let mut failed = false;
+            while this.sent < this.out.len() {
+                match this.transport.poll_write(cx, &this.out[this.sent..]) {
+                    Poll::Ready(Ok(n)) if n > 0 => {
+                        this.sent += n;
+                        written += n;
+                        this.flush = true;
+                    }
+                    Poll::Ready(_) => {
+                        failed = true;
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
             }
-        }
-        transmit.clear();
-        if writer.flush().await.is_err() {
-            let (mut state, now) = shared.lock_now();
-            state.dispatcher.handle_transport_error(now, conn);
-            shared.drive(&mut state);
-            shared.wake_collected(state);
-            return;
+            if this.flush && this.sent == this.out.len() && !failed {
+                match this.transport.poll_flush(cx) {
+                    Poll::Ready(Ok(())) => this.flush = false,
+                    Poll::Ready(Err(_)) => failed = true,
+                    Poll::Pending => {}
+                }
+            }
+            // Then one lock: what happened, and the next transmit.
+            let (mut state, now) = this.shared.lock_now();
+            if written > 0 {
+                state.dispatcher.handle_written(now, this.conn, written);
+            }
+            let ended = match read {
+                Some(Ok(0)) => {
+                    state.dispatcher.handle_eof(now, this.conn);
+                    true
+                }
+                Some(Ok(_)) => {
+                    state.dispatcher.handle_received_buf(now, this.conn, this.read.split());
+                    false
+                }
+                Some(Err(_)) => {
+                    state.dispatcher.handle_transport_error(now, this.conn);
+                    true
+                }
+                None => false,
+            };
+            if failed {
+                state.dispatcher.handle_transport_error(now, this.conn);
+            }
+            let mut fresh = false;
+            if this.sent == this.out.len() && !this.flush {
+                this.out.clear();
+                this.sent = 0;
+                fresh = state.dispatcher.poll_transmit_on(now, this.conn, &mut this.out).is_some();
+            }
+            this.shared.drive(&mut state);
+            let open = this.shared.register_locked(&mut state, this.conn, cx);
+            this.shared.wake_collected(state);
+            let Some(paused) = open else { return Poll::Ready(()) };
+            if ended || failed {
+                return Poll::Ready(());
+            }
+            let resumed = this.paused && !paused;
+            this.paused = paused;
+            // Go round again while something moved: a read may have more
+            // behind it, a write may have room for more, a new transmit
+            // wants writing. Otherwise every source of work is registered.
+            if read.is_none() && written == 0 && !fresh && !resumed {
+                return Poll::Pending;
+            }
         }
     }
 }

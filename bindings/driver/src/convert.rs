@@ -16,8 +16,31 @@ pub(crate) fn origin_ref(uri: &http::Uri) -> Result<OriginRef<'_>, Error> {
     } else {
         return Err(invalid(format!("unsupported scheme {scheme:?}")));
     };
-    let host = uri.host().ok_or_else(|| invalid("the URL has no host"))?;
-    Ok(OriginRef::new(scheme, host, uri.port_u16().unwrap_or(default_port)))
+    let authority = uri.authority().ok_or_else(|| invalid("the URL has no host"))?.as_str();
+    let (host, port) = split_authority(authority).ok_or_else(|| invalid("the URL has no host"))?;
+    Ok(OriginRef::new(scheme, host, port.unwrap_or(default_port)))
+}
+
+/// Host and port of an authority `http` already validated (RFC 3986 §3.2):
+/// userinfo dropped, an IPv6 literal kept in its brackets. One pass, where
+/// `Uri::host` and `Uri::port_u16` would parse the authority twice.
+fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
+    let host_port = match authority.rfind('@') {
+        Some(at) => &authority[at + 1..],
+        None => authority,
+    };
+    let (host, port) = match host_port.rfind(':') {
+        // A colon inside an IPv6 literal is not a port separator.
+        Some(colon) if !host_port[colon..].contains(']') => (&host_port[..colon], Some(&host_port[colon + 1..])),
+        _ => (host_port, None),
+    };
+    if host.is_empty() {
+        return None;
+    }
+    match port {
+        Some(port) => Some((host, Some(port.parse().ok()?))),
+        None => Some((host, None)),
+    }
 }
 
 /// The core's request for `parts` and `body`.
@@ -119,6 +142,22 @@ mod tests {
         assert_eq!(origin_of(&uri).unwrap_err().kind(), ErrorKind::InvalidRequest);
         let uri: http::Uri = "ftp://h/".parse().unwrap();
         assert_eq!(origin_of(&uri).unwrap_err().kind(), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn authorities_split_like_the_uri_does() {
+        for url in [
+            "http://h/",
+            "http://h:81/",
+            "http://user:pw@h:8080/x",
+            "http://[::1]/",
+            "http://[::1]:9000/",
+            "https://EXAMPLE.com:443/",
+        ] {
+            let uri: http::Uri = url.parse().unwrap();
+            let (host, port) = split_authority(uri.authority().unwrap().as_str()).unwrap();
+            assert_eq!((host, port), (uri.host().unwrap(), uri.port_u16()), "{url}");
+        }
     }
 
     #[test]

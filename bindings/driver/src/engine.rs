@@ -20,7 +20,7 @@ use pipelining::{
     PoolConfig, Refused, RequestId, RequestOptions, SubmitError,
 };
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::Waker;
+use std::task::{Context, Waker};
 
 /// Where and when a request was written (its last byte accepted by the
 /// transport), found in a response's extensions: latency counts from here.
@@ -113,10 +113,9 @@ type RequestOf<F> = <CodecOf<F> as Codec>::Request;
 
 /// Per-connection plumbing between the dispatcher and the connection's task.
 pub(crate) struct ConnPlumbing {
-    /// Bytes the dispatcher produced for this connection, not yet written.
-    pub(crate) outbox: Vec<u8>,
-    /// Wakes the connection's task (new bytes, closing, reading resumed).
-    pub(crate) wake: Arc<Notify>,
+    /// Wakes the connection's task: something to write, closing, reading
+    /// resumed.
+    pub(crate) waker: Option<Waker>,
     /// The dispatcher said to close the transport.
     pub(crate) closing: bool,
     /// The dispatcher said to stop reading: a consumer is behind.
@@ -136,7 +135,6 @@ pub(crate) struct State<F: SendFactory> {
     /// The time of the last input: what a caller taking its response uses,
     /// so reading the clock stays once per input, not per request.
     pub(crate) now: Instant,
-    scratch: Vec<u8>,
     /// Wakers collected while the lock is held, woken after.
     to_wake: Vec<Waker>,
 }
@@ -214,7 +212,6 @@ impl<F: SendFactory> Shared<F> {
                 waiting: IdMap::default(),
                 timer_deadline: None,
                 now: clock.now(),
-                scratch: Vec::new(),
                 to_wake: Vec::new(),
             }),
             runtime: config.runtime.clone(),
@@ -351,13 +348,15 @@ impl<F: SendFactory> Shared<F> {
                 while let Some(instruction) = state.dispatcher.poll_instruction() {
                     self.on_instruction(&mut state, instruction);
                 }
-                Take::Item(Item {
+                let item = Item {
                     delivery: item,
                     attempts,
                     written: written.map(|(connection, at)| Written { connection, at: self.clock.std_instant(at) }),
                     ended_at: ended_at.map(|at| self.clock.std_instant(at)),
                     then_end,
-                })
+                };
+                self.wake_collected(state);
+                Take::Item(item)
             }
             None if !state.dispatcher.holds(id) => Take::Gone,
             None => {
@@ -410,27 +409,41 @@ impl<F: SendFactory> Shared<F> {
         self.timer_wake.notify(usize::MAX);
     }
 
+    /// Registers a connection task's waker; whether the connection is still
+    /// wanted (not closing).
+    pub(crate) fn register(&self, conn: ConnectionId, cx: &Context<'_>) -> bool {
+        let mut state = self.lock();
+        self.register_locked(&mut state, conn, cx).is_some()
+    }
+
+    /// [`register`](Self::register) under a held lock; `Some(paused)` while
+    /// the connection is wanted.
+    pub(crate) fn register_locked(&self, state: &mut State<F>, conn: ConnectionId, cx: &Context<'_>) -> Option<bool> {
+        let plumbing = state.conns.get_mut(&conn).filter(|p| !p.closing)?;
+        match &mut plumbing.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Some(plumbing.paused)
+    }
+
     /// Whether everything finished after a shutdown.
     pub(crate) fn is_finished(&self) -> bool {
         let state = self.lock();
         state.dispatcher.is_finished() && state.conns.is_empty()
     }
 
-    /// Drains the dispatcher after an input: transmits to their connections'
-    /// outboxes, instructions to the tasks, the next deadline to the timer,
-    /// notices to the wakers (collected; woken once the lock is released).
+    /// Drains the dispatcher after an input: connections with something to
+    /// write woken (their tasks take their own transmits, so a window of
+    /// requests sent in one turn goes out in one write), instructions to the
+    /// tasks, the next deadline to the timer, notices to the wakers — all
+    /// collected, and woken once the lock is released.
     pub(crate) fn drive(self: &Arc<Self>, state: &mut State<F>) {
-        let now = state.now;
-        let mut scratch = std::mem::take(&mut state.scratch);
-        while let Some((conn, n)) = state.dispatcher.poll_transmit(now, &mut scratch) {
-            let start = scratch.len() - n;
-            if let Some(plumbing) = state.conns.get_mut(&conn) {
-                plumbing.outbox.extend_from_slice(&scratch[start..]);
-                plumbing.wake.notify(usize::MAX);
+        while let Some(conn) = state.dispatcher.poll_writable() {
+            if let Some(waker) = state.conns.get_mut(&conn).and_then(|p| p.waker.take()) {
+                state.to_wake.push(waker);
             }
-            scratch.clear();
         }
-        state.scratch = scratch;
         while let Some(instruction) = state.dispatcher.poll_instruction() {
             self.on_instruction(state, instruction);
         }
@@ -486,11 +499,9 @@ impl<F: SendFactory> Shared<F> {
         match instruction {
             Instruction::Connect { conn, origin } => {
                 let Some(origin) = state.dispatcher.pool().origin(origin).cloned() else { return };
-                let wake = Arc::new(Notify::new());
-                state.conns.insert(
-                    conn,
-                    ConnPlumbing { outbox: Vec::new(), wake, closing: false, paused: false, origin: origin.clone() },
-                );
+                state
+                    .conns
+                    .insert(conn, ConnPlumbing { waker: None, closing: false, paused: false, origin: origin.clone() });
                 self.observe(Observation::Connecting { conn, origin: origin.clone() });
                 let task = crate::connection_task::run(self.clone(), conn, origin);
                 self.runtime.spawn(Box::pin(task));
@@ -498,9 +509,10 @@ impl<F: SendFactory> Shared<F> {
             Instruction::Close { conn, summary, .. } => {
                 if let Some(plumbing) = state.conns.get_mut(&conn) {
                     plumbing.closing = true;
-                    plumbing.outbox.clear();
-                    plumbing.wake.notify(usize::MAX);
                     let origin = plumbing.origin.clone();
+                    if let Some(waker) = plumbing.waker.take() {
+                        state.to_wake.push(waker);
+                    }
                     self.observe(Observation::Closed { conn, origin, summary });
                 }
             }
@@ -512,7 +524,9 @@ impl<F: SendFactory> Shared<F> {
             Instruction::ResumeReading { conn } => {
                 if let Some(plumbing) = state.conns.get_mut(&conn) {
                     plumbing.paused = false;
-                    plumbing.wake.notify(usize::MAX);
+                    if let Some(waker) = plumbing.waker.take() {
+                        state.to_wake.push(waker);
+                    }
                 }
             }
             _ => {}

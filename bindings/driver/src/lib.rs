@@ -35,7 +35,7 @@ pub use engine::{Observation, SendCodec, SendFactory, Written};
 pub use error::Error;
 pub use message_client::{MessageClient, MessageFuture, Reply};
 pub use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus};
-pub use runtime::{BoxFuture, BoxTransport, Connector, Runtime, SharedRuntime, Transport};
+pub use runtime::{BoxFuture, BoxTransport, Connector, FuturesIo, Runtime, SharedRuntime, Transport};
 
 /// Declares a runtime crate's `dns` and `redis` modules for its glue type
 /// (`crate::Tokio`, `crate::Smol`), so both runtimes expose the same

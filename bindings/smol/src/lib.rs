@@ -21,7 +21,7 @@
 //! HTTPS goes through `futures-rustls` with the `ring` provider. Any
 //! `futures-io` stream can carry the pipeline: see [`connector`].
 
-use pipelining_driver::{BoxFuture, BoxTransport, Connector, Glue, Runtime, SharedRuntime};
+use pipelining_driver::{BoxFuture, BoxTransport, Connector, FuturesIo, Glue, Runtime, SharedRuntime};
 use std::io;
 use std::sync::Arc;
 
@@ -79,9 +79,9 @@ impl Connector for TcpConnector {
             if origin.scheme() == "https" {
                 let name = pipelining_driver::tls::server_name(origin.host())?;
                 let stream = futures_rustls::TlsConnector::from(tls).connect(name, tcp).await?;
-                Ok(Box::new(stream) as BoxTransport)
+                Ok(Box::new(FuturesIo::new(stream)) as BoxTransport)
             } else {
-                Ok(Box::new(tcp) as BoxTransport)
+                Ok(Box::new(FuturesIo::new(tcp)) as BoxTransport)
             }
         })
     }
@@ -97,7 +97,7 @@ where
 {
     move |origin: &Origin| -> BoxFuture<'static, io::Result<BoxTransport>> {
         let fut = connect(origin.clone());
-        Box::pin(async move { Ok(Box::new(fut.await?) as BoxTransport) })
+        Box::pin(async move { Ok(Box::new(FuturesIo::new(fut.await?)) as BoxTransport) })
     }
 }
 

@@ -25,10 +25,11 @@
 //! Any `tokio::io::AsyncRead + AsyncWrite` stream can carry the pipeline:
 //! see [`connector`].
 
-use pipelining_driver::{BoxFuture, BoxTransport, Connector, Glue, Runtime, SharedRuntime};
+use bytes::BytesMut;
+use pipelining_driver::{BoxFuture, BoxTransport, Connector, Glue, Runtime, SharedRuntime, Transport};
 use std::io;
 use std::sync::Arc;
-use tokio_util::compat::TokioAsyncReadCompatExt;
+use std::task::{Context, Poll};
 
 pub use pipelining_driver::{
     Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, RawResponse, RawResponseFuture,
@@ -82,9 +83,9 @@ impl Connector for TcpConnector {
             if origin.scheme() == "https" {
                 let name = pipelining_driver::tls::server_name(origin.host())?;
                 let stream = tokio_rustls::TlsConnector::from(tls).connect(name, tcp).await?;
-                Ok(Box::new(stream.compat()) as BoxTransport)
+                Ok(Box::new(TokioIo(stream)) as BoxTransport)
             } else {
-                Ok(Box::new(tcp.compat()) as BoxTransport)
+                Ok(Box::new(TokioIo(tcp)) as BoxTransport)
             }
         })
     }
@@ -100,7 +101,32 @@ where
 {
     move |origin: &Origin| -> BoxFuture<'static, io::Result<BoxTransport>> {
         let fut = connect(origin.clone());
-        Box::pin(async move { Ok(Box::new(fut.await?.compat()) as BoxTransport) })
+        Box::pin(async move { Ok(Box::new(TokioIo(fut.await?)) as BoxTransport) })
+    }
+}
+
+/// A tokio stream as a transport: reads go straight into the connection's
+/// buffer, uninitialised memory included, so response bytes are never
+/// copied on their way to the caller.
+pub struct TokioIo<T>(pub T);
+
+impl<T> std::fmt::Debug for TokioIo<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokioIo")
+    }
+}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> Transport for TokioIo<T> {
+    fn poll_read_buf(&mut self, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
+        tokio_util::io::poll_read_buf(std::pin::Pin::new(&mut self.0), cx, buf)
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        tokio::io::AsyncWrite::poll_write(std::pin::Pin::new(&mut self.0), cx, data)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        tokio::io::AsyncWrite::poll_flush(std::pin::Pin::new(&mut self.0), cx)
     }
 }
 

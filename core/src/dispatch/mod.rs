@@ -413,6 +413,21 @@ where
         transmit
     }
 
+    /// The next transmit of one connection ([`Pool::poll_transmit_on`]).
+    #[must_use]
+    pub fn poll_transmit_on(&mut self, now: Instant, conn: ConnectionId, buf: &mut Vec<u8>) -> Option<usize> {
+        let transmit = self.pool.poll_transmit_on(now, conn, buf);
+        self.absorb(now);
+        transmit
+    }
+
+    /// A connection that may have something to write since it was last
+    /// asked ([`Pool::poll_writable`]).
+    #[must_use]
+    pub fn poll_writable(&mut self) -> Option<ConnectionId> {
+        self.pool.poll_writable()
+    }
+
     /// The next thing to do with a transport: open or close one, or stop or
     /// resume reading one.
     #[must_use]

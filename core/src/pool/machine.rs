@@ -42,6 +42,8 @@ enum Slot<C: Codec> {
         /// The instant its entry in the pool's timers is armed at: never
         /// later than the connection's own next deadline.
         armed: Option<Instant>,
+        /// Listed in `writable`.
+        marked: bool,
     },
 }
 
@@ -87,6 +89,9 @@ pub struct Pool<F: CodecFactory> {
     transmit_cursor: u64,
     /// Connection ids, reused by `poll_transmit`.
     scratch_ids: Vec<ConnectionId>,
+    /// Open connections that may have something to write since they were
+    /// last asked (each at most once: see `Slot::Open::marked`).
+    writable: Vec<ConnectionId>,
 }
 
 impl<F: CodecFactory> Pool<F> {
@@ -107,6 +112,7 @@ impl<F: CodecFactory> Pool<F> {
             next_connection: 0,
             transmit_cursor: 0,
             scratch_ids: Vec::new(),
+            writable: Vec::new(),
         })
     }
 
@@ -297,9 +303,13 @@ impl<F: CodecFactory> Pool<F> {
             return Err(ConfigError::Zero { setting: "depth" });
         }
         self.config.connection.depth = depth;
-        for slot in self.slots.values_mut() {
-            if let Slot::Open { connection, .. } = slot {
+        for (&conn, slot) in &mut self.slots {
+            if let Slot::Open { connection, marked, .. } = slot {
                 connection.set_depth(depth);
+                if !*marked {
+                    *marked = true;
+                    self.writable.push(conn);
+                }
             }
         }
         for origin in self.origins.ids() {
@@ -328,7 +338,7 @@ impl<F: CodecFactory> Pool<F> {
         if budget.is_some() {
             connection.apply_budget(now, budget);
         }
-        self.slots.insert(conn, Slot::Open { origin, connection, armed: None });
+        self.slots.insert(conn, Slot::Open { origin, connection, armed: None, marked: false });
         self.rearm_connection(conn);
         self.schedule_origin(now, origin);
     }
@@ -425,7 +435,9 @@ impl<F: CodecFactory> Pool<F> {
                     }
                 }
                 TimerKey::Connection(conn) => {
-                    let Some(Slot::Open { connection, armed, origin }) = self.slots.get_mut(&conn) else { continue };
+                    let Some(Slot::Open { connection, armed, origin, .. }) = self.slots.get_mut(&conn) else {
+                        continue;
+                    };
                     if *armed == Some(at) {
                         *armed = None;
                     }
@@ -461,7 +473,41 @@ impl<F: CodecFactory> Pool<F> {
         );
         let found = self.first_transmit(now, buf, &ids);
         self.scratch_ids = ids;
+        // Round-robin transmits serve every connection: the list of those
+        // that may write is moot.
+        for conn in self.writable.drain(..) {
+            if let Some(Slot::Open { marked, .. }) = self.slots.get_mut(&conn) {
+                *marked = false;
+            }
+        }
         found
+    }
+
+    /// The next transmit of one connection: appends its bytes to `buf`.
+    /// A driver whose connections each pull their own bytes uses this with
+    /// [`poll_writable`](Self::poll_writable) instead of
+    /// [`poll_transmit`](Self::poll_transmit).
+    #[must_use]
+    pub fn poll_transmit_on(&mut self, now: Instant, conn: ConnectionId, buf: &mut Vec<u8>) -> Option<usize> {
+        let Some(Slot::Open { connection, marked, .. }) = self.slots.get_mut(&conn) else { return None };
+        if core::mem::take(marked) {
+            self.writable.retain(|&c| c != conn);
+        }
+        let n = connection.poll_transmit(now, buf);
+        self.pump(now, conn);
+        n
+    }
+
+    /// A connection that may have something to write since it was last
+    /// asked: requests were placed on it (or its depth changed). Its own
+    /// inputs are not reported: a driver asks after each of them anyway.
+    #[must_use]
+    pub fn poll_writable(&mut self) -> Option<ConnectionId> {
+        let conn = self.writable.pop()?;
+        if let Some(Slot::Open { marked, .. }) = self.slots.get_mut(&conn) {
+            *marked = false;
+        }
+        Some(conn)
     }
 
     /// The next thing to do with a transport: open one, or close one.
@@ -749,8 +795,13 @@ impl<F: CodecFactory> Pool<F> {
                     }
                 }
                 Event::Closed(summary) => {
-                    if let Some(Slot::Open { armed: Some(at), .. }) = self.slots.remove(&conn) {
-                        self.timers.disarm(at, TimerKey::Connection(conn));
+                    if let Some(Slot::Open { armed, marked, .. }) = self.slots.remove(&conn) {
+                        if let Some(at) = armed {
+                            self.timers.disarm(at, TimerKey::Connection(conn));
+                        }
+                        if marked {
+                            self.writable.retain(|&c| c != conn);
+                        }
                     }
                     self.on_closed(now, conn, origin, summary);
                     self.instructions.push_back(Instruction::Close { conn, origin, summary: Some(summary) });
@@ -860,7 +911,11 @@ impl<F: CodecFactory> Pool<F> {
                 })
                 .min();
             let Some((_, conn)) = best else { break };
-            let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) else { break };
+            let Some(Slot::Open { connection, marked, .. }) = self.slots.get_mut(&conn) else { break };
+            if !*marked {
+                *marked = true;
+                self.writable.push(conn);
+            }
             if replayed && entry.replay_alone {
                 // RFC 9112 §9.3.2: after a failed connection, the first
                 // replayed request goes out alone before pipelining resumes.

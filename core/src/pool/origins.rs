@@ -149,6 +149,9 @@ pub(crate) struct OriginTable<C: Codec> {
     /// Idle origins that are remembered, by recency.
     idle: BTreeSet<(u64, u32)>,
     clock: u64,
+    /// The origin found last: most requests go where the one before went,
+    /// and comparing with it costs less than building a key.
+    last_found: core::cell::Cell<Option<OriginId>>,
 }
 
 struct Slot<C: Codec> {
@@ -158,11 +161,31 @@ struct Slot<C: Codec> {
 
 impl<C: Codec> OriginTable<C> {
     pub(crate) fn new() -> Self {
-        OriginTable { slots: Vec::new(), free: Vec::new(), by_key: BTreeMap::new(), idle: BTreeSet::new(), clock: 0 }
+        OriginTable {
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_key: BTreeMap::new(),
+            idle: BTreeSet::new(),
+            clock: 0,
+            last_found: core::cell::Cell::new(None),
+        }
     }
 
     /// The id of a known origin.
     pub(crate) fn find(&self, origin: OriginRef<'_>) -> Option<OriginId> {
+        if let Some(last) = self.last_found.get() {
+            if self.get(last).is_some_and(|entry| origin.is(&entry.origin)) {
+                return Some(last);
+            }
+        }
+        let found = self.find_by_key(origin);
+        if found.is_some() {
+            self.last_found.set(found);
+        }
+        found
+    }
+
+    fn find_by_key(&self, origin: OriginRef<'_>) -> Option<OriginId> {
         let mut key = KeyBuf::new();
         write_key(origin, &mut key);
         let slot = *self.by_key.get(key.as_slice())?;
