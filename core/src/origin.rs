@@ -99,9 +99,11 @@ impl<'a> OriginRef<'a> {
 
     /// Whether this is `origin`, ignoring the case of scheme and host.
     pub fn is(&self, origin: &Origin) -> bool {
+        // URLs are nearly always lowercase already: the plain comparison
+        // first.
         self.port == origin.port
-            && self.scheme.eq_ignore_ascii_case(&origin.scheme)
-            && self.host.eq_ignore_ascii_case(&origin.host)
+            && (self.host == origin.host || self.host.eq_ignore_ascii_case(&origin.host))
+            && (self.scheme == origin.scheme || self.scheme.eq_ignore_ascii_case(&origin.scheme))
     }
 }
 

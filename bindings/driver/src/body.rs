@@ -28,7 +28,8 @@ enum Source {
 /// requests on it are resent.
 pub struct Body {
     source: Source,
-    trailers: Option<http::HeaderMap>,
+    /// Boxed: most responses have none, and bodies move.
+    trailers: Option<Box<http::HeaderMap>>,
     finished_at: Option<std::time::Instant>,
     done: bool,
 }
@@ -49,7 +50,7 @@ impl Body {
             let mut map = http::HeaderMap::new();
             // Trailers that fail conversion were already checked by the core.
             let _ = convert::append_headers(&mut map, &trailers);
-            map
+            Box::new(map)
         });
         let data = (!data.is_empty()).then_some(data);
         Body { source: Source::Complete(data), trailers, finished_at, done: false }
@@ -81,7 +82,7 @@ impl Body {
 
     /// The trailer fields, once the body has ended (chunked responses only).
     pub fn trailers(&self) -> Option<&http::HeaderMap> {
-        self.trailers.as_ref()
+        self.trailers.as_deref()
     }
 
     /// When the response's last byte arrived (once the body has ended):
@@ -139,6 +140,20 @@ impl Stream for Body {
                 this.finished_at = item.ended_at;
                 this.done = true;
             }
+            if let Some(last) = item.then {
+                // Content, then the last part (trailers) and the end.
+                if let ResponsePart::Trailers(fields) = last {
+                    let mut map = http::HeaderMap::new();
+                    if let Err(error) = convert::append_headers(&mut map, &fields) {
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    this.trailers = Some(Box::new(map));
+                } else if let ResponsePart::Data(data) = last {
+                    // Two pieces of content at once: keep the second.
+                    this.source = Source::Complete(Some(data));
+                    this.done = false;
+                }
+            }
             match item.delivery {
                 Delivery::Part(ResponsePart::Data(data)) => return Poll::Ready(Some(Ok(data))),
                 Delivery::Part(ResponsePart::Trailers(fields)) => {
@@ -147,7 +162,7 @@ impl Stream for Body {
                         this.done = true;
                         return Poll::Ready(Some(Err(error)));
                     }
-                    this.trailers = Some(map);
+                    this.trailers = Some(Box::new(map));
                 }
                 Delivery::Part(_) => {}
                 Delivery::End | Delivery::Complete(_) => {

@@ -298,9 +298,15 @@ impl Future for RawResponseFuture {
             let (head, body) = match item.delivery {
                 // Interim responses do not answer the request.
                 Delivery::Part(ResponsePart::Interim(_)) => continue,
-                // A head whose response ended with it has an empty body.
+                // A head whose response ended with it, or with one part
+                // more: the body is complete already.
                 Delivery::Part(ResponsePart::Head(head)) if item.then_end => {
-                    (head, Body::complete(Bytes::new(), Vec::new(), item.ended_at))
+                    let (data, trailers) = match item.then {
+                        Some(ResponsePart::Data(data)) => (data, Vec::new()),
+                        Some(ResponsePart::Trailers(fields)) => (Bytes::new(), fields),
+                        _ => (Bytes::new(), Vec::new()),
+                    };
+                    (head, Body::complete(data, trailers, item.ended_at))
                 }
                 Delivery::Part(ResponsePart::Head(head)) => (head, Body::streaming(this.ticket.take())),
                 Delivery::Complete(response) => {

@@ -25,13 +25,16 @@ pub(crate) fn origin_ref(uri: &http::Uri) -> Result<OriginRef<'_>, Error> {
 /// userinfo dropped, an IPv6 literal kept in its brackets. One pass, where
 /// `Uri::host` and `Uri::port_u16` would parse the authority twice.
 fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
-    let host_port = match authority.rfind('@') {
+    // Authorities are short: a plain scan beats the vectorised search.
+    let host_port = match authority.bytes().rposition(|b| b == b'@') {
         Some(at) => &authority[at + 1..],
         None => authority,
     };
-    let (host, port) = match host_port.rfind(':') {
+    let (host, port) = match host_port.bytes().rposition(|b| b == b':') {
         // A colon inside an IPv6 literal is not a port separator.
-        Some(colon) if !host_port[colon..].contains(']') => (&host_port[..colon], Some(&host_port[colon + 1..])),
+        Some(colon) if !host_port.as_bytes()[colon..].contains(&b']') => {
+            (&host_port[..colon], Some(&host_port[colon + 1..]))
+        }
         _ => (host_port, None),
     };
     if host.is_empty() {

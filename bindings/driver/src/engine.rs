@@ -175,6 +175,9 @@ pub(crate) struct Item<C: Codec> {
     /// The streamed response ended right after this item (its end was
     /// taken with it): the caller need not ask again.
     pub(crate) then_end: bool,
+    /// The one part between this item and the end, taken with it (when the
+    /// whole rest of a small response had arrived).
+    pub(crate) then: Option<<C as Codec>::Part>,
 }
 
 /// What a caller waiting on a request finds.
@@ -330,10 +333,13 @@ impl<F: SendFactory> Shared<F> {
         let now = state.now;
         match state.dispatcher.take(now, id) {
             Some(Taken { item, attempts, written, mut ended_at }) => {
-                // Content followed by the end: both in one go.
+                // A part followed by the end, or by one last part and the
+                // end: all in one go.
+                let mut then = None;
                 let then_end = match &item {
-                    Delivery::Part(_) => match state.dispatcher.take_end(id) {
-                        Some(at) => {
+                    Delivery::Part(_) => match state.dispatcher.take_last(id) {
+                        Some((last, at)) => {
+                            then = last;
                             ended_at = at;
                             true
                         }
@@ -354,6 +360,7 @@ impl<F: SendFactory> Shared<F> {
                     written: written.map(|(connection, at)| Written { connection, at: self.clock.std_instant(at) }),
                     ended_at: ended_at.map(|at| self.clock.std_instant(at)),
                     then_end,
+                    then,
                 };
                 self.wake_collected(state);
                 Take::Item(item)
@@ -553,16 +560,20 @@ pub(crate) struct Ticket<F: SendFactory> {
 enum Place<F: SendFactory> {
     /// Nothing (finished, or never submitted).
     Done,
-    /// In line for room.
-    Waiting {
-        shared: Arc<Shared<F>>,
-        waiter: WaiterId,
-        origin: Origin,
-        request: Option<RequestOf<F>>,
-        options: RequestOptions,
-    },
+    /// In line for room: boxed, as it is rare and holds the whole request,
+    /// while every ticket moves through futures and bodies.
+    Waiting(Box<InLine<F>>),
     /// Submitted.
     Admitted { shared: Arc<Shared<F>>, id: RequestId },
+}
+
+/// A ticket waiting for room, with what it will submit.
+struct InLine<F: SendFactory> {
+    shared: Arc<Shared<F>>,
+    waiter: WaiterId,
+    origin: Origin,
+    request: Option<RequestOf<F>>,
+    options: RequestOptions,
 }
 
 impl<F: SendFactory> Ticket<F> {
@@ -580,13 +591,13 @@ impl<F: SendFactory> Ticket<F> {
     ) -> Result<Self, Error> {
         let place = match shared.submit(origin, request, options) {
             Submitted::Admitted(id) => Place::Admitted { shared: shared.clone(), id },
-            Submitted::Waiting(waiter, request) => Place::Waiting {
+            Submitted::Waiting(waiter, request) => Place::Waiting(Box::new(InLine {
                 shared: shared.clone(),
                 waiter,
                 origin: origin.to_owned(),
                 request: Some(request),
                 options,
-            },
+            })),
             Submitted::Refused(error) => return Err(error),
         };
         Ok(Ticket { place })
@@ -601,7 +612,8 @@ impl<F: SendFactory> Ticket<F> {
                 Place::Done => {
                     return Poll::Ready(Err(Error::new(ErrorKind::InvalidRequest, "polled after its outcome")));
                 }
-                Place::Waiting { shared, waiter, origin, request, options } => {
+                Place::Waiting(line) => {
+                    let InLine { shared, waiter, origin, request, options } = &mut **line;
                     let Some(taken) = request.take() else {
                         return Poll::Ready(Err(Error::new(ErrorKind::InvalidRequest, "polled after its outcome")));
                     };
@@ -652,7 +664,7 @@ impl<F: SendFactory> Drop for Ticket<F> {
     fn drop(&mut self) {
         match std::mem::replace(&mut self.place, Place::Done) {
             Place::Admitted { shared, id } => shared.cancel(id),
-            Place::Waiting { shared, waiter, .. } => shared.cancel_waiting(waiter),
+            Place::Waiting(line) => line.shared.cancel_waiting(line.waiter),
             Place::Done => {}
         }
     }
@@ -662,7 +674,7 @@ impl<F: SendFactory> std::fmt::Debug for Ticket<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.place {
             Place::Done => f.write_str("Done"),
-            Place::Waiting { waiter, .. } => f.debug_tuple("Waiting").field(waiter).finish(),
+            Place::Waiting(line) => f.debug_tuple("Waiting").field(&line.waiter).finish(),
             Place::Admitted { id, .. } => f.debug_tuple("Admitted").field(id).finish(),
         }
     }

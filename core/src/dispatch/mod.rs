@@ -267,6 +267,35 @@ where
         Some(Taken { item, attempts, written, ended_at })
     }
 
+    /// Takes the rest of the request's streamed response if it has all
+    /// arrived and is at most one part: `Some((part, ended_at))`, the part
+    /// absent when only the end was left. A caller that took the head can so
+    /// finish a small response without asking again.
+    pub fn take_last(&mut self, id: RequestId) -> Option<(Option<<F::Codec as Codec>::Part>, Option<Instant>)> {
+        let mailbox = self.mailboxes.get_mut(id.get())?;
+        let whole = match mailbox.items.len() {
+            1 => matches!(mailbox.items.front(), Some(Delivery::End)),
+            2 => {
+                matches!(mailbox.items.get(1), Some(Delivery::End))
+                    && matches!(mailbox.items.front(), Some(Delivery::Part(_)))
+            }
+            _ => false,
+        };
+        if !whole {
+            return None;
+        }
+        let part = match mailbox.pop() {
+            Some(Delivery::Part(part)) => {
+                mailbox.pop();
+                Some(part)
+            }
+            _ => None,
+        };
+        let ended_at = mailbox.ended_at;
+        self.mailboxes.release(id.get());
+        Some((part, ended_at))
+    }
+
     /// Takes the request's next item only if it is the end of its streamed
     /// response, returning when the response ended: lets a caller that just
     /// took the last content learn the end without asking again.
