@@ -1,5 +1,6 @@
 //! `pipelining bench` (docs/DESIGN.md C2): a sliding window of `depth` requests
-//! in flight per connection, every body's length checked.
+//! in flight per connection, every body's length checked; with `--batch`,
+//! whole windows instead, each sent only when the last is fully answered.
 
 use crate::flags::{self, ClientFlags};
 use crate::{exit, json, request_list};
@@ -26,6 +27,11 @@ pub(crate) struct BenchArgs {
     /// How many requests to make instead of a duration.
     #[arg(short = 'n', value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
+    /// Send whole windows of `depth` requests per connection and wait for
+    /// every response before sending the next window, as wrk does with a
+    /// pipelining script, instead of keeping `depth` in flight.
+    #[arg(long)]
+    batch: bool,
     /// Also measure depth 1 in the same run and report the speedup.
     #[arg(long)]
     compare: bool,
@@ -52,6 +58,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         // Every measurement starts one try per request: a failure is an error.
         client: ClientFlags { depth: args.depth, connections: args.connections, max_tries: Some(1), timeout: None },
         stop,
+        batch: args.batch,
         verbose: args.verbose,
     };
     exit::after_run(measure_and_print(&options, args.compare, args.json).await)
@@ -76,6 +83,8 @@ struct BenchOptions {
     client: ClientFlags,
     /// When to stop.
     stop: Stop,
+    /// Refill the window only when it is empty (`--batch`).
+    batch: bool,
     /// Print connection events.
     verbose: bool,
 }
@@ -191,7 +200,11 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
     })?;
     let start = Instant::now();
     loop {
-        while in_flight.len() < window
+        // A sliding window tops up after every response; a batch waits until
+        // the whole window is answered, then sends the next one whole.
+        let refill = !options.batch || in_flight.is_empty();
+        while refill
+            && in_flight.len() < window
             && match options.stop {
                 Stop::After(d) => start.elapsed() < d,
                 Stop::Count(n) => issued < n,
@@ -336,7 +349,8 @@ async fn measure_and_print(
         }
         println!("{}", object.finish());
     } else {
-        println!("{}", main.human(&format!("pipelined {}", options.url)));
+        let mode = if options.batch { "pipelined in batches" } else { "pipelined" };
+        println!("{}", main.human(&format!("{mode} {}", options.url)));
         if let Some(b) = &baseline {
             println!("{}", b.human("baseline"));
             println!("  speedup {:.2}×", if b.rps() > 0.0 { main.rps() / b.rps() } else { 0.0 });

@@ -1,13 +1,14 @@
 //! `pipelining bench` end to end (docs/DESIGN.md C2): the real binary against
 //! counting servers in this process — the JSON object's exact shape, the
-//! request count agreeing with the server's, `--compare`, and the human
-//! `requests/s` line.
+//! request count agreeing with the server's, `--compare`, `--batch`'s whole
+//! windows, and the human `requests/s` line.
 
 mod support;
 
 use pipelining_tests::hyper_server::HyperServer;
 use pipelining_tests::raw::{self, RawServer, Step};
 use serde_json::Value;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 use support::{object_keys, pipelining, refused_port, wait_until};
 
@@ -171,4 +172,89 @@ fn usage_errors_exit_2() {
     }
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(server.stats().connections(), 0);
+}
+
+/// For each request the server is about to answer, the requests it had read
+/// by then on that connection. Each answer is followed by a pause, so the
+/// client has sent whatever that answer let it send before the next entry.
+struct ReadAtEachAnswer {
+    server: Arc<RawServer>,
+    seen: Arc<Mutex<Vec<usize>>>,
+}
+
+/// The pause after each answer: long enough for the client to send what the
+/// answer lets it send.
+const PAUSE: Duration = Duration::from_millis(10);
+
+impl ReadAtEachAnswer {
+    fn start() -> Self {
+        let handle: Arc<OnceLock<Weak<RawServer>>> = Arc::default();
+        let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
+        let script = {
+            let (handle, seen) = (handle.clone(), seen.clone());
+            move |r: &raw::Request| {
+                // The script runs when the server turns to this request:
+                // every earlier one is answered, and the pause after the
+                // last answer is over.
+                if let Some(server) = handle.get().and_then(Weak::upgrade) {
+                    let read = server.stats().conns[r.conn].received;
+                    seen.lock().unwrap().push(read);
+                }
+                vec![Step::Write(r.echo()), Step::Sleep(PAUSE)]
+            }
+        };
+        let server = Arc::new(RawServer::start(script));
+        handle.set(Arc::downgrade(&server)).expect("set once");
+        ReadAtEachAnswer { server, seen }
+    }
+
+    /// Runs `pipelining bench -n COUNT --depth DEPTH` (plus `extra`) against the server and
+    /// returns what it saw, after checking every request was answered.
+    fn bench(&self, count: usize, depth: usize, extra: &[&str]) -> Vec<usize> {
+        let (n, d) = (count.to_string(), depth.to_string());
+        let mut args = vec!["bench", "--json", "-n", &n, "--depth", &d, "--connections", "1"];
+        args.extend_from_slice(extra);
+        let url = self.server.url("/");
+        args.push(&url);
+        let run = pipelining(&args);
+        run.expect_code(0);
+        assert_eq!(parse(&run.stdout)["requests"], count, "{}", run.stdout);
+        let stats = self.server.stats();
+        assert_eq!((stats.connections(), stats.total_received()), (1, count), "one connection, COUNT requests");
+        let seen = self.seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), count, "one entry per request answered");
+        seen
+    }
+}
+
+/// Where `read` (requests read when request `i` was about to be answered)
+/// shows the client running ahead of whole windows: request `i` belongs to
+/// window `i / depth`, and the next window may only be sent once this one is
+/// answered, so at most the end of this window can have been read.
+fn ahead_of_window(read: &[usize], depth: usize, count: usize) -> Vec<(usize, usize)> {
+    read.iter().enumerate().filter(|&(i, &r)| r > ((i / depth + 1) * depth).min(count)).map(|(i, &r)| (i, r)).collect()
+}
+
+#[test]
+fn batch_sends_whole_windows_and_waits_for_each() {
+    let (count, depth) = (42, 4);
+    let server = ReadAtEachAnswer::start();
+    let read = server.bench(count, depth, &["--batch"]);
+    // Never a request of the next window before this one is answered.
+    assert_eq!(ahead_of_window(&read, depth, count), [], "read at each answer: {read:?}");
+    // Windows are sent whole: the full depth was outstanding, and the last,
+    // short window (42 = 10 × 4 + 2) too.
+    let outstanding: Vec<usize> = read.iter().enumerate().map(|(i, &r)| r - i).collect();
+    assert_eq!(outstanding.iter().max(), Some(&depth), "outstanding at each answer: {outstanding:?}");
+    assert_eq!(outstanding[40], 2, "the last window holds the 2 left: {outstanding:?}");
+}
+
+#[test]
+fn the_window_check_catches_a_sliding_window() {
+    // The same check fails for the default mode, which sends a request as
+    // soon as any answer arrives: the check can fail.
+    let (count, depth) = (42, 4);
+    let server = ReadAtEachAnswer::start();
+    let read = server.bench(count, depth, &[]);
+    assert!(!ahead_of_window(&read, depth, count).is_empty(), "a sliding window looked batched: {read:?}");
 }
