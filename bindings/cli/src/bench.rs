@@ -256,6 +256,10 @@ impl Window {
         }
     }
 
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     fn push(&mut self, exchange: Exchange) {
         match self {
             Window::InOrder(queue) => queue.push_back(exchange),

@@ -29,6 +29,7 @@ use waiters::Waiters;
 
 type Request<F> = <<F as CodecFactory>::Codec as Codec>::Request;
 type EncodeError<F> = <<F as CodecFactory>::Codec as Codec>::EncodeError;
+type PartOf<F> = <<F as CodecFactory>::Codec as Codec>::Part;
 
 /// A [`Pool`] with per-request outcomes, backpressure and the driver's
 /// bookkeeping, sans-IO like everything in the core.
@@ -271,7 +272,7 @@ where
     /// arrived and is at most one part: `Some((part, ended_at))`, the part
     /// absent when only the end was left. A caller that took the head can so
     /// finish a small response without asking again.
-    pub fn take_last(&mut self, id: RequestId) -> Option<(Option<<F::Codec as Codec>::Part>, Option<Instant>)> {
+    pub fn take_last(&mut self, id: RequestId) -> Option<(Option<PartOf<F>>, Option<Instant>)> {
         let mailbox = self.mailboxes.get_mut(id.get())?;
         let whole = match mailbox.items.len() {
             1 => matches!(mailbox.items.front(), Some(Delivery::End)),
