@@ -56,6 +56,26 @@ impl<G: Glue> std::fmt::Debug for Client<G> {
     }
 }
 
+/// What a client holds at one moment ([`Client::load`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Load {
+    /// Requests waiting in the origins' queues for a connection (at most
+    /// `queue_limit` per origin).
+    pub queued: usize,
+    /// Requests submitted and not yet ended (queued, or on a connection).
+    pub pending: usize,
+    /// Requests whose outcome has not been taken to its end (a response
+    /// body still being read counts).
+    pub outstanding: usize,
+    /// Callers waiting for room in a full queue (they hold their requests).
+    pub waiting: usize,
+    /// Origins known: in use, or idle and remembered.
+    pub origins: usize,
+    /// Connections open or being opened.
+    pub connections: usize,
+}
+
 /// A request [`Client::try_send`] could not take now, handed back.
 #[derive(Debug)]
 pub struct TrySendError<B> {
@@ -161,6 +181,22 @@ impl<G: Glue> Client<G> {
     /// Every origin the client knows: in use, or idle and remembered.
     pub fn origins(&self) -> Vec<Origin> {
         self.handle.shared.lock().dispatcher.pool().origins().cloned().collect()
+    }
+
+    /// What the client holds right now: requests waiting in its queues,
+    /// requests whose outcome was not taken yet, callers waiting for room,
+    /// origins known, open connections.
+    pub fn load(&self) -> Load {
+        let state = self.handle.shared.lock();
+        let pool = state.dispatcher.pool();
+        Load {
+            queued: pool.queued(),
+            pending: pool.pending(),
+            outstanding: state.dispatcher.outstanding(),
+            waiting: state.dispatcher.waiting(),
+            origins: pool.origin_count(),
+            connections: state.conns.len(),
+        }
     }
 
     /// Changes how many requests each connection keeps in flight, from now

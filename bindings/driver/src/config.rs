@@ -157,6 +157,22 @@ impl<G: Glue> Builder<G> {
         self
     }
 
+    /// How long what an origin taught (capability, request budget) is kept
+    /// after its last connection closed (default 10 minutes).
+    #[must_use]
+    pub fn origin_memory(mut self, memory: std::time::Duration) -> Self {
+        self.pool.origin_memory = memory.into();
+        self
+    }
+
+    /// Idle origins remembered at most, the least recently used forgotten
+    /// first (default 10,000).
+    #[must_use]
+    pub fn max_origins(mut self, origins: usize) -> Self {
+        self.pool.max_origins = origins;
+        self
+    }
+
     /// Response size limits.
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {

@@ -28,7 +28,7 @@ mod timer_task;
 pub mod tls;
 
 pub use body::Body;
-pub use client::{Attempts, Client, RawResponse, RawResponseFuture, ResponseFuture, TrySendError, WholeResponse};
+pub use client::{Attempts, Client, Load, RawResponse, RawResponseFuture, ResponseFuture, TrySendError, WholeResponse};
 pub use config::{Builder, Glue, Observer};
 pub use convert::origin_of;
 pub use engine::{Observation, SendCodec, SendFactory, Written};

@@ -26,8 +26,8 @@ use std::io;
 use std::sync::Arc;
 
 pub use pipelining_driver::{
-    Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, RawResponse, RawResponseFuture,
-    ResponseFuture, TrySendError, WholeResponse, Written,
+    Attempts, Body, Error, ErrorKind, Idempotency, Load, Observation, Origin, OriginStatus, RawResponse,
+    RawResponseFuture, ResponseFuture, TrySendError, WholeResponse, Written,
 };
 
 /// The smol client.

@@ -32,8 +32,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 pub use pipelining_driver::{
-    Attempts, Body, Error, ErrorKind, Idempotency, Observation, Origin, OriginStatus, RawResponse, RawResponseFuture,
-    ResponseFuture, TrySendError, WholeResponse, Written,
+    Attempts, Body, Error, ErrorKind, Idempotency, Load, Observation, Origin, OriginStatus, RawResponse,
+    RawResponseFuture, ResponseFuture, TrySendError, WholeResponse, Written,
 };
 
 /// The tokio client.
