@@ -4,7 +4,118 @@ use std::fmt::Write;
 
 /// A JSON string literal.
 pub(crate) fn string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+    let mut out = String::with_capacity(s.len() + 2);
+    push_string(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string literal (RFC 8259 §7), escaped as
+/// serde_json escapes: quote, backslash and control characters only.
+pub(crate) fn push_string(out: &mut String, s: &str) {
+    out.push('"');
+    // Most strings need no escape: one check, one copy.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut plain = 0;
+    for (at, byte) in s.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..at]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        plain = at + 1;
+    }
+    out.push_str(&s[plain..]);
+    out.push('"');
+}
+
+/// One JSON object written straight into a reused buffer, keys in the order
+/// they are added: no allocation per field.
+pub(crate) struct Line<'a> {
+    out: &'a mut String,
+    empty: bool,
+}
+
+impl<'a> Line<'a> {
+    /// Starts an object at the end of `out`.
+    pub(crate) fn new(out: &'a mut String) -> Self {
+        out.push('{');
+        Line { out, empty: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        push_string(self.out, key);
+        self.out.push(':');
+    }
+
+    /// Appends `n` in decimal without the formatting machinery.
+    fn push_number(&mut self, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &digit in &digits[at..] {
+            self.out.push(char::from(digit));
+        }
+    }
+
+    /// A field whose value is already JSON.
+    pub(crate) fn raw(&mut self, key: &str, value: &str) -> &mut Self {
+        self.key(key);
+        self.out.push_str(value);
+        self
+    }
+
+    /// A string field.
+    pub(crate) fn string(&mut self, key: &str, value: &str) -> &mut Self {
+        self.key(key);
+        push_string(self.out, value);
+        self
+    }
+
+    /// A number field.
+    pub(crate) fn number(&mut self, key: &str, value: u64) -> &mut Self {
+        self.key(key);
+        self.push_number(value);
+        self
+    }
+
+    /// A field whose value `write` appends as JSON.
+    pub(crate) fn with(&mut self, key: &str, write: impl FnOnce(&mut String)) -> &mut Self {
+        self.key(key);
+        write(self.out);
+        self
+    }
+
+    /// Closes the object.
+    pub(crate) fn end(&mut self) {
+        self.out.push('}');
+    }
 }
 
 /// `null` or the value.
@@ -71,6 +182,16 @@ mod tests {
             .field("error", opt_string(None))
             .finish();
         assert_eq!(line, r#"{"url":"http://h/\"q\"","status":200,"error":null}"#);
+    }
+
+    #[test]
+    fn strings_escape_as_serde_json_does() {
+        for s in ["plain", "q\"uote", "back\\slash", "new\nline\r\t", "\u{1}\u{1f}\u{8}\u{c}", "é ∑ 🦀", "/"] {
+            assert_eq!(string(s), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+        let mut out = String::new();
+        Line::new(&mut out).string("a", "x\"y").number("n", 42).raw("r", "null").with("v", |o| o.push_str("[1]")).end();
+        assert_eq!(out, r#"{"a":"x\"y","n":42,"r":null,"v":[1]}"#);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use clap::Args;
 use pipelining_tokio::Idempotency;
 use pipelining_tokio::redis::{Command, RedisClient, Value};
 use std::fmt;
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::ops::Range;
 use std::process::ExitCode;
@@ -138,6 +139,26 @@ fn parse_commands(input: Bytes) -> Result<Vec<CommandLine>, InputError> {
 /// Splits one line into its arguments; `slice` turns a byte range of the
 /// line into a shared slice of the input.
 fn split_arguments(line: &str, slice: impl Fn(Range<usize>) -> Bytes) -> Result<Vec<Bytes>, String> {
+    // Most lines are plain ASCII words: split them in one pass over the
+    // bytes, without the quoting and Unicode-whitespace rules.
+    if line.bytes().all(|b| b.is_ascii() && b != b'"' && b != 0x0b) {
+        let bytes = line.as_bytes();
+        let mut args = Vec::with_capacity(bytes.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty()).count());
+        let mut at = 0;
+        while at < bytes.len() {
+            while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            if at > start {
+                args.push(slice(start..at));
+            }
+        }
+        return Ok(args);
+    }
     // First pass: validate and count, so the list is allocated once.
     let mut count = 0;
     let mut at = 0;
@@ -259,57 +280,90 @@ fn read_quoted(quoted: &str, mut value: Option<&mut Vec<u8>>) -> Result<Quoted, 
 
 /// A reply as JSON: strings for strings, numbers, `null`, arrays, objects
 /// for maps with string keys, and `{"error": …}` for error replies.
+#[cfg(test)]
 fn value_json(value: &Value) -> String {
-    let text = |b: &Bytes| json::string(&String::from_utf8_lossy(b));
+    let mut out = String::new();
+    write_value(&mut out, value);
+    out
+}
+
+/// Appends a reply as JSON, straight into `out`.
+fn write_value(out: &mut String, value: &Value) {
+    let text = |out: &mut String, b: &Bytes| match std::str::from_utf8(b) {
+        Ok(s) => json::push_string(out, s),
+        Err(_) => json::push_string(out, &String::from_utf8_lossy(b)),
+    };
     match value {
-        Value::Simple(s) | Value::Bulk(s) | Value::BigNumber(s) => text(s),
-        Value::Verbatim { text: t, .. } => text(t),
-        Value::Error(e) | Value::BulkError(e) => json::Object::default().field("error", text(e)).finish(),
-        Value::Integer(n) => n.to_string(),
-        Value::Null => "null".into(),
-        Value::Boolean(b) => b.to_string(),
-        Value::Double(d) if d.is_finite() => format!("{d}"),
-        Value::Double(d) => json::string(&d.to_string()),
+        Value::Simple(s) | Value::Bulk(s) | Value::BigNumber(s) => text(out, s),
+        Value::Verbatim { text: t, .. } => text(out, t),
+        Value::Error(e) | Value::BulkError(e) => {
+            json::Line::new(out).with("error", |out| text(out, e)).end();
+        }
+        Value::Integer(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Null => out.push_str("null"),
+        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Double(d) if d.is_finite() => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Double(d) => json::push_string(out, &d.to_string()),
         Value::Array(items) | Value::Set(items) | Value::Push(items) => {
-            format!("[{}]", items.iter().map(value_json).collect::<Vec<_>>().join(","))
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
         }
         Value::Map(pairs) => {
             if pairs.iter().all(|(k, _)| matches!(k, Value::Simple(_) | Value::Bulk(_))) {
-                let mut object = json::Object::default();
+                let mut object = json::Line::new(out);
                 for (k, v) in pairs {
                     let key = match k {
-                        Value::Simple(s) | Value::Bulk(s) => String::from_utf8_lossy(s).into_owned(),
-                        _ => String::new(),
+                        Value::Simple(s) | Value::Bulk(s) => String::from_utf8_lossy(s),
+                        _ => std::borrow::Cow::Borrowed(""),
                     };
-                    object = object.field(&key, value_json(v));
+                    object.with(&key, |out| write_value(out, v));
                 }
-                object.finish()
+                object.end();
             } else {
-                let items: Vec<String> =
-                    pairs.iter().map(|(k, v)| format!("[{},{}]", value_json(k), value_json(v))).collect();
-                format!("[{}]", items.join(","))
+                out.push('[');
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('[');
+                    write_value(out, k);
+                    out.push(',');
+                    write_value(out, v);
+                    out.push(']');
+                }
+                out.push(']');
             }
         }
     }
 }
 
-/// The JSON line of one command.
-fn json_line(command: &str, outcome: &Result<(Value, u32), pipelining_tokio::Error>) -> String {
-    let object = json::Object::default().field("command", json::string(command));
+/// Appends the JSON line of one command to `out`.
+fn json_line(out: &mut String, command: &str, outcome: &Result<(Value, u32), pipelining_tokio::Error>) {
+    let mut object = json::Line::new(out);
+    object.string("command", command);
     match outcome {
         Ok((value, attempts)) => object
-            .field("reply", value_json(value))
-            .field("attempts", attempts.to_string())
-            .field("error", "null")
-            .field("error_kind", "null")
-            .finish(),
+            .with("reply", |out| write_value(out, value))
+            .number("attempts", u64::from(*attempts))
+            .raw("error", "null")
+            .raw("error_kind", "null"),
         Err(e) => object
-            .field("reply", "null")
-            .field("attempts", e.attempts().to_string())
-            .field("error", json::string(e.message()))
-            .field("error_kind", json::string(e.kind().as_str()))
-            .finish(),
-    }
+            .raw("reply", "null")
+            .number("attempts", u64::from(e.attempts()))
+            .string("error", e.message())
+            .string("error_kind", e.kind().as_str()),
+    };
+    object.end();
 }
 
 /// Sends every command, in order, and prints one line per command. At most
@@ -325,6 +379,8 @@ async fn send_all(
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut all_ok = true;
+    // One line's text, reused for every line.
+    let mut text_out = String::new();
     let mut pending = std::collections::VecDeque::with_capacity(window);
     let mut commands = commands.into_iter();
     loop {
@@ -338,12 +394,20 @@ async fn send_all(
         let line = String::from_utf8_lossy(&text);
         let outcome = future.await.map(|reply| (reply.response, reply.attempts));
         all_ok &= outcome.is_ok();
-        let text = match (&outcome, json_out) {
-            (_, true) => json_line(&line, &outcome),
-            (Ok((value, _)), false) => format!("{line} → {}", value_json(value)),
-            (Err(e), false) => format!("{line} → ERROR {}: {}", e.kind(), e.message()),
-        };
-        writeln!(out, "{text}")?;
+        text_out.clear();
+        match (&outcome, json_out) {
+            (_, true) => json_line(&mut text_out, &line, &outcome),
+            (Ok((value, _)), false) => {
+                text_out.push_str(&line);
+                text_out.push_str(" → ");
+                write_value(&mut text_out, value);
+            }
+            (Err(e), false) => {
+                let _ = write!(text_out, "{line} → ERROR {}: {}", e.kind(), e.message());
+            }
+        }
+        text_out.push('\n');
+        out.write_all(text_out.as_bytes())?;
         if pending.is_empty() {
             out.flush()?;
         }

@@ -3,11 +3,11 @@
 
 use super::classify::{LossContext, classify};
 use super::entry::{Entry, Stage, Wire};
+use super::options::Handling;
 use super::timer::{Timer, Timers};
 use super::{
-    Capability, CloseSummary, Codec, ConnectionConfig, CorrelationId, Decoded, Event, Idempotency, Matching,
-    NonIdempotentPolicy, Recipient, Refused, Remaining, RequestId, RequestOptions, ResponseSignals, Role, SubmitError,
-    Unanswered,
+    Capability, CloseSummary, Codec, ConnectionConfig, CorrelationId, Decoded, Event, Matching, Recipient, Refused,
+    Remaining, RequestId, RequestOptions, ResponseSignals, Role, SubmitError, Unanswered,
 };
 use crate::outcome::{Cause, CloseReason, CodecError, Lesson, Progress, Retry};
 use crate::{ErrorKind, Instant};
@@ -209,13 +209,15 @@ impl<C: Codec> Connection<C> {
             return Err(Refused { request, error: SubmitError::Invalid(e) });
         }
         let id = RequestId::from_raw(self.next_id);
-        self.submit_as(now, id, request, options, None)?;
+        let handling =
+            Handling::of(options.idempotency, self.codec.is_idempotent(&request), self.config.non_idempotent);
+        self.submit_as(now, id, request, options, None, handling)?;
         self.next_id += 1;
         Ok(id)
     }
 
     /// Queues a request under an id the caller allocated (the pool's),
-    /// already validated.
+    /// already validated, with its handling decided.
     pub(crate) fn submit_as(
         &mut self,
         now: Instant,
@@ -223,6 +225,7 @@ impl<C: Codec> Connection<C> {
         request: C::Request,
         options: RequestOptions,
         correlation: Option<CorrelationId>,
+        handling: Handling,
     ) -> Result<(), Refused<C::Request, C::EncodeError>> {
         if self.is_closing() {
             return Err(Refused { request, error: SubmitError::Closed });
@@ -230,13 +233,7 @@ impl<C: Codec> Connection<C> {
         if self.queued() >= self.config.queue_limit {
             return Err(Refused { request, error: SubmitError::QueueFull { limit: self.config.queue_limit } });
         }
-        let by_method = self.codec.is_idempotent(&request);
-        let (replayable, alone) = match options.idempotency {
-            Idempotency::ByMethod => (by_method, !by_method),
-            Idempotency::Idempotent => (true, false),
-            Idempotency::NeverRetry => (false, false),
-        };
-        let alone = alone && self.config.non_idempotent == NonIdempotentPolicy::Alone;
+        let Handling { replayable, alone } = handling;
         if options.deadline.is_some() {
             self.with_deadline += 1;
         }

@@ -23,4 +23,5 @@ pub use connection::Connection;
 pub use error::{Refused, SubmitError};
 pub use event::{CloseSummary, Event, Unanswered};
 pub use ids::RequestId;
+pub(crate) use options::Handling;
 pub use options::{Idempotency, RequestOptions};

@@ -16,6 +16,28 @@ pub enum Idempotency {
     NeverRetry,
 }
 
+/// How a request is treated on a connection, decided once from its
+/// idempotency (`docs/DESIGN.md` P5): whether it may be resent once written,
+/// and whether it must be written alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Handling {
+    pub(crate) replayable: bool,
+    pub(crate) alone: bool,
+}
+
+impl Handling {
+    /// For a request submitted with `idempotency` whose method (or command)
+    /// is idempotent or not, under `policy`.
+    pub(crate) fn of(idempotency: Idempotency, by_method: bool, policy: super::NonIdempotentPolicy) -> Self {
+        let (replayable, alone) = match idempotency {
+            Idempotency::ByMethod => (by_method, !by_method),
+            Idempotency::Idempotent => (true, false),
+            Idempotency::NeverRetry => (false, false),
+        };
+        Handling { replayable, alone: alone && policy == super::NonIdempotentPolicy::Alone }
+    }
+}
+
 /// Per-request choices made at submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]

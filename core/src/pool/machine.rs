@@ -10,8 +10,8 @@ use crate::Instant;
 use crate::origin::{Origin, OriginRef};
 use crate::outcome::{Cause, CloseReason, Ending, GaveUp, Lesson, Progress, Retry, error_kind};
 use crate::pipeline::{
-    Capability, CloseSummary, Codec, CodecFactory, Connection, ConnectionConfig, CorrelationId, Event, Idempotency,
-    Matching, NonIdempotentPolicy, Refused, RequestId, RequestOptions, SubmitError, Unanswered,
+    Capability, CloseSummary, Codec, CodecFactory, Connection, ConnectionConfig, CorrelationId, Event, Handling,
+    Matching, Refused, RequestId, RequestOptions, SubmitError, Unanswered,
 };
 use crate::slab::IdSlab;
 use alloc::boxed::Box;
@@ -565,6 +565,11 @@ impl<F: CodecFactory> Pool<F> {
                 Some(CorrelationId::new(free))
             }
         };
+        let handling = Handling::of(
+            options.idempotency,
+            entry.validator.is_idempotent(&request),
+            self.config.connection.non_idempotent,
+        );
         let id = RequestId::from_raw(self.next_request);
         self.next_request += 1;
         entry.queue.push_back(id);
@@ -572,7 +577,7 @@ impl<F: CodecFactory> Pool<F> {
         if let Some(at) = options.deadline {
             self.timers.arm(at, TimerKey::Deadline(id));
         }
-        self.requests.insert(id.get(), Record::new(oid, request, options, correlation));
+        self.requests.insert(id.get(), Record::new(oid, request, options, correlation, handling));
         let _ = now;
         Ok(id)
     }
@@ -625,10 +630,7 @@ impl<F: CodecFactory> Pool<F> {
         self.forget(id, &record);
         let (request, replayable) = match (handed_back, record.place) {
             (Some(back), _) => back,
-            (None, Place::Queued(request)) => {
-                let replayable = self.replayable(record.origin, &request, record.options);
-                (request, replayable)
-            }
+            (None, Place::Queued(request)) => (request, record.handling.replayable),
             // A request on a connection comes back only with the
             // connection's own event.
             (None, Place::On(_)) => return,
@@ -644,15 +646,6 @@ impl<F: CodecFactory> Pool<F> {
             attempts: record.attempts,
             tries: record.tries,
         })));
-    }
-
-    /// Whether a request may be resent once written (P5).
-    fn replayable(&self, origin: OriginId, request: &Request<F>, options: RequestOptions) -> bool {
-        match options.idempotency {
-            Idempotency::ByMethod => self.origins.get(origin).is_some_and(|e| e.validator.is_idempotent(request)),
-            Idempotency::Idempotent => true,
-            Idempotency::NeverRetry => false,
-        }
     }
 
     /// A request ended: its deadline and correlation id are released.
@@ -878,7 +871,6 @@ impl<F: CodecFactory> Pool<F> {
     /// Places waiting requests on connections, asks for new connections, and
     /// notes an origin left idle.
     fn schedule_origin(&mut self, now: Instant, origin: OriginId) {
-        let alone_policy = self.config.connection.non_idempotent == NonIdempotentPolicy::Alone;
         self.refresh_memory(now, origin);
         let Some(entry) = self.origins.get_mut(origin) else { return };
         while let Some(&head) = entry.queue.front() {
@@ -890,13 +882,9 @@ impl<F: CodecFactory> Pool<F> {
                 entry.queue.pop_front();
                 continue;
             };
+            let _ = request;
             let replayed = record.replayed;
-            let must_be_alone = (alone_policy
-                && match record.options.idempotency {
-                    Idempotency::ByMethod => !entry.validator.is_idempotent(request),
-                    _ => false,
-                })
-                || (replayed && entry.replay_alone);
+            let must_be_alone = record.handling.alone || (replayed && entry.replay_alone);
             let best = entry
                 .open
                 .iter()
@@ -930,7 +918,7 @@ impl<F: CodecFactory> Pool<F> {
             // The pool keeps the deadline (it outlives the connection).
             let mut options = record.options;
             options.deadline = None;
-            match connection.submit_as(now, head, request, options, record.correlation) {
+            match connection.submit_as(now, head, request, options, record.correlation, record.handling) {
                 Ok(()) => {
                     entry.queue.pop_front();
                 }

@@ -3,7 +3,7 @@
 
 use super::{ConnectionId, OriginId};
 use crate::outcome::CloseReason;
-use crate::pipeline::{Codec, CorrelationId, RequestOptions};
+use crate::pipeline::{Codec, CorrelationId, Handling, RequestOptions};
 use alloc::vec::Vec;
 
 /// Where a request is. The request itself lives in exactly one place: here
@@ -21,6 +21,9 @@ pub(crate) struct Record<C: Codec> {
     pub(crate) origin: OriginId,
     /// The options it was submitted with, for every attempt.
     pub(crate) options: RequestOptions,
+    /// Whether it may be resent once written and must be written alone:
+    /// decided once, at admission.
+    pub(crate) handling: Handling,
     pub(crate) place: Place<C::Request>,
     /// How many times it was written, fully or partly.
     pub(crate) attempts: u32,
@@ -41,10 +44,12 @@ impl<C: Codec> Record<C> {
         request: C::Request,
         options: RequestOptions,
         correlation: Option<CorrelationId>,
+        handling: Handling,
     ) -> Self {
         Record {
             origin,
             options,
+            handling,
             place: Place::Queued(request),
             attempts: 0,
             moves: 0,
