@@ -213,7 +213,7 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
             issued += 1;
             let mut request = http::Request::new(bytes::Bytes::new());
             *request.uri_mut() = uri.clone();
-            in_flight.push(Exchange::Head { response: client.send_raw(request), sent: Instant::now() });
+            in_flight.push(Exchange::Head { response: client.send_raw(request), sent: start });
         }
         let Some(sample) = in_flight.next().await else { break };
         match sample {
@@ -305,7 +305,8 @@ impl std::future::Future for Exchange {
                         }
                     };
                     // Latency counts from the request's write (C2), when the
-                    // driver saw it.
+                    // driver saw it: every request that got a response was
+                    // written, so the run's start is only a formal fallback.
                     let started = response.written().map_or(*sent, |w| w.at);
                     let declared = match response.head().framing {
                         pipelining::h1::Framing::Length(n) => Some(n),

@@ -25,17 +25,25 @@ pub(crate) fn origin_ref(uri: &http::Uri) -> Result<OriginRef<'_>, Error> {
 /// userinfo dropped, an IPv6 literal kept in its brackets. One pass, where
 /// `Uri::host` and `Uri::port_u16` would parse the authority twice.
 fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
-    // Authorities are short: a plain scan beats the vectorised search.
-    let host_port = match authority.bytes().rposition(|b| b == b'@') {
-        Some(at) => &authority[at + 1..],
-        None => authority,
-    };
-    let (host, port) = match host_port.bytes().rposition(|b| b == b':') {
-        // A colon inside an IPv6 literal is not a port separator.
-        Some(colon) if !host_port.as_bytes()[colon..].contains(&b']') => {
-            (&host_port[..colon], Some(&host_port[colon + 1..]))
+    // One forward pass: where the host starts (after any userinfo) and
+    // the last colon outside an IPv6 literal's brackets.
+    let mut start = 0;
+    let mut colon = None;
+    for (at, byte) in authority.bytes().enumerate() {
+        match byte {
+            b'@' => {
+                start = at + 1;
+                colon = None;
+            }
+            b':' => colon = Some(at),
+            // A colon inside an IPv6 literal is not a port separator.
+            b']' => colon = None,
+            _ => {}
         }
-        _ => (host_port, None),
+    }
+    let (host, port) = match colon {
+        Some(colon) => (&authority[start..colon], Some(&authority[colon + 1..])),
+        None => (&authority[start..], None),
     };
     if host.is_empty() {
         return None;

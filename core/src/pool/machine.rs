@@ -92,6 +92,8 @@ pub struct Pool<F: CodecFactory> {
     /// Open connections that may have something to write since they were
     /// last asked (each at most once: see `Slot::Open::marked`).
     writable: Vec<ConnectionId>,
+    /// The request whose response parts are arriving, with its attempts.
+    last_answered: Option<(RequestId, u32)>,
 }
 
 impl<F: CodecFactory> Pool<F> {
@@ -113,6 +115,7 @@ impl<F: CodecFactory> Pool<F> {
             transmit_cursor: 0,
             scratch_ids: Vec::new(),
             writable: Vec::new(),
+            last_answered: None,
         })
     }
 
@@ -667,8 +670,18 @@ impl<F: CodecFactory> Pool<F> {
     }
 
     fn attempts_on_success(&mut self, id: RequestId, end: bool) -> u32 {
-        let attempts = self.requests.get(id.get()).map_or(1, |r| r.attempts + 1);
+        // The parts of one response come one after another: look its record
+        // up once.
+        let attempts = match self.last_answered {
+            Some((last, attempts)) if last == id => attempts,
+            _ => {
+                let attempts = self.requests.get(id.get()).map_or(1, |r| r.attempts + 1);
+                self.last_answered = Some((id, attempts));
+                attempts
+            }
+        };
         if end {
+            self.last_answered = None;
             if let Some(record) = self.requests.remove(id.get()) {
                 self.forget(id, &record);
             }
@@ -681,6 +694,11 @@ impl<F: CodecFactory> Pool<F> {
     fn on_unanswered(&mut self, origin: OriginId, unanswered: Unanswered<F::Codec>, reroute: bool) {
         let max_tries = self.config.max_tries.max(1);
         let Unanswered { id, request, replayable, progress, retry, cause } = unanswered;
+        // Its attempts change, and parts of its response may have been
+        // counted already: nothing cached of it holds.
+        if self.last_answered.is_some_and(|(last, _)| last == id) {
+            self.last_answered = None;
+        }
         let Some(record) = self.requests.get_mut(id.get()) else { return };
         if progress.was_written() {
             record.attempts += 1;
