@@ -171,6 +171,9 @@ pub enum Cause<E> {
     Unencodable,
     /// Every allowed connect to its origin failed (the pool gave up).
     ConnectFailed,
+    /// Never written here, handed back to go elsewhere: the connection will
+    /// not write soon (a large response ahead of it, P13).
+    Rerouted,
 }
 
 /// A peer's protocol violation as a codec reports it.
@@ -238,7 +241,7 @@ pub fn error_kind<E: CodecError>(ending: &Ending<'_, E>) -> ErrorKind {
         Cause::Deadline => return ErrorKind::Timeout,
         Cause::Response(e) => return e.kind(),
         Cause::Unencodable => return ErrorKind::InvalidRequest,
-        Cause::Lost(_) => {}
+        Cause::Lost(_) | Cause::Rerouted => {}
     }
     if ending.retry == Retry::Never && !ending.replayable && ending.progress.was_written() {
         return ErrorKind::MayHaveBeenProcessed;
@@ -295,6 +298,7 @@ mod tests {
             Cause::Response(Fault(ErrorKind::Limit)),
             Cause::Unencodable,
             Cause::ConnectFailed,
+            Cause::Rerouted,
         ];
         for reason in [
             CloseReason::Local,
@@ -330,6 +334,8 @@ mod tests {
             Cause::Response(Fault(kind)) => return *kind,
             Cause::Unencodable => return ErrorKind::InvalidRequest,
             Cause::Lost(reason) => *reason,
+            // Handed back unwritten: named like any loss but a stall.
+            Cause::Rerouted => CloseReason::Local,
         };
         let written = progress != Progress::NotWritten;
         let may_have_been_processed = written && !replayable && retry == Retry::Never;
@@ -362,7 +368,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 17 * 4 * 2 * 3 * 5);
+        assert_eq!(checked, 18 * 4 * 2 * 3 * 5);
     }
 
     #[test]

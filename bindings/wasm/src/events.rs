@@ -146,6 +146,7 @@ fn message(cause: &Cause<pipelining::h1::DecodeError>) -> String {
         Cause::Lost(reason) => js::text(&["connection lost (", close_reason(*reason), ")"]),
         Cause::Unencodable => "the request could not be encoded".into(),
         Cause::ConnectFailed => "every connect failed".into(),
+        Cause::Rerouted => "handed back unwritten: the connection was held by a large response".into(),
     }
 }
 

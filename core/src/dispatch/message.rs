@@ -28,6 +28,7 @@ where
         Cause::Cancelled => text.push_str("cancelled"),
         Cause::Deadline => text.push_str("the request's deadline passed"),
         Cause::Unencodable => text.push_str("the request could not be encoded"),
+        Cause::Rerouted => text.push_str("handed back unwritten: the connection was held by a large response"),
         Cause::ConnectFailed => {
             let _ = match (origin, connect_error) {
                 (Some(origin), Some(error)) => write!(text, "connecting to {origin}: {error}"),

@@ -13,8 +13,7 @@ use bytes::{Buf, BytesMut};
 
 /// What a DNS answer says about the connection: nothing (RFC 7766 lets a
 /// server close idle connections, which the pipeline handles as closes).
-const SIGNALS: ResponseSignals =
-    ResponseSignals { persistent: true, confirms_pipelining: true, further_requests: None, ends_protocol: false };
+const SIGNALS: ResponseSignals = ResponseSignals::PIPELINING;
 
 /// The DNS-over-TCP codec: two-byte length framing, the message ID as the
 /// correlation id, every query idempotent.

@@ -34,6 +34,12 @@ impl H1Codec {
                 confirms_pipelining: head.connection.confirms_pipelining,
                 further_requests: head.connection.keep_alive_max,
                 ends_protocol: head.framing == Framing::Tunnel,
+                is_error: head.status >= 400,
+                idle_timeout: head.connection.keep_alive_timeout_secs.map(crate::Duration::from_secs),
+                content_length: match head.framing {
+                    Framing::Length(n) => Some(n),
+                    _ => None,
+                },
             }),
             ResponsePart::Data(data) => Role::Body(data.len() as u64),
             ResponsePart::Trailers(_) => Role::Trailers,
@@ -79,6 +85,12 @@ impl Codec for H1Codec {
 
     fn is_idempotent(&self, request: &Request) -> bool {
         request.method.is_idempotent()
+    }
+
+    fn is_exclusive(&self, request: &Request) -> bool {
+        // RFC 9110 §7.8, §9.3.6: either may switch the connection to another
+        // protocol, after which nothing behind it is HTTP.
+        request.method.is_connect() || request.headers.iter().any(|h| h.is("upgrade"))
     }
 
     fn encode(&mut self, request: &Request, _id: Option<CorrelationId>, dst: &mut Vec<u8>) -> Result<(), EncodeError> {

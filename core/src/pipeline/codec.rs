@@ -67,6 +67,30 @@ pub struct ResponseSignals {
     pub further_requests: Option<u64>,
     /// The protocol ends after this response (HTTP 101, CONNECT 2xx).
     pub ends_protocol: bool,
+    /// The response reports an error (HTTP 4xx/5xx): a close that follows
+    /// it is the server's reaction to the error, not its request budget
+    /// (P11).
+    pub is_error: bool,
+    /// How long the server keeps an idle connection, if it said so (HTTP's
+    /// `Keep-Alive: timeout=N`).
+    pub idle_timeout: Option<crate::Duration>,
+    /// How many content bytes the response announced, if it did (HTTP's
+    /// `Content-Length`): a large one stops writing behind it (P13).
+    pub content_length: Option<u64>,
+}
+
+impl ResponseSignals {
+    /// A persistent connection that pipelines, with nothing announced: what
+    /// message protocols (DNS, RESP) say of every answer.
+    pub const PIPELINING: ResponseSignals = ResponseSignals {
+        persistent: true,
+        confirms_pipelining: true,
+        further_requests: None,
+        ends_protocol: false,
+        is_error: false,
+        idle_timeout: None,
+        content_length: None,
+    };
 }
 
 /// The role of one decoded part in its response.
@@ -142,6 +166,13 @@ pub trait Codec {
 
     /// Whether the request may be replayed after it was written and lost.
     fn is_idempotent(&self, request: &Self::Request) -> bool;
+
+    /// Whether the request may end the protocol on its connection (HTTP's
+    /// `Upgrade`, `CONNECT`): it is written alone, with nothing behind it.
+    fn is_exclusive(&self, request: &Self::Request) -> bool {
+        let _ = request;
+        false
+    }
 
     /// Appends the request's bytes to `dst`; `id` is its wire correlation id
     /// in [`Matching::CorrelationId`] mode.

@@ -53,8 +53,19 @@ pub struct ConnectionConfig {
     pub non_idempotent: NonIdempotentPolicy,
     /// Idle time after which reusing the connection risks the server's
     /// idle close crossing our request (the stale-connection race, P6).
-    /// Default 1 s.
+    /// Default 1 s; a server's announced idle timeout replaces it.
     pub stale_after: Duration,
+    /// Once a response announces, or has passed, more content than this,
+    /// nothing more is written behind it and the requests queued here are
+    /// handed back to go elsewhere (P13). Default none on a bare connection;
+    /// a pool sets its own (256 KiB).
+    pub large_response: Option<u64>,
+    /// When the head of the pipeline has produced no response byte for this
+    /// long with requests written behind it, the connection reports it
+    /// ([`Event::SlowHead`](super::Event::SlowHead)) so they can be rescued
+    /// elsewhere (P13). Default none on a bare connection; a pool sets its
+    /// own (1.5 s).
+    pub rescue_delay: Option<Duration>,
 }
 
 impl ConnectionConfig {
@@ -68,6 +79,8 @@ impl ConnectionConfig {
         capability: Capability::Unknown,
         non_idempotent: NonIdempotentPolicy::Alone,
         stale_after: Duration::from_secs(1),
+        large_response: None,
+        rescue_delay: None,
     };
 }
 

@@ -88,8 +88,11 @@ pub struct Connection<C: Codec> {
     encoded: u64,
     accepted: u64,
     capability: Capability,
-    /// Requests that may still be written, if limited.
-    budget: Option<u64>,
+    /// Requests this connection may carry in all, if limited: the smaller of
+    /// what the pool learned and what the server announced (P11).
+    limit: Option<u64>,
+    /// Requests encoded on it so far.
+    written: u64,
     phase: Phase,
     reuse: Reuse,
     responses: u64,
@@ -119,7 +122,8 @@ impl<C: Codec> Connection<C> {
             next_correlation: 0,
             encoded: 0,
             accepted: 0,
-            budget: None,
+            limit: None,
+            written: 0,
             phase: Phase::Open,
             reuse: Reuse::Busy,
             responses: 0,
@@ -160,7 +164,7 @@ impl<C: Codec> Connection<C> {
 
     /// Requests that may still be written, if limited.
     pub fn budget(&self) -> Option<u64> {
-        self.budget
+        self.limit.map(|limit| limit.saturating_sub(self.written))
     }
 
     /// Whether the connection has closed (its last event is, or was,
@@ -188,7 +192,7 @@ impl<C: Codec> Connection<C> {
             return 0;
         }
         let room = self.effective_depth().saturating_sub(self.entries.len());
-        match self.budget {
+        match self.budget() {
             Some(b) => room.min(usize::try_from(b).unwrap_or(usize::MAX).saturating_sub(self.queued())),
             None => room,
         }
@@ -209,8 +213,12 @@ impl<C: Codec> Connection<C> {
             return Err(Refused { request, error: SubmitError::Invalid(e) });
         }
         let id = RequestId::from_raw(self.next_id);
-        let handling =
-            Handling::of(options.idempotency, self.codec.is_idempotent(&request), self.config.non_idempotent);
+        let handling = Handling::of(
+            options.idempotency,
+            self.codec.is_idempotent(&request),
+            self.codec.is_exclusive(&request),
+            self.config.non_idempotent,
+        );
         self.submit_as(now, id, request, options, None, handling)?;
         self.next_id += 1;
         Ok(id)
@@ -292,7 +300,8 @@ impl<C: Codec> Connection<C> {
     /// budget does (P11); `None` lifts the limit (fuzzing and tests only).
     #[cfg(feature = "fuzzing")]
     pub fn set_budget(&mut self, now: Instant, budget: Option<u64>) {
-        self.apply_budget(now, budget);
+        self.limit = budget.map(|b| self.written.saturating_add(b));
+        self.close_if_spent(now);
     }
 
     /// What the pool's capability memory says of the server now.
@@ -300,10 +309,12 @@ impl<C: Codec> Connection<C> {
         self.capability = capability;
     }
 
-    /// Limits how many more requests may be written (the pool's learned
-    /// request budget, P11); `None` lifts the limit.
-    pub(crate) fn apply_budget(&mut self, now: Instant, budget: Option<u64>) {
-        self.budget = budget;
+    /// Limits how many requests this connection carries in all (a request
+    /// budget the pool learned, P11): only ever lowers the limit, and applies
+    /// to requests already written too — a connection that has written as
+    /// many writes no more.
+    pub(crate) fn apply_budget(&mut self, now: Instant, total: u64) {
+        self.limit = Some(self.limit.map_or(total, |limit| limit.min(total)));
         self.close_if_spent(now);
     }
 
@@ -525,7 +536,7 @@ impl<C: Codec> Connection<C> {
     fn may_write_next(&self) -> bool {
         let Some(next) = self.entries.get(self.in_flight) else { return false };
         !self.is_closing()
-            && self.budget != Some(0)
+            && self.budget() != Some(0)
             && self.in_flight < self.effective_depth()
             && !self.alone_in_flight()
             && (!next.alone || self.in_flight == 0)
@@ -558,9 +569,7 @@ impl<C: Codec> Connection<C> {
         entry.stage = Stage::Sent(Wire { start: offset, end: self.encoded + (buf.len() - start) as u64 });
         entry.correlation = correlation;
         self.in_flight += 1;
-        if let Some(b) = &mut self.budget {
-            *b = b.saturating_sub(1);
-        }
+        self.written += 1;
         if let Reuse::IdleSince(since) = self.reuse {
             let long_idle = now.saturating_duration_since(since) >= self.config.stale_after;
             self.reuse = if long_idle { Reuse::WatchingStale } else { Reuse::Busy };
@@ -698,12 +707,14 @@ impl<C: Codec> Connection<C> {
             self.phase = Phase::Closing { after: self.entries[idx].id, upgrade: signals.ends_protocol };
         }
         if let Some(n) = signals.further_requests {
-            // `max=N` counts requests after this one, including those
-            // already written behind it.
-            let behind = self.entries.iter().take(self.in_flight).skip(idx + 1).count() as u64;
-            self.budget = Some(n.saturating_sub(behind));
-            // This response is the (responses + 1)-th; N more may follow.
-            self.announced_budget = Some(self.responses.saturating_add(1).saturating_add(n));
+            // `max=N` on the k-th response: N more requests after this one,
+            // so k + N in all. Some servers count down (Apache), some repeat
+            // the same N on every response (Node's `maxRequestsPerSocket`):
+            // the first announcement bounds, later ones only lower it, and no
+            // announcement raises a limit already known (P11).
+            let total = self.responses.saturating_add(1).saturating_add(n);
+            self.announced_budget = Some(self.announced_budget.map_or(total, |a| a.min(total)));
+            self.limit = Some(self.limit.map_or(total, |limit| limit.min(total)));
         }
     }
 
@@ -785,7 +796,7 @@ impl<C: Codec> Connection<C> {
     }
 
     fn close_if_spent(&mut self, now: Instant) {
-        if !self.is_closed() && self.budget == Some(0) && self.in_flight == 0 {
+        if !self.is_closed() && self.budget() == Some(0) && self.in_flight == 0 {
             self.close_with(now, CloseReason::BudgetSpent, Lesson::Nothing);
         }
     }
@@ -953,7 +964,7 @@ impl<C: Codec> core::fmt::Debug for Connection<C> {
             .field("in_flight", &self.in_flight)
             .field("queued", &self.queued())
             .field("capability", &self.capability)
-            .field("budget", &self.budget)
+            .field("budget", &self.budget())
             .field("responses", &self.responses)
             .field("phase", &self.phase)
             .finish_non_exhaustive()

@@ -27,14 +27,20 @@ pub(crate) struct Handling {
 
 impl Handling {
     /// For a request submitted with `idempotency` whose method (or command)
-    /// is idempotent or not, under `policy`.
-    pub(crate) fn of(idempotency: Idempotency, by_method: bool, policy: super::NonIdempotentPolicy) -> Self {
+    /// is idempotent or not, under `policy`; an `exclusive` request (one that
+    /// may end the protocol: an HTTP upgrade, CONNECT) is always alone.
+    pub(crate) fn of(
+        idempotency: Idempotency,
+        by_method: bool,
+        exclusive: bool,
+        policy: super::NonIdempotentPolicy,
+    ) -> Self {
         let (replayable, alone) = match idempotency {
             Idempotency::ByMethod => (by_method, !by_method),
             Idempotency::Idempotent => (true, false),
             Idempotency::NeverRetry => (false, false),
         };
-        Handling { replayable, alone: alone && policy == super::NonIdempotentPolicy::Alone }
+        Handling { replayable, alone: exclusive || (alone && policy == super::NonIdempotentPolicy::Alone) }
     }
 }
 
@@ -50,12 +56,16 @@ pub struct RequestOptions {
     /// Fail the request with a timeout if its response is not complete by
     /// then (P10). Counted from submission by the caller's choice of value.
     pub deadline: Option<Instant>,
+    /// Write nothing behind this request until its response head has
+    /// arrived (P13; undici's `blocking`): for a request whose answer may be
+    /// slow or large.
+    pub blocking: bool,
 }
 
 impl RequestOptions {
     /// Streaming, replay by method, no deadline.
     pub const DEFAULT: RequestOptions =
-        RequestOptions { idempotency: Idempotency::ByMethod, whole: false, deadline: None };
+        RequestOptions { idempotency: Idempotency::ByMethod, whole: false, deadline: None, blocking: false };
 
     /// Whole-response mode.
     #[must_use]
@@ -68,6 +78,13 @@ impl RequestOptions {
     #[must_use]
     pub fn deadline(mut self, at: Instant) -> Self {
         self.deadline = Some(at);
+        self
+    }
+
+    /// Nothing written behind it until its response head arrives.
+    #[must_use]
+    pub fn blocking(mut self) -> Self {
+        self.blocking = true;
         self
     }
 

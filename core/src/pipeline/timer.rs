@@ -9,9 +9,12 @@ pub(crate) enum Timer {
     Stall = 0,
     /// Nothing outstanding.
     Idle = 1,
+    /// The head of the pipeline has answered nothing for the rescue delay
+    /// (P13).
+    Rescue = 2,
 }
 
-const COUNT: usize = 2;
+const COUNT: usize = 3;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Timers {

@@ -338,7 +338,7 @@ impl<F: CodecFactory> Pool<F> {
         config.capability = starting_capability(&self.config, entry, now);
         let budget = entry.memory.budget(now, self.config.budget_memory);
         let mut connection = Connection::new(self.factory.codec_for(&entry.origin), config, now);
-        if budget.is_some() {
+        if let Some(budget) = budget {
             connection.apply_budget(now, budget);
         }
         self.slots.insert(conn, Slot::Open { origin, connection, armed: None, marked: false });
@@ -571,6 +571,7 @@ impl<F: CodecFactory> Pool<F> {
         let handling = Handling::of(
             options.idempotency,
             entry.validator.is_idempotent(&request),
+            entry.validator.is_exclusive(&request),
             self.config.connection.non_idempotent,
         );
         let id = RequestId::from_raw(self.next_request);

@@ -9,8 +9,7 @@ use crate::pipeline::{Codec, CodecFactory, CorrelationId, Decoded, Recipient, Re
 use alloc::vec::Vec;
 use bytes::BytesMut;
 
-const SIGNALS: ResponseSignals =
-    ResponseSignals { persistent: true, confirms_pipelining: true, further_requests: None, ends_protocol: false };
+const SIGNALS: ResponseSignals = ResponseSignals::PIPELINING;
 
 /// The RESP codec (RESP2 and RESP3 replies): commands as arrays of bulk
 /// strings, replies matched in order, push messages reported apart.

@@ -725,6 +725,11 @@ impl Pair {
             }
             Cause::Unencodable => panic!("valid requests are always encodable"),
             Cause::ConnectFailed => panic!("a connection never reports a failed connect: only a pool does"),
+            Cause::Rerouted => {
+                assert_eq!(progress, Progress::NotWritten, "only unwritten requests are handed back");
+                assert_eq!(retry, Retry::Move, "a handed-back request goes elsewhere");
+                assert!(!self.wire.contains(&(sub.id.get() as usize)), "{:?} handed back but sent", sub.id);
+            }
         }
     }
 

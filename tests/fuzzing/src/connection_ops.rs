@@ -533,6 +533,10 @@ fn check_failure(failure: &Unanswered<H1Codec>, sub: &Submission, idx: usize, li
         }
         Cause::Unencodable => panic!("a valid request was unencodable"),
         Cause::ConnectFailed => panic!("a connection never reports a failed connect"),
+        Cause::Rerouted => {
+            assert_eq!(failure.progress, Progress::NotWritten, "{id} rerouted after being written");
+            assert_eq!(failure.retry, Retry::Move, "rerouted {id} not moved");
+        }
         Cause::Lost(reason) => {
             if failure.progress == Progress::NotWritten {
                 assert_eq!(failure.retry, Retry::Move, "unwritten {id} not moved");
