@@ -112,5 +112,7 @@ pub use pipeline::{
     Capability, CloseSummary, Codec, CodecFactory, Connection, ConnectionConfig, CorrelationId, Event, Idempotency,
     NonIdempotentPolicy, Refused, RequestId, RequestOptions, SubmitError, Unanswered,
 };
-pub use pool::{ConfigError, ConnectionId, Failure, Instruction, OriginId, OriginStatus, Pool, PoolConfig, PoolEvent};
+pub use pool::{
+    ConfigError, ConnectionId, Fact, Failure, Instruction, OriginId, OriginStatus, Pool, PoolConfig, PoolEvent,
+};
 pub use time::{Duration, Instant};

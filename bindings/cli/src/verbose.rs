@@ -1,4 +1,5 @@
-//! `--verbose`: connection events and per-origin capability on stderr.
+//! `--verbose`: connection events and everything learned about each origin,
+//! on stderr.
 
 use pipelining::Lesson;
 use pipelining_tokio::{Client, Observation, OriginStatus};
@@ -10,18 +11,19 @@ pub(crate) fn observe(observation: &Observation) {
         Observation::Connected { conn } => eprintln!("* {conn:?} connected"),
         Observation::ConnectFailed { conn, error } => eprintln!("* {conn:?} connect failed: {error}"),
         Observation::Closed { conn, origin, summary: Some(s) } => eprintln!(
-            "* {conn:?} to {origin} closed: {:?} after {} responses{}{}{}",
-            s.reason,
+            "* {conn:?} to {origin} closed: {} after {} responses{}{}",
+            s.reason.describe(),
             s.responses,
-            if s.lesson == Lesson::PipelineBreak { ", pipeline break" } else { "" },
-            if s.lesson == Lesson::ServerClose { ", server close" } else { "" },
-            if s.lesson == Lesson::StaleRace { ", stale-connection race" } else { "" },
+            match s.lesson {
+                Lesson::PipelineBreak => ", a pipeline break",
+                Lesson::ServerClose => ", the server's request budget",
+                Lesson::StaleRace => ", the stale-connection race",
+                _ => "",
+            },
+            s.idle_closed_after.map_or_else(String::new, |d| format!(", idle {} ms", d.as_millis())),
         ),
         Observation::Closed { conn, origin, summary: None } => eprintln!("* {conn:?} to {origin} abandoned"),
-        Observation::Capability { origin, capability, until: Some(until) } => {
-            eprintln!("* {origin} now {capability:?} until t={}ms", until.as_micros() / 1000)
-        }
-        Observation::Capability { origin, capability, until: None } => eprintln!("* {origin} now {capability:?}"),
+        Observation::Learned { origin, fact } => eprintln!("* learned: {origin} {fact}"),
         other => eprintln!("* {other:?}"),
     }
 }
@@ -37,8 +39,9 @@ pub(crate) fn summary(client: &Client) {
 
 fn describe(s: &OriginStatus) -> String {
     let budget = s.budget.map_or_else(|| String::from("none learnt"), |b| b.to_string());
+    let idle = s.idle_timeout.map_or_else(|| String::from("none learnt"), |d| format!("{} ms", d.as_millis()));
     format!(
-        "capability {:?}, request budget {budget}, recent pipeline breaks {}, demoted {}",
+        "capability {:?}, request budget {budget}, idle timeout {idle}, recent pipeline breaks {}, demoted {}",
         s.capability,
         s.recent_breaks,
         if s.demoted_until.is_some() { "yes" } else { "no" }

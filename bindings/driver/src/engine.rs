@@ -16,8 +16,8 @@ use event_listener::Event as Notify;
 use pipelining::dispatch::{Delivery, DispatchConfig, Dispatcher, Notice, Taken, WaiterId};
 use pipelining::pipeline::Codec;
 use pipelining::{
-    Capability, CloseSummary, CodecFactory, ConnectionId, ErrorKind, Instant, Instruction, Origin, OriginRef,
-    PoolConfig, Refused, RequestId, RequestOptions, SubmitError,
+    CloseSummary, CodecFactory, ConnectionId, ErrorKind, Fact, Instant, Instruction, Origin, OriginRef, PoolConfig,
+    Refused, RequestId, RequestOptions, SubmitError,
 };
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Waker};
@@ -64,14 +64,13 @@ pub enum Observation {
         /// How it ended.
         summary: Option<CloseSummary>,
     },
-    /// What an origin can do changed.
-    Capability {
+    /// The client learned something about an origin: whether it
+    /// pipelines, a demotion, its request budget, its idle timeout.
+    Learned {
         /// The origin.
         origin: Origin,
-        /// Its capability.
-        capability: Capability,
-        /// The end of a demotion.
-        until: Option<Instant>,
+        /// What was learned.
+        fact: Fact,
     },
 }
 
@@ -471,9 +470,9 @@ impl<F: SendFactory> Shared<F> {
                         state.to_wake.push(waker);
                     }
                 }
-                Notice::Capability { origin, capability, until } => {
+                Notice::Learned { origin, fact } => {
                     if let Some(origin) = state.dispatcher.pool().origin(origin).cloned() {
-                        self.observe(Observation::Capability { origin, capability, until });
+                        self.observe(Observation::Learned { origin, fact });
                     }
                 }
                 _ => {}

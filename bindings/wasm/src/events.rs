@@ -4,8 +4,8 @@ use crate::{js, time};
 use js_sys::{Array, Object};
 use pipelining::h1::{H1Codec, Header, Response, ResponseHead, ResponsePart, Version};
 use pipelining::{
-    Capability, Cause, CloseReason, CloseSummary, Event, Failure, Instruction, Lesson, Origin, OriginStatus, PoolEvent,
-    Progress, Retry, Unanswered,
+    Capability, Cause, CloseReason, CloseSummary, Event, Fact, Failure, Instruction, Lesson, Origin, OriginStatus,
+    PoolEvent, Progress, Retry, Unanswered,
 };
 use wasm_bindgen::JsValue;
 
@@ -182,6 +182,7 @@ pub(crate) fn connection_event(event: Event<H1Codec>) -> JsValue {
             js::set(&object, "capability", capability(c));
             object
         }
+        Event::SlowHead => js::tagged("slowHead"),
         Event::Closed(closed) => {
             let object = js::tagged("closed");
             closed_fields(&object, &closed);
@@ -286,11 +287,29 @@ pub(crate) fn pool_event(
             js::set(&object, "part", self::part(part));
             object
         }
-        PoolEvent::Capability { origin, capability, until } => {
-            let object = js::tagged("capability");
+        PoolEvent::Learned { origin, fact } => {
+            let object = js::tagged("learned");
             js::set(&object, "origin", origin_of(origin).unwrap_or(JsValue::NULL));
-            js::set(&object, "capability", self::capability(capability));
-            js::set(&object, "until", until.map_or(JsValue::NULL, |at| JsValue::from_f64(time::millis(at))));
+            match fact {
+                Fact::Capability(c) => {
+                    js::set(&object, "fact", "capability");
+                    js::set(&object, "capability", self::capability(c));
+                }
+                Fact::Demoted { until } => {
+                    js::set(&object, "fact", "demoted");
+                    js::set(&object, "until", JsValue::from_f64(time::millis(until)));
+                }
+                Fact::Budget(n) => {
+                    js::set(&object, "fact", "budget");
+                    js::set(&object, "budget", n as f64);
+                }
+                Fact::IdleTimeout(d) => {
+                    js::set(&object, "fact", "idleTimeout");
+                    js::set(&object, "ms", d.as_millis() as f64);
+                }
+                _ => js::set(&object, "fact", "other"),
+            }
+            js::set(&object, "text", fact.to_string());
             object
         }
     };

@@ -125,8 +125,8 @@ test('the pool asks for connections, routes transmits and reports attempts', LIM
   assert.equal(complete.attempts, 1);
   assert.equal(dec(complete.response.body), 'x');
   assert.deepEqual(
-    events.find((e) => e.type === 'capability'),
-    { type: 'capability', origin, capability: 'pipelining', until: null },
+    events.find((e) => e.type === 'learned'),
+    { type: 'learned', origin, fact: 'capability', capability: 'pipelining', text: 'pipelines' },
   );
   const close = events.find((e) => e.type === 'close');
   assert.equal(close.summary.reason, 'peer_closed');

@@ -1,8 +1,8 @@
 //! What a dispatcher hands to whoever waits for a request, and what it tells
 //! its driver.
 
-use crate::pipeline::{Capability, Codec, RequestId};
-use crate::pool::{ConnectionId, OriginId};
+use crate::pipeline::{Codec, RequestId};
+use crate::pool::{ConnectionId, Fact, OriginId};
 use crate::{ErrorKind, Instant};
 use alloc::string::String;
 use core::fmt;
@@ -124,14 +124,12 @@ pub enum Notice {
         /// Its origin.
         origin: OriginId,
     },
-    /// What an origin can do was learned or changed (P6).
-    Capability {
+    /// The pool learned something about an origin (P6, P11).
+    Learned {
         /// The origin.
         origin: OriginId,
-        /// What it can do now.
-        capability: Capability,
-        /// The end of a demotion.
-        until: Option<Instant>,
+        /// What it learned.
+        fact: Fact,
     },
 }
 

@@ -590,8 +590,8 @@ where
                 }
                 // Messages that answer no request have no taker yet.
                 PoolEvent::Unsolicited { .. } => {}
-                PoolEvent::Capability { origin, capability, until } => {
-                    self.notices.push_back(Notice::Capability { origin, capability, until });
+                PoolEvent::Learned { origin, fact } => {
+                    self.notices.push_back(Notice::Learned { origin, fact });
                 }
             }
         }

@@ -10,7 +10,7 @@ use super::{
     Remaining, RequestId, RequestOptions, ResponseSignals, Role, SubmitError, Unanswered,
 };
 use crate::outcome::{Cause, CloseReason, CodecError, Lesson, Progress, Retry};
-use crate::{ErrorKind, Instant};
+use crate::{Duration, ErrorKind, Instant};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -23,8 +23,9 @@ enum Phase {
     Open,
     /// A response said nothing more is written after it (`close`, or the end
     /// of HTTP on this transport); the connection closes once the response
-    /// to `after` is complete.
-    Closing { after: RequestId, upgrade: bool },
+    /// to `after` is complete. `error`: that response reported an error, so
+    /// the close is the server's reaction to it, not its request budget.
+    Closing { after: RequestId, upgrade: bool, error: bool },
     /// Finished: its last event is [`Event::Closed`].
     Closed,
 }
@@ -98,6 +99,30 @@ pub struct Connection<C: Codec> {
     responses: u64,
     /// What `Keep-Alive: max` said this connection will serve in all.
     announced_budget: Option<u64>,
+    /// The last final response reported an error (HTTP 4xx/5xx): a close
+    /// right after it teaches no budget (P11).
+    last_was_error: bool,
+    /// How long the server keeps an idle connection: announced
+    /// (`Keep-Alive: timeout`) or learned from its idle closes. The
+    /// connection retires before it and judges the stale race by it (P6).
+    idle_limit: Option<Duration>,
+    /// How long this connection had idled when the server closed it, if it
+    /// closed an idle connection: the pool learns the server's idle timeout
+    /// from it.
+    idle_closed_after: Option<Duration>,
+    /// The response to this request announced, or has passed, the large
+    /// response threshold: nothing is written behind it until it is complete
+    /// (P13).
+    held_by: Option<RequestId>,
+    /// Content bytes received so far of the response being received (FIFO
+    /// codecs: the front request's).
+    receiving_body: u64,
+    /// When the front request became the head of the pipeline (P13's rescue
+    /// delay counts from here).
+    head_since: Instant,
+    /// Written requests marked `blocking` (P13): while one has no response
+    /// part yet, nothing is written behind it.
+    blocking_written: usize,
     timers: Timers,
     /// The driver stopped reading (a consumer is behind): the stall timer is
     /// suspended, since silence is ours, not the server's.
@@ -128,6 +153,13 @@ impl<C: Codec> Connection<C> {
             reuse: Reuse::Busy,
             responses: 0,
             announced_budget: None,
+            last_was_error: false,
+            idle_limit: None,
+            idle_closed_after: None,
+            held_by: None,
+            receiving_body: 0,
+            head_since: now,
+            blocking_written: 0,
             timers: Timers::default(),
             reading_paused: false,
         };
@@ -184,11 +216,50 @@ impl<C: Codec> Connection<C> {
         self.entries.iter().filter(|e| !e.stage.has_ended()).map(|e| e.id)
     }
 
+    /// Whether a large response is being received: nothing is written
+    /// behind it until it is complete (P13).
+    pub fn is_held(&self) -> bool {
+        self.held_by.is_some()
+    }
+
+    /// The server's idle timeout as this connection knows it (announced, or
+    /// learned by the pool), if it knows one.
+    pub fn idle_limit(&self) -> Option<Duration> {
+        self.idle_limit
+    }
+
+    /// The requests written behind the head of the pipeline that may be
+    /// sent again on another connection while the head is slow (P13):
+    /// replayable, not alone, with no response part yet, in write order.
+    pub fn rescue_candidates(&self) -> impl Iterator<Item = (RequestId, &C::Request)> + '_ {
+        self.entries
+            .iter()
+            .take(self.in_flight)
+            .skip(1)
+            .filter(|e| matches!(e.stage, Stage::Sent(_)) && e.replayable && !e.alone)
+            .map(|e| (e.id, &e.request))
+    }
+
+    /// Request `id`, if it is here, written, and nothing of its response has
+    /// arrived yet.
+    pub(crate) fn awaiting_response(&self, id: RequestId) -> Option<&C::Request> {
+        self.entries
+            .iter()
+            .take(self.in_flight)
+            .find(|e| e.id == id && matches!(e.stage, Stage::Sent(_)))
+            .map(|e| &e.request)
+    }
+
+    /// Whether request `id` is here and was handed to the transport.
+    pub(crate) fn has_written(&self, id: RequestId) -> bool {
+        self.entries.iter().take(self.in_flight).any(|e| e.id == id)
+    }
+
     /// How many more requests this connection would write now if they were
-    /// queued: zero once closing, at its depth or budget, or behind a request
-    /// that must be alone.
+    /// queued: zero once closing, at its depth or budget, behind a request
+    /// that must be alone, or while a large response is held.
     pub fn free_slots(&self) -> usize {
-        if self.is_closing() || self.alone_in_flight() {
+        if self.is_closing() || self.alone_in_flight() || self.held_by.is_some() {
             return 0;
         }
         let room = self.effective_depth().saturating_sub(self.entries.len());
@@ -251,6 +322,7 @@ impl<C: Codec> Connection<C> {
             stage: Stage::Queued,
             replayable,
             alone,
+            blocking: options.blocking,
             deadline: options.deadline,
             collector: options.whole.then(C::Collector::default),
             correlation,
@@ -302,6 +374,15 @@ impl<C: Codec> Connection<C> {
     pub fn set_budget(&mut self, now: Instant, budget: Option<u64>) {
         self.limit = budget.map(|b| self.written.saturating_add(b));
         self.close_if_spent(now);
+    }
+
+    /// The server's idle timeout as the pool learned it from idle closes:
+    /// only ever shortens what the connection knows.
+    pub(crate) fn limit_idle(&mut self, now: Instant, limit: Duration) {
+        self.idle_limit = Some(self.idle_limit.map_or(limit, |known| known.min(limit)));
+        if self.entries.is_empty() {
+            self.arm_idle(now);
+        }
     }
 
     /// What the pool's capability memory says of the server now.
@@ -398,10 +479,22 @@ impl<C: Codec> Connection<C> {
             return;
         }
         let lesson = if self.in_flight == 0 {
-            // An idle close: nothing was lost, nothing learnt.
+            // An idle close: nothing was lost. How long the connection had
+            // idled teaches the server's idle timeout, unless the close came
+            // right after the last response (the server's budget, unsaid).
+            if let (Reuse::IdleSince(since), true) = (self.reuse, self.entries.is_empty() && self.responses > 0) {
+                let idle = now.saturating_duration_since(since);
+                if idle >= IDLE_CLOSE_FLOOR {
+                    self.idle_closed_after = Some(idle);
+                }
+            }
             Lesson::Nothing
         } else if self.reuse == Reuse::WatchingStale {
             Lesson::StaleRace
+        } else if self.responses == 0 || self.last_was_error {
+            // Closed before a fresh connection's first response, or right
+            // after an error response: no budget in that (P11).
+            Lesson::Nothing
         } else {
             // A close at a response boundary with requests outstanding: the
             // server's limit, which the pool learns as a budget.
@@ -418,7 +511,16 @@ impl<C: Codec> Connection<C> {
         let mid_response = !matches!(self.codec.remaining(&self.recv), Remaining::Nothing);
         let lesson = if self.reuse == Reuse::WatchingStale {
             Lesson::StaleRace
-        } else if mid_response || self.in_flight >= 2 {
+        } else if mid_response {
+            Lesson::PipelineBreak
+        } else if self.in_flight > 0 && self.responses > 0 {
+            // A reset at a response boundary after complete responses, with
+            // only requests no byte answered outstanding: a server that
+            // closed with our pipelined requests unread, its FIN turned into
+            // a reset by its kernel. A server close (P11), unless it followed
+            // an error response.
+            if self.last_was_error { Lesson::Nothing } else { Lesson::ServerClose }
+        } else if self.in_flight >= 2 {
             Lesson::PipelineBreak
         } else {
             Lesson::Nothing
@@ -440,6 +542,9 @@ impl<C: Codec> Connection<C> {
         if self.timers.expired(Timer::Idle, now) && self.entries.is_empty() {
             self.close_with(now, CloseReason::IdleTimeout, Lesson::Nothing);
             return;
+        }
+        if self.timers.expired(Timer::Rescue, now) {
+            self.on_rescue_delay(now);
         }
         // A due timer with nothing left to act on (say, the stall timer
         // restarted by a write after every request was answered) stops, or
@@ -540,6 +645,21 @@ impl<C: Codec> Connection<C> {
             && self.in_flight < self.effective_depth()
             && !self.alone_in_flight()
             && (!next.alone || self.in_flight == 0)
+            && self.held_by.is_none()
+            && !self.blocked()
+    }
+
+    /// A written `blocking` request has no response part yet (P13).
+    fn blocked(&self) -> bool {
+        self.blocking_written > 0
+            && self.entries.iter().take(self.in_flight).any(|e| e.blocking && matches!(e.stage, Stage::Sent(_)))
+    }
+
+    /// Idle time after which the server's idle close may cross a request
+    /// (the stale-connection race, P6): the server's own idle timeout when
+    /// known, less a margin, else the configured `stale_after`.
+    fn stale_threshold(&self) -> Duration {
+        self.idle_limit.map_or(self.config.stale_after, retire_after)
     }
 
     /// Encodes the first queued request into `buf`, whose bytes from
@@ -568,11 +688,31 @@ impl<C: Codec> Connection<C> {
         let offset = self.encoded + (before - start) as u64;
         entry.stage = Stage::Sent(Wire { start: offset, end: self.encoded + (buf.len() - start) as u64 });
         entry.correlation = correlation;
+        if entry.blocking {
+            self.blocking_written += 1;
+        }
         self.in_flight += 1;
         self.written += 1;
+        if idx == 0 {
+            self.head_since = now;
+        }
         if let Reuse::IdleSince(since) = self.reuse {
-            let long_idle = now.saturating_duration_since(since) >= self.config.stale_after;
+            let long_idle = now.saturating_duration_since(since) >= self.stale_threshold();
             self.reuse = if long_idle { Reuse::WatchingStale } else { Reuse::Busy };
+        }
+        self.arm_rescue(now);
+    }
+
+    /// Starts the rescue delay (P13) once a request waits behind the head of
+    /// the pipeline, counted from when the head became the head, or from now
+    /// when that delay has passed already (a request written behind a head
+    /// that was alone). FIFO codecs only: with correlation ids nothing waits
+    /// behind anything.
+    fn arm_rescue(&mut self, now: Instant) {
+        let Some(delay) = self.config.rescue_delay else { return };
+        if self.in_flight >= 2 && self.codec.matching() == Matching::Fifo && !self.timers.is_running(Timer::Rescue) {
+            let at = self.head_since + delay;
+            self.timers.set(Timer::Rescue, if at > now { at } else { now + delay });
         }
     }
 
@@ -581,6 +721,12 @@ impl<C: Codec> Connection<C> {
         let entry = self.entries.remove(idx)?;
         if entry.stage.wire().is_some() {
             self.in_flight -= 1;
+            if entry.blocking {
+                self.blocking_written -= 1;
+            }
+        }
+        if self.held_by == Some(entry.id) {
+            self.held_by = None;
         }
         if entry.deadline.is_some() {
             self.with_deadline -= 1;
@@ -614,8 +760,16 @@ impl<C: Codec> Connection<C> {
         }
     }
 
+    /// Idle from `now`: the idle timeout runs, or the server's own idle
+    /// timeout less a margin when that comes first (the connection retires
+    /// before the server's idle close can cross a request, P6).
     fn arm_idle(&mut self, now: Instant) {
-        if let Some(t) = self.config.idle_timeout {
+        let retire = self.idle_limit.map(retire_after);
+        let after = match (self.config.idle_timeout, retire) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(t) = after {
             self.timers.set(Timer::Idle, now + t);
         }
     }
@@ -676,7 +830,8 @@ impl<C: Codec> Connection<C> {
                 }
             }
             Role::Head(signals) => {
-                self.learn(idx, signals);
+                self.receiving_body = 0;
+                self.learn(now, idx, signals);
                 self.deliver(now, idx, part);
                 self.check_drain(now, idx);
             }
@@ -685,26 +840,43 @@ impl<C: Codec> Connection<C> {
                     *dropped += len;
                     self.check_drain(now, idx);
                 } else {
+                    self.receiving_body = self.receiving_body.saturating_add(len);
                     self.deliver(now, idx, part);
+                    if self.config.large_response.is_some_and(|limit| self.receiving_body > limit) {
+                        self.hold(idx);
+                    }
                 }
             }
             Role::Trailers => self.deliver(now, idx, part),
             Role::End => self.complete(now, idx, part),
             Role::Whole(signals) => {
-                self.learn(idx, signals);
+                self.learn(now, idx, signals);
                 self.complete(now, idx, part);
             }
         }
     }
 
-    /// What a final head teaches about the connection (P6, P7, P11).
-    fn learn(&mut self, idx: usize, signals: ResponseSignals) {
+    /// What a final head teaches about the connection (P6, P7, P11, P13).
+    fn learn(&mut self, now: Instant, idx: usize, signals: ResponseSignals) {
+        let _ = now;
         if self.capability == Capability::Unknown {
             self.capability = if signals.confirms_pipelining { Capability::Pipelining } else { Capability::OneAtATime };
             self.events.push_back(Event::Capability(self.capability));
         }
+        self.last_was_error = signals.is_error;
         if (!signals.persistent || signals.ends_protocol) && self.phase == Phase::Open {
-            self.phase = Phase::Closing { after: self.entries[idx].id, upgrade: signals.ends_protocol };
+            self.phase =
+                Phase::Closing { after: self.entries[idx].id, upgrade: signals.ends_protocol, error: signals.is_error };
+        }
+        if let Some(timeout) = signals.idle_timeout {
+            // The server's word holds for this connection; a shorter idle
+            // close learned by the pool still wins.
+            self.idle_limit = Some(self.idle_limit.map_or(timeout, |known| known.min(timeout)));
+        }
+        if let (Some(limit), Some(length)) = (self.config.large_response, signals.content_length) {
+            if length > limit {
+                self.hold(idx);
+            }
         }
         if let Some(n) = signals.further_requests {
             // `max=N` on the k-th response: N more requests after this one,
@@ -770,14 +942,16 @@ impl<C: Codec> Connection<C> {
                 self.events.push_back(event);
             }
         }
-        if let Phase::Closing { after, upgrade } = self.phase {
+        if let Phase::Closing { after, upgrade, error } = self.phase {
             if after == entry.id {
                 // RFC 9112 §9.6: requests written after a `close` response
-                // were not processed; they move without spending a try.
-                let (reason, lesson) = if upgrade {
-                    (CloseReason::Upgraded, Lesson::Nothing)
-                } else {
-                    (CloseReason::ServerClose, Lesson::ServerClose)
+                // were not processed; they move without spending a try. A
+                // close after an error response is the server's reaction to
+                // the error, not its request budget (P11).
+                let (reason, lesson) = match (upgrade, error) {
+                    (true, _) => (CloseReason::Upgraded, Lesson::Nothing),
+                    (false, true) => (CloseReason::ServerClose, Lesson::Nothing),
+                    (false, false) => (CloseReason::ServerClose, Lesson::ServerClose),
                 };
                 self.close_with(now, reason, lesson);
                 return;
@@ -785,14 +959,62 @@ impl<C: Codec> Connection<C> {
         }
         if self.in_flight == 0 {
             self.timers.stop(Timer::Stall);
+            self.timers.stop(Timer::Rescue);
         } else {
             self.restart_stall(now);
+            if idx == 0 {
+                // A new head: its rescue delay starts now.
+                self.head_since = now;
+                self.timers.stop(Timer::Rescue);
+                self.arm_rescue(now);
+            }
         }
         if self.entries.is_empty() {
             self.reuse = Reuse::IdleSince(now);
             self.arm_idle(now);
         }
         self.close_if_spent(now);
+    }
+
+    /// The response to entry `idx` is large (P13): nothing more is written
+    /// behind it, and the requests queued here are handed back to go to
+    /// another connection, in their order.
+    fn hold(&mut self, idx: usize) {
+        if self.held_by.is_some() {
+            return;
+        }
+        self.held_by = Some(self.entries[idx].id);
+        while let Some(entry) = self.remove(self.in_flight) {
+            self.events.push_back(Event::Unanswered(Box::new(Unanswered {
+                id: entry.id,
+                request: entry.request,
+                replayable: entry.replayable,
+                progress: Progress::NotWritten,
+                retry: Retry::Move,
+                cause: Cause::Rerouted,
+            })));
+        }
+    }
+
+    /// The rescue delay passed (P13): if the head of the pipeline still has
+    /// no response byte, with requests written behind it, say so; the delay
+    /// starts again for requests written later.
+    fn on_rescue_delay(&mut self, now: Instant) {
+        self.timers.stop(Timer::Rescue);
+        // Silent: no part of its response decoded, and no byte of one
+        // waiting to be.
+        let head_silent =
+            self.entries.front().is_some_and(|e| matches!(e.stage, Stage::Sent(_))) && self.recv.is_empty();
+        if self.in_flight < 2 || !head_silent {
+            return;
+        }
+        if !self.reading_paused {
+            // While reading is paused the silence is ours.
+            self.events.push_back(Event::SlowHead);
+        }
+        if let Some(delay) = self.config.rescue_delay {
+            self.timers.set(Timer::Rescue, now + delay);
+        }
     }
 
     fn close_if_spent(&mut self, now: Instant) {
@@ -954,6 +1176,7 @@ impl<C: Codec> Connection<C> {
             lesson,
             responses: self.responses,
             announced_budget: self.announced_budget,
+            idle_closed_after: self.idle_closed_after,
         }));
     }
 }
@@ -969,4 +1192,18 @@ impl<C: Codec> core::fmt::Debug for Connection<C> {
             .field("phase", &self.phase)
             .finish_non_exhaustive()
     }
+}
+
+/// An idle close sooner than this after the last response is the server
+/// ending the connection at its (unannounced) request budget, not its idle
+/// timeout: it teaches no idle timeout.
+const IDLE_CLOSE_FLOOR: Duration = Duration::from_millis(50);
+
+/// When to retire a connection the server keeps idle for `limit`: a margin
+/// of a quarter of it, at most a second, before the server's close can cross
+/// a request (P6).
+pub(crate) fn retire_after(limit: Duration) -> Duration {
+    let limit = limit.as_micros();
+    let margin = (limit / 4).min(Duration::from_secs(1).as_micros());
+    Duration::from_micros(limit - margin)
 }

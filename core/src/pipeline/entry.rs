@@ -78,6 +78,9 @@ pub(crate) struct Entry<C: Codec> {
     /// Written only on an otherwise empty connection, nothing behind it
     /// until its response is complete (`docs/DESIGN.md` P5).
     pub(crate) alone: bool,
+    /// Nothing is written behind it until part of its response has arrived
+    /// (`docs/DESIGN.md` P13).
+    pub(crate) blocking: bool,
     pub(crate) deadline: Option<Instant>,
     /// `Some` in whole-response mode.
     pub(crate) collector: Option<C::Collector>,

@@ -64,6 +64,9 @@ pub struct CloseSummary {
     /// answer (`Keep-Alive: max=N` on response k: k + N), if it said so:
     /// a budget the pool learns even when the client closed first (P11).
     pub announced_budget: Option<u64>,
+    /// The server closed the connection after it had idled this long with
+    /// nothing outstanding: the pool learns the server's idle timeout (P6).
+    pub idle_closed_after: Option<crate::Duration>,
 }
 
 /// What a connection reports, drained with
@@ -99,6 +102,11 @@ pub enum Event<C: Codec> {
     Unsolicited(C::Part),
     /// The first final response taught what the server can do.
     Capability(Capability),
+    /// The head of the pipeline has produced no response byte for the
+    /// rescue delay while requests wait behind it (P13):
+    /// [`rescue_candidates`](super::Connection::rescue_candidates) may be
+    /// sent again on another connection.
+    SlowHead,
     /// The connection is finished: close the transport. Always the last
     /// event.
     Closed(CloseSummary),
@@ -128,6 +136,7 @@ impl<C: Codec> fmt::Debug for Event<C> {
             Event::Written { id } => f.debug_struct("Written").field("id", id).finish(),
             Event::Unsolicited(part) => f.debug_tuple("Unsolicited").field(part).finish(),
             Event::Capability(c) => f.debug_tuple("Capability").field(c).finish(),
+            Event::SlowHead => f.write_str("SlowHead"),
             Event::Closed(c) => f.debug_tuple("Closed").field(c).finish(),
         }
     }

@@ -8,7 +8,12 @@ use crate::pipeline::ConnectionConfig;
 #[non_exhaustive]
 pub struct PoolConfig {
     /// Settings of each connection (depth, stall and idle timeouts, cancel
-    /// threshold, non-idempotent policy).
+    /// threshold, non-idempotent policy). The pool's defaults add
+    /// head-of-line rescue (P13) to a bare connection's: a response of more
+    /// than 256 KiB sends the requests queued behind it elsewhere
+    /// (`large_response`), and requests behind a head silent for 1.5 s are
+    /// copied to another connection (`rescue_delay`). `None` turns either
+    /// off.
     pub connection: ConnectionConfig,
     /// Connections per origin at most. Default 2.
     pub connections: usize,
@@ -37,7 +42,11 @@ pub struct PoolConfig {
 impl PoolConfig {
     /// The defaults of `docs/DESIGN.md`.
     pub const DEFAULT: PoolConfig = PoolConfig {
-        connection: ConnectionConfig::DEFAULT,
+        connection: ConnectionConfig {
+            large_response: Some(256 * 1024),
+            rescue_delay: Some(Duration::from_millis(1_500)),
+            ..ConnectionConfig::DEFAULT
+        },
         connections: 2,
         max_tries: 3,
         queue_limit: 1024,

@@ -4,7 +4,7 @@
 use super::{ConnectionId, OriginId};
 use crate::outcome::{Cause, CloseReason, Progress};
 use crate::pipeline::{Capability, CloseSummary, Codec, RequestId};
-use crate::{ErrorKind, Instant};
+use crate::{Duration, ErrorKind, Instant};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
@@ -125,15 +125,55 @@ pub enum PoolEvent<C: Codec> {
         /// The message.
         part: C::Part,
     },
-    /// An origin's capability was learnt or changed.
-    Capability {
+    /// The pool learned something about an origin that changes how it is
+    /// used.
+    Learned {
         /// The origin.
         origin: OriginId,
-        /// What it can do now.
-        capability: Capability,
-        /// Until when, for a demotion.
-        until: Option<Instant>,
+        /// What it learned.
+        fact: Fact,
     },
+}
+
+/// Something the pool learned about an origin (`docs/DESIGN.md` P6, P11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fact {
+    /// Whether its server pipelines, from the first final response.
+    Capability(Capability),
+    /// Two pipeline breaks: one request at a time until `until`, then the
+    /// origin is probed again (P6).
+    Demoted {
+        /// When the demotion ends.
+        until: Instant,
+    },
+    /// Its server closes a connection after this many requests: no
+    /// connection is given more (P11). Learned from server closes, or from
+    /// `Keep-Alive: max`.
+    Budget(u64),
+    /// Its server closes connections idle this long: connections retire
+    /// before it (P6). Learned from the server's idle closes.
+    IdleTimeout(Duration),
+}
+
+impl Fact {
+    /// A line for people (`fetch --verbose`).
+    pub fn describe(&self, f: &mut impl fmt::Write) -> fmt::Result {
+        match self {
+            Fact::Capability(Capability::Pipelining) => f.write_str("pipelines"),
+            Fact::Capability(Capability::OneAtATime) => f.write_str("takes one request at a time"),
+            Fact::Capability(Capability::Unknown) => f.write_str("capability unknown again"),
+            Fact::Demoted { until } => write!(f, "demoted to one request at a time until {until:?}"),
+            Fact::Budget(n) => write!(f, "closes connections after {n} requests"),
+            Fact::IdleTimeout(d) => write!(f, "closes connections idle for {} ms", d.as_millis()),
+        }
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
+    }
 }
 
 impl<C: Codec> PoolEvent<C> {
@@ -159,9 +199,7 @@ impl<C: Codec> fmt::Debug for PoolEvent<C> {
             PoolEvent::Failed(failure) => write!(f, "Failed({failure:?})"),
             PoolEvent::Written { id, conn } => write!(f, "Written({id:?}, {conn:?})"),
             PoolEvent::Unsolicited { conn, part } => write!(f, "Unsolicited({conn:?}, {part:?})"),
-            PoolEvent::Capability { origin, capability, until } => {
-                write!(f, "Capability({origin:?}, {capability:?}, until={until:?})")
-            }
+            PoolEvent::Learned { origin, fact } => write!(f, "Learned({origin:?}, {fact:?})"),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The pool state machine: origins, their connections, scheduling, replay
 //! routing, capability memory and request budgets.
 
-use super::event::{Failure, Instruction, PoolEvent};
+use super::event::{Fact, Failure, Instruction, PoolEvent};
 use super::origins::{OriginEntry, OriginId, OriginTable};
-use super::requests::{Place, Record};
+use super::requests::{Place, Record, Rescue};
 use super::timers::{TimerKey, Timers};
 use super::{ConfigError, ConnectionId, OriginStatus, PoolConfig};
 use crate::Instant;
@@ -92,8 +92,15 @@ pub struct Pool<F: CodecFactory> {
     /// Open connections that may have something to write since they were
     /// last asked (each at most once: see `Slot::Open::marked`).
     writable: Vec<ConnectionId>,
-    /// The request whose response parts are arriving, with its attempts.
-    last_answered: Option<(RequestId, u32)>,
+    /// The request whose response parts are arriving, the connection they
+    /// come on, and its attempts.
+    last_answered: Option<(RequestId, ConnectionId, u32)>,
+    /// Connections with events to drain after the one being drained (a
+    /// rescue copy's loser, connections a lesson was applied to): drained
+    /// by `pump`, never while another connection's events are being read.
+    to_pump: Vec<ConnectionId>,
+    /// Rescue copies placed so far (P13).
+    rescues: u64,
 }
 
 impl<F: CodecFactory> Pool<F> {
@@ -116,10 +123,18 @@ impl<F: CodecFactory> Pool<F> {
             scratch_ids: Vec::new(),
             writable: Vec::new(),
             last_answered: None,
+            to_pump: Vec::new(),
+            rescues: 0,
         })
     }
 
     // ---- getters ----
+
+    /// How many rescue copies of requests stuck behind a slow head were
+    /// placed on another connection so far (`docs/DESIGN.md` P13).
+    pub fn rescues(&self) -> u64 {
+        self.rescues
+    }
 
     /// The settings in force.
     pub fn config(&self) -> &PoolConfig {
@@ -149,6 +164,7 @@ impl<F: CodecFactory> Pool<F> {
             demoted_until: entry.memory.demoted_until().filter(|&until| until > now),
             recent_breaks: entry.memory.breaks_within(now, self.config.break_window),
             budget: entry.memory.budget(now, self.config.budget_memory),
+            idle_timeout: entry.memory.idle_limit(now, self.config.budget_memory),
             failed_connects: entry.failed_connects,
             open: entry.open.len(),
             connecting: entry.connecting,
@@ -255,6 +271,7 @@ impl<F: CodecFactory> Pool<F> {
         let origin = record.origin;
         match record.place {
             Place::On(conn) => {
+                self.drop_copy(now, id);
                 if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) {
                     connection.cancel(now, id);
                 }
@@ -293,6 +310,7 @@ impl<F: CodecFactory> Pool<F> {
                 None => {}
             }
         }
+        self.to_pump.clear();
         for origin in self.origins.ids() {
             self.fail_queue(origin, Cause::Lost(CloseReason::Local));
             self.settle_origin(now, origin);
@@ -337,9 +355,13 @@ impl<F: CodecFactory> Pool<F> {
         let mut config: ConnectionConfig = self.config.connection;
         config.capability = starting_capability(&self.config, entry, now);
         let budget = entry.memory.budget(now, self.config.budget_memory);
+        let idle_limit = entry.memory.idle_limit(now, self.config.budget_memory);
         let mut connection = Connection::new(self.factory.codec_for(&entry.origin), config, now);
         if let Some(budget) = budget {
             connection.apply_budget(now, budget);
+        }
+        if let Some(limit) = idle_limit {
+            connection.limit_idle(now, limit);
         }
         self.slots.insert(conn, Slot::Open { origin, connection, armed: None, marked: false });
         self.rearm_connection(conn);
@@ -592,6 +614,7 @@ impl<F: CodecFactory> Pool<F> {
         let origin = record.origin;
         match record.place {
             Place::On(conn) => {
+                self.drop_copy(now, id);
                 if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&conn) {
                     connection.expire(now, id);
                 }
@@ -670,14 +693,33 @@ impl<F: CodecFactory> Pool<F> {
         }
     }
 
-    fn attempts_on_success(&mut self, id: RequestId, end: bool) -> u32 {
+    /// A response part (or whole response) to `id` arrived on `conn`: its
+    /// attempts so far, or `None` when it is not to be reported (a rescue
+    /// copy that lost, P13). The first to answer of a request and its
+    /// rescue copy wins; the other is cancelled.
+    fn attempts_on_success(&mut self, now: Instant, id: RequestId, conn: ConnectionId, end: bool) -> Option<u32> {
         // The parts of one response come one after another: look its record
         // up once.
         let attempts = match self.last_answered {
-            Some((last, attempts)) if last == id => attempts,
+            Some((last, on, attempts)) if last == id && on == conn => attempts,
             _ => {
+                let record = self.requests.get_mut(id.get())?;
+                let loser = match (&record.place, record.rescue) {
+                    (Place::On(primary), Rescue::Copied(copy)) if *primary == conn => Some(copy),
+                    (Place::On(primary), Rescue::Copied(copy)) if copy == conn => {
+                        let primary = *primary;
+                        record.place = Place::On(conn);
+                        Some(primary)
+                    }
+                    (Place::On(primary), _) if *primary == conn => None,
+                    // The loser of a rescue, answering after all.
+                    _ => return None,
+                };
+                if let Some(loser) = loser {
+                    self.drop_copy_on(now, id, loser);
+                }
                 let attempts = self.requests.get(id.get()).map_or(1, |r| r.attempts + 1);
-                self.last_answered = Some((id, attempts));
+                self.last_answered = Some((id, conn, attempts));
                 attempts
             }
         };
@@ -687,24 +729,82 @@ impl<F: CodecFactory> Pool<F> {
                 self.forget(id, &record);
             }
         }
-        attempts
+        Some(attempts)
+    }
+
+    /// Drops request `id`'s rescue copy, if it has one (P13): cancelled on
+    /// its connection, whose events about it are ignored from now on.
+    fn drop_copy(&mut self, now: Instant, id: RequestId) {
+        let Some(record) = self.requests.get(id.get()) else { return };
+        if let Rescue::Copied(copy) = record.rescue {
+            self.drop_copy_on(now, id, copy);
+            self.pump(now, copy);
+        } else if let Some(record) = self.requests.get_mut(id.get()) {
+            record.rescue = Rescue::None;
+        }
+    }
+
+    /// Cancels the copy of `id` on `copy` (whichever of the two is not
+    /// kept); a written copy counts as an attempt. Its connection's events
+    /// are drained later (`to_pump`).
+    fn drop_copy_on(&mut self, now: Instant, id: RequestId, copy: ConnectionId) {
+        let Some(record) = self.requests.get_mut(id.get()) else { return };
+        record.rescue = Rescue::None;
+        if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&copy) {
+            if connection.has_written(id) {
+                record.attempts += 1;
+            }
+            // An unwritten copy leaves the queue, a written one is read and
+            // dropped (P9).
+            connection.cancel(now, id);
+            self.to_pump.push(copy);
+        }
     }
 
     /// A connection handed a request back (or ended it): resend it when the
     /// rules allow, else it fails for good.
-    fn on_unanswered(&mut self, origin: OriginId, unanswered: Unanswered<F::Codec>, reroute: bool) {
+    fn on_unanswered(&mut self, origin: OriginId, conn: ConnectionId, unanswered: Unanswered<F::Codec>, reroute: bool) {
         let max_tries = self.config.max_tries.max(1);
         let Unanswered { id, request, replayable, progress, retry, cause } = unanswered;
         // Its attempts change, and parts of its response may have been
         // counted already: nothing cached of it holds.
-        if self.last_answered.is_some_and(|(last, _)| last == id) {
+        if self.last_answered.is_some_and(|(last, _, _)| last == id) {
             self.last_answered = None;
         }
         let Some(record) = self.requests.get_mut(id.get()) else { return };
+        let primary = matches!(record.place, Place::On(c) if c == conn);
+        match record.rescue {
+            // A rescue copy ended without an answer: the request goes on
+            // where it was (P13).
+            Rescue::Copied(copy) if copy == conn => {
+                record.rescue = Rescue::None;
+                if progress.was_written() {
+                    record.attempts += 1;
+                }
+                return;
+            }
+            // The original ended without an answer while its copy is out:
+            // the copy carries on in its place, spending no try.
+            Rescue::Copied(copy) if primary => {
+                record.place = Place::On(copy);
+                record.rescue = Rescue::None;
+                if progress.was_written() {
+                    record.attempts += 1;
+                }
+                return;
+            }
+            Rescue::Wanted if primary => record.rescue = Rescue::None,
+            _ => {}
+        }
+        if !primary {
+            // A cancelled copy's last word.
+            return;
+        }
         if progress.was_written() {
             record.attempts += 1;
         }
-        let lost = matches!(cause, Cause::Lost(_));
+        let rerouted = matches!(cause, Cause::Rerouted);
+        let lost = matches!(cause, Cause::Lost(_)) || rerouted;
         let gave_up = match retry {
             _ if !lost => None,
             Retry::Never => None,
@@ -721,7 +821,9 @@ impl<F: CodecFactory> Pool<F> {
             }
         };
         if lost && retry != Retry::Never && gave_up.is_none() {
-            record.replayed = true;
+            // A request sent elsewhere unwritten did not fail anywhere: it
+            // is not a replay that must go alone.
+            record.replayed |= !rerouted;
             record.place = Place::Queued(request);
             if let Some(entry) = self.origins.get_mut(origin) {
                 // Handed-back requests go ahead of newer ones, in their
@@ -773,10 +875,15 @@ impl<F: CodecFactory> Pool<F> {
         }
     }
 
-    /// Drains a connection's events into the pool's.
+    /// Drains a connection's events into the pool's, then those of the
+    /// connections its events touched.
     fn pump(&mut self, now: Instant, conn: ConnectionId) {
         self.pump_with(now, conn, true);
         self.rearm_connection(conn);
+        while let Some(other) = self.to_pump.pop() {
+            self.pump_with(now, other, true);
+            self.rearm_connection(other);
+        }
     }
 
     fn pump_with(&mut self, now: Instant, conn: ConnectionId, reroute: bool) {
@@ -786,14 +893,17 @@ impl<F: CodecFactory> Pool<F> {
             let origin = *origin;
             match event {
                 Event::Response { id, part, end } => {
-                    let attempts = self.attempts_on_success(id, end);
-                    self.events.push_back(PoolEvent::Response { id, conn, part, end, attempts });
+                    if let Some(attempts) = self.attempts_on_success(now, id, conn, end) {
+                        self.events.push_back(PoolEvent::Response { id, conn, part, end, attempts });
+                    }
                 }
                 Event::Complete { id, response } => {
-                    let attempts = self.attempts_on_success(id, true);
-                    self.events.push_back(PoolEvent::Complete { id, response, attempts });
+                    if let Some(attempts) = self.attempts_on_success(now, id, conn, true) {
+                        self.events.push_back(PoolEvent::Complete { id, response, attempts });
+                    }
                 }
-                Event::Unanswered(unanswered) => self.on_unanswered(origin, *unanswered, reroute),
+                Event::Unanswered(unanswered) => self.on_unanswered(origin, conn, *unanswered, reroute),
+                Event::SlowHead => self.on_slow_head(conn, origin),
                 Event::Written { id } => self.events.push_back(PoolEvent::Written { id, conn }),
                 Event::Unsolicited(part) => self.events.push_back(PoolEvent::Unsolicited { conn, part }),
                 Event::Capability(capability) => {
@@ -801,8 +911,8 @@ impl<F: CodecFactory> Pool<F> {
                         // A demoted origin stays demoted whatever a connection
                         // probing it learns.
                         if entry.memory.record_capability(capability) {
-                            let now_cap = entry.memory.capability(now);
-                            self.events.push_back(PoolEvent::Capability { origin, capability: now_cap, until: None });
+                            let fact = Fact::Capability(entry.memory.capability(now));
+                            self.events.push_back(PoolEvent::Learned { origin, fact });
                         }
                     }
                 }
@@ -820,6 +930,86 @@ impl<F: CodecFactory> Pool<F> {
                     return;
                 }
             }
+        }
+    }
+
+    /// The head of `conn`'s pipeline is slow (P13): the requests behind it
+    /// want a copy on another connection, when another one can take work
+    /// (one open with room, or room to open one).
+    fn on_slow_head(&mut self, conn: ConnectionId, origin: OriginId) {
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        let slots = &self.slots;
+        let other_has_room = entry.open.iter().any(|&c| {
+            c != conn && matches!(slots.get(&c), Some(Slot::Open { connection, .. }) if connection.free_slots() > 0)
+        });
+        let may_open = entry.open.len() + entry.connecting < self.config.connections;
+        if !other_has_room && !may_open {
+            return;
+        }
+        let Some(Slot::Open { connection, .. }) = slots.get(&conn) else { return };
+        let most = self.config.connection.depth.saturating_mul(self.config.connections);
+        for (id, _) in connection.rescue_candidates() {
+            if entry.rescues.len() >= most {
+                break;
+            }
+            let Some(record) = self.requests.get_mut(id.get()) else { continue };
+            if record.rescue == Rescue::None && matches!(record.place, Place::On(c) if c == conn) {
+                record.rescue = Rescue::Wanted;
+                entry.rescues.push_back(id);
+            }
+        }
+    }
+
+    /// Places the wanted rescue copies of an origin's requests on its other
+    /// connections with room (P13), oldest first. A copy is a second place
+    /// for the same request, written speculatively: it spends no try.
+    fn place_rescues(&mut self, now: Instant, origin: OriginId) {
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        while let Some(&id) = entry.rescues.front() {
+            let Some(record) = self.requests.get_mut(id.get()) else {
+                entry.rescues.pop_front();
+                continue;
+            };
+            let (Place::On(primary), Rescue::Wanted) = (&record.place, record.rescue) else {
+                entry.rescues.pop_front();
+                continue;
+            };
+            let primary = *primary;
+            // Still waiting for its first response byte: copy it.
+            let request = match self.slots.get(&primary) {
+                Some(Slot::Open { connection, .. }) => connection.awaiting_response(id).cloned(),
+                _ => None,
+            };
+            let Some(request) = request else {
+                record.rescue = Rescue::None;
+                entry.rescues.pop_front();
+                continue;
+            };
+            let best = entry
+                .open
+                .iter()
+                .filter(|&&c| c != primary)
+                .filter_map(|&c| match self.slots.get(&c) {
+                    Some(Slot::Open { connection, .. }) if connection.free_slots() > 0 => {
+                        Some((connection.in_flight() + connection.queued(), c))
+                    }
+                    _ => None,
+                })
+                .min();
+            let Some((_, target)) = best else { break };
+            let Some(Slot::Open { connection, marked, .. }) = self.slots.get_mut(&target) else { break };
+            let mut options = record.options;
+            options.deadline = None;
+            if connection.submit_as(now, id, request, options, record.correlation, record.handling).is_err() {
+                break;
+            }
+            if !*marked {
+                *marked = true;
+                self.writable.push(target);
+            }
+            record.rescue = Rescue::Copied(target);
+            entry.rescues.pop_front();
+            self.rescues += 1;
         }
     }
 
@@ -844,12 +1034,38 @@ impl<F: CodecFactory> Pool<F> {
         let Some(entry) = self.origins.get_mut(origin) else { return };
         entry.open.retain(|&c| c != conn);
         entry.last_closed = Some(now);
-        if summary.lesson == Lesson::ServerClose {
-            entry.memory.record_server_close(now, summary.responses);
+        let memory = config.budget_memory;
+        let budget = if summary.lesson == Lesson::ServerClose {
+            entry.memory.record_server_close(now, summary.responses, memory)
         } else if let Some(announced) = summary.announced_budget {
             // The client closed first, at the budget the server announced
             // (`Keep-Alive: max`): the same lesson as the server's close.
-            entry.memory.record_server_close(now, announced);
+            entry.memory.record_server_close(now, announced, memory)
+        } else {
+            None
+        };
+        let idle_limit = summary.idle_closed_after.and_then(|after| entry.memory.record_idle_close(now, after, memory));
+        // A lesson holds for the origin's open connections at once, not only
+        // for those opened later (P11): none writes past a budget known.
+        if budget.is_some() || idle_limit.is_some() {
+            let budget = entry.memory.budget(now, memory);
+            for &c in &entry.open {
+                if let Some(Slot::Open { connection, .. }) = self.slots.get_mut(&c) {
+                    if let Some(budget) = budget {
+                        connection.apply_budget(now, budget);
+                    }
+                    if let Some(limit) = idle_limit {
+                        connection.limit_idle(now, limit);
+                    }
+                    self.to_pump.push(c);
+                }
+            }
+        }
+        if let Some(budget) = budget {
+            self.events.push_back(PoolEvent::Learned { origin, fact: Fact::Budget(budget) });
+        }
+        if let Some(limit) = idle_limit {
+            self.events.push_back(PoolEvent::Learned { origin, fact: Fact::IdleTimeout(limit) });
         }
         match summary.lesson {
             Lesson::PipelineBreak => {
@@ -861,21 +1077,14 @@ impl<F: CodecFactory> Pool<F> {
                             connection.override_capability(Capability::OneAtATime);
                         }
                     }
-                    self.events.push_back(PoolEvent::Capability {
-                        origin,
-                        capability: Capability::OneAtATime,
-                        until: Some(until),
-                    });
+                    self.events.push_back(PoolEvent::Learned { origin, fact: Fact::Demoted { until } });
                 }
             }
             // A failed connection, not closed by the server in its last
             // response: the first replay goes alone (RFC 9112 §9.3.2).
-            Lesson::ServerClose | Lesson::StaleRace if summary.reason == CloseReason::PeerClosed => {
-                entry.replay_alone = true;
-            }
             _ if matches!(
                 summary.reason,
-                CloseReason::Transport | CloseReason::StallTimeout | CloseReason::Truncated
+                CloseReason::PeerClosed | CloseReason::Transport | CloseReason::StallTimeout | CloseReason::Truncated
             ) =>
             {
                 entry.replay_alone = true;
@@ -891,6 +1100,7 @@ impl<F: CodecFactory> Pool<F> {
     /// notes an origin left idle.
     fn schedule_origin(&mut self, now: Instant, origin: OriginId) {
         self.refresh_memory(now, origin);
+        self.place_rescues(now, origin);
         let Some(entry) = self.origins.get_mut(origin) else { return };
         while let Some(&head) = entry.queue.front() {
             let Some(record) = self.requests.get_mut(head.get()) else {
@@ -954,10 +1164,11 @@ impl<F: CodecFactory> Pool<F> {
             _ => 1,
         };
         let refusing_more = entry.failed_connects >= self.config.max_tries.max(1) && !entry.open.is_empty();
-        while !entry.queue.is_empty()
+        // Wanted rescue copies count too: a copy may go on a new connection.
+        while (!entry.queue.is_empty() || !entry.rescues.is_empty())
             && !refusing_more
             && entry.open.len() + entry.connecting < self.config.connections.max(1)
-            && entry.queue.len() > entry.connecting * per_connection
+            && entry.queue.len() + entry.rescues.len() > entry.connecting * per_connection
         {
             let conn = ConnectionId::from_raw(self.next_connection);
             self.next_connection += 1;

@@ -1,5 +1,6 @@
 //! What the pool remembers per origin: capability, breaks and demotion
-//! (`docs/DESIGN.md` P6), and the request budget (P11).
+//! (`docs/DESIGN.md` P6), the request budget (P11), and the server's idle
+//! timeout as its idle closes taught it (P6).
 
 use crate::pipeline::Capability;
 use crate::{Duration, Instant};
@@ -19,6 +20,9 @@ pub(crate) struct OriginMemory {
     demoted_until: Option<Instant>,
     /// Responses served before each recent server close, and when.
     closes: VecDeque<(u64, Instant)>,
+    /// The shortest idle time after which the server closed one of the
+    /// origin's connections, and when it last did.
+    idle_close: Option<(Duration, Instant)>,
 }
 
 impl OriginMemory {
@@ -28,6 +32,7 @@ impl OriginMemory {
             breaks: VecDeque::new(),
             demoted_until: None,
             closes: VecDeque::new(),
+            idle_close: None,
         }
     }
 
@@ -92,18 +97,45 @@ impl OriginMemory {
             || self.demoted_until.is_some_and(|until| now < until)
             || !self.breaks.is_empty()
             || self.budget(now, budget_memory).is_some()
+            || self.idle_limit(now, budget_memory).is_some()
     }
 
     pub(crate) fn breaks_within(&self, now: Instant, window: Duration) -> usize {
         self.breaks.iter().filter(|&&t| now.saturating_duration_since(t) <= window).count()
     }
 
-    /// A server close after `responses` responses on one connection.
-    pub(crate) fn record_server_close(&mut self, now: Instant, responses: u64) {
+    /// A server close after `responses` responses on one connection;
+    /// returns the budget when it changed.
+    pub(crate) fn record_server_close(&mut self, now: Instant, responses: u64, memory: Duration) -> Option<u64> {
+        let before = self.budget(now, memory);
         self.closes.push_back((responses.max(1), now));
         while self.closes.len() > CLOSES_KEPT {
             self.closes.pop_front();
         }
+        let after = self.budget(now, memory);
+        if after != before { after } else { None }
+    }
+
+    /// The server closed a connection that had idled for `after`; returns
+    /// the idle timeout now assumed when it got shorter.
+    pub(crate) fn record_idle_close(&mut self, now: Instant, after: Duration, memory: Duration) -> Option<Duration> {
+        match self.idle_limit(now, memory) {
+            Some(known) if known <= after => {
+                // The same lesson again: it holds longer.
+                self.idle_close = Some((known, now));
+                None
+            }
+            _ => {
+                self.idle_close = Some((after, now));
+                Some(after)
+            }
+        }
+    }
+
+    /// How long the server keeps an idle connection, as its idle closes
+    /// within `memory` taught.
+    pub(crate) fn idle_limit(&self, now: Instant, memory: Duration) -> Option<Duration> {
+        self.idle_close.filter(|(_, at)| now.saturating_duration_since(*at) < memory).map(|(d, _)| d)
     }
 
     /// The request budget for a new connection: the fewest responses a
@@ -149,12 +181,27 @@ mod tests {
     fn budget_is_the_minimum_of_the_last_three_closes_and_expires() {
         let mut m = OriginMemory::new();
         let t = Instant::from_millis(1);
-        for n in [2, 5, 7, 9] {
-            m.record_server_close(t, n);
+        assert_eq!(m.record_server_close(t, 2, DEMOTION), Some(2));
+        assert_eq!(m.record_server_close(t, 5, DEMOTION), None, "the budget did not change");
+        for n in [7, 9] {
+            m.record_server_close(t, n, DEMOTION);
         }
         assert_eq!(m.budget(t, DEMOTION), Some(5));
         assert_eq!(m.budget(t + DEMOTION, DEMOTION), None);
-        m.record_server_close(t, 0);
+        m.record_server_close(t, 0, DEMOTION);
         assert_eq!(m.budget(t, DEMOTION), Some(1), "a budget is never zero");
+    }
+
+    #[test]
+    fn the_shortest_idle_close_is_kept_until_it_expires() {
+        let mut m = OriginMemory::new();
+        let t = Instant::from_millis(1);
+        let ms = Duration::from_millis;
+        assert_eq!(m.record_idle_close(t, ms(800), DEMOTION), Some(ms(800)));
+        assert_eq!(m.record_idle_close(t, ms(900), DEMOTION), None, "a longer idle close teaches nothing new");
+        assert_eq!(m.record_idle_close(t, ms(500), DEMOTION), Some(ms(500)));
+        assert_eq!(m.idle_limit(t, DEMOTION), Some(ms(500)));
+        assert!(m.holds_lessons(t, DEMOTION));
+        assert_eq!(m.idle_limit(t + DEMOTION, DEMOTION), None);
     }
 }

@@ -19,7 +19,7 @@ mod status;
 mod timers;
 
 pub use config::{ConfigError, PoolConfig};
-pub use event::{Failure, Instruction, PoolEvent};
+pub use event::{Fact, Failure, Instruction, PoolEvent};
 pub use ids::ConnectionId;
 pub use machine::{MAX_MOVES, Pool};
 pub use origins::OriginId;

@@ -51,6 +51,10 @@ pub(crate) struct OriginEntry<C: Codec> {
     pub(crate) memory: OriginMemory,
     /// Requests waiting for a connection, in submission order.
     pub(crate) queue: VecDeque<RequestId>,
+    /// Requests stuck behind a slow head that want a rescue copy on another
+    /// connection (P13), oldest first. Entries whose request no longer wants
+    /// one are skipped; at most `depth × connections` are kept.
+    pub(crate) rescues: VecDeque<RequestId>,
     pub(crate) open: Vec<ConnectionId>,
     pub(crate) connecting: usize,
     pub(crate) failed_connects: u32,
@@ -211,6 +215,7 @@ impl<C: Codec> OriginTable<C> {
             origin,
             memory: OriginMemory::new(),
             queue: VecDeque::new(),
+            rescues: VecDeque::new(),
             open: Vec::new(),
             connecting: 0,
             failed_connects: 0,

@@ -16,6 +16,18 @@ pub(crate) enum Place<R> {
     On(ConnectionId),
 }
 
+/// Whether a request stuck behind a slow head has a copy elsewhere
+/// (`docs/DESIGN.md` P13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rescue {
+    /// No copy.
+    None,
+    /// A copy is wanted: it waits in its origin's rescue list.
+    Wanted,
+    /// A copy was placed on this connection; the first to answer wins.
+    Copied(ConnectionId),
+}
+
 /// A request the pool holds.
 pub(crate) struct Record<C: Codec> {
     pub(crate) origin: OriginId,
@@ -25,6 +37,8 @@ pub(crate) struct Record<C: Codec> {
     /// decided once, at admission.
     pub(crate) handling: Handling,
     pub(crate) place: Place<C::Request>,
+    /// Its rescue copy, if it has one: a second place, speculative.
+    pub(crate) rescue: Rescue,
     /// How many times it was written, fully or partly.
     pub(crate) attempts: u32,
     /// Resends that spent no try (`docs/DESIGN.md` P7, P8): bounded.
@@ -51,6 +65,7 @@ impl<C: Codec> Record<C> {
             options,
             handling,
             place: Place::Queued(request),
+            rescue: Rescue::None,
             attempts: 0,
             moves: 0,
             tries: Vec::new(),

@@ -16,6 +16,8 @@ pub struct OriginStatus {
     pub recent_breaks: usize,
     /// The learnt request budget per connection.
     pub budget: Option<u64>,
+    /// The server's idle timeout as its idle closes taught it.
+    pub idle_timeout: Option<crate::Duration>,
     /// Consecutive failed connects.
     pub failed_connects: u32,
     /// Open connections.

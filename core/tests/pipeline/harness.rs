@@ -161,6 +161,8 @@ pub(crate) struct Pair {
     /// Every event, in order.
     pub(crate) log: Vec<Ev>,
     pub(crate) capabilities: Vec<Capability>,
+    /// `SlowHead` events seen (P13).
+    pub(crate) slow_heads: usize,
     /// Requests reported written ([`Event::Written`]).
     pub(crate) written: BTreeSet<RequestId>,
     pub(crate) closed: Option<CloseSummary>,
@@ -206,6 +208,7 @@ impl Pair {
             outcomes: BTreeMap::new(),
             log: Vec::new(),
             capabilities: Vec::new(),
+            slow_heads: 0,
             written: BTreeSet::new(),
             closed: None,
         }
@@ -631,6 +634,7 @@ impl Pair {
             }
             Event::Unsolicited(part) => panic!("HTTP/1.1 has no unsolicited messages: {part:?}"),
             Event::Capability(c) => self.capabilities.push(*c),
+            Event::SlowHead => self.slow_heads += 1,
             Event::Closed(closed) => {
                 for sub in &self.subs {
                     assert!(self.outcomes.contains_key(&sub.id), "{:?} {} never ended (P12)", sub.id, sub.target);

@@ -3,7 +3,7 @@
 //! (`pipelining-peer`) answering by the connection's [`Plan`] and striking
 //! its faults.
 
-use crate::script::{Action, Answer, CloseStyle, Fault, Plan, Script, Trigger, Version};
+use crate::script::{Action, Answer, CloseStyle, Fault, MaxStyle, Plan, Script, Trigger, Version};
 use crate::seen::{ConnStats, End, Received, Server};
 use pipelining::{ConnectionId, Origin};
 use pipelining_peer::message::ResponseBytes;
@@ -99,6 +99,7 @@ impl Link {
             }
         }
         let script = &server.script;
+        let mut served = server.conns.iter().map(|c| c.responses).sum::<u64>();
         let stats = server.conns.iter_mut().find(|c| c.conn == conn).expect("accepted");
         let mut allowance = match self.plan.answer {
             Answer::All => usize::MAX,
@@ -116,7 +117,9 @@ impl Link {
                 }
             }
             let n = stats.responses + 1;
-            let (mut close_header, mut eof_after) = (self.close_next, false);
+            served += 1;
+            let error = script.error_close_every.is_some_and(|every| served % every.max(1) == 0);
+            let (mut close_header, mut eof_after) = (self.close_next || error, false);
             if let Some((limit, style)) = self.plan.close_after {
                 if n >= limit {
                     match style {
@@ -125,11 +128,15 @@ impl Link {
                     }
                 }
             }
-            let further = self.plan.close_after.map(|(limit, _)| limit.saturating_sub(n));
+            let further = self.plan.close_after.map(|(limit, _)| match script.max_style {
+                MaxStyle::Countdown => limit.saturating_sub(n),
+                MaxStyle::Repeat => limit,
+            });
+            let status = if error { 500 } else { 200 };
             moved = true;
             if self.cut_next {
                 self.peer.respond(|r| {
-                    let bytes = response(script, &r.method, &r.target, close_header, further);
+                    let bytes = response(script, status, &r.method, &r.target, close_header, further);
                     let cut = (bytes.len() / 2).max(1);
                     Reply::raw(&bytes[..cut]).then_eof()
                 });
@@ -138,7 +145,7 @@ impl Link {
             }
             let implicit_close = script.version == Version::Http10;
             self.peer.respond(|r| {
-                let reply = Reply::raw(response(script, &r.method, &r.target, close_header, further));
+                let reply = Reply::raw(response(script, status, &r.method, &r.target, close_header, further));
                 if close_header || implicit_close || eof_after { reply.then_eof() } else { reply }
             });
             stats.responses += 1;
@@ -175,11 +182,12 @@ pub(crate) fn body_for(target: &str) -> Vec<u8> {
 }
 
 /// The response to `method target`.
-fn response(script: &Script, method: &str, target: &str, close: bool, further: Option<u64>) -> Vec<u8> {
+fn response(script: &Script, status: u16, method: &str, target: &str, close: bool, further: Option<u64>) -> Vec<u8> {
+    let reason = if status == 200 { "OK" } else { "Internal Server Error" };
     let mut head = match script.version {
-        Version::Http11 => ResponseBytes::new("HTTP/1.1", 200, "OK"),
-        Version::Http10 => ResponseBytes::new("HTTP/1.0", 200, "OK"),
-        Version::Http10KeepAlive => ResponseBytes::new("HTTP/1.0", 200, "OK").field("Connection", "keep-alive"),
+        Version::Http11 => ResponseBytes::new("HTTP/1.1", status, reason),
+        Version::Http10 => ResponseBytes::new("HTTP/1.0", status, reason),
+        Version::Http10KeepAlive => ResponseBytes::new("HTTP/1.0", status, reason).field("Connection", "keep-alive"),
     };
     head = head.field("X-Target", target);
     if close {

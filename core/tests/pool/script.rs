@@ -111,6 +111,15 @@ pub(crate) struct Chaos {
     pub(crate) rng: Rng,
 }
 
+/// How a server words `Keep-Alive: max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MaxStyle {
+    /// The requests it will still answer (Apache).
+    Countdown,
+    /// The same limit on every response (Node's `maxRequestsPerSocket`).
+    Repeat,
+}
+
 /// The behaviour of one origin's server.
 #[derive(Clone, Debug)]
 pub(crate) struct Script {
@@ -119,6 +128,12 @@ pub(crate) struct Script {
     pub(crate) chunked: bool,
     /// Announce the remaining requests of `close_after` with `Keep-Alive: max=N`.
     pub(crate) keep_alive_max: bool,
+    /// How `max` is worded.
+    pub(crate) max_style: MaxStyle,
+    /// Every this many responses (counted over the server's connections),
+    /// an error status whose response closes the connection: Python's
+    /// `http.server` on a 404, nginx after a 500.
+    pub(crate) error_close_every: Option<u64>,
     /// Answers to the first connects, then `connect`.
     pub(crate) connects: VecDeque<Connect>,
     pub(crate) connect: Connect,
@@ -135,6 +150,8 @@ impl Script {
             version: Version::Http11,
             chunked: false,
             keep_alive_max: false,
+            max_style: MaxStyle::Countdown,
+            error_close_every: None,
             connects: VecDeque::new(),
             connect: Connect::Accept,
             plans: VecDeque::new(),

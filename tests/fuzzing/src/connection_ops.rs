@@ -45,6 +45,8 @@ struct Setup {
     pipeline_non_idempotent: bool,
     stall_ms: u16,
     idle_ms: Option<u16>,
+    large_response: Option<u8>,
+    rescue_ms: Option<u16>,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -70,6 +72,8 @@ impl Setup {
         }
         config.stall_timeout = Some(Duration::from_millis(u64::from(self.stall_ms.max(1))));
         config.idle_timeout = self.idle_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
+        config.large_response = self.large_response.map(u64::from);
+        config.rescue_delay = self.rescue_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
         config
     }
 }
@@ -130,6 +134,9 @@ struct Session {
     /// responses were complete.
     alone: Option<(RequestId, u64)>,
     last_written: Option<RequestId>,
+    /// A streamed `blocking` request written with no response part yet:
+    /// nothing may be written behind it (P13).
+    blocking: Option<RequestId>,
     written: u64,
     depth: usize,
 }
@@ -145,6 +152,7 @@ impl Session {
             closing_seen: false,
             alone: None,
             last_written: None,
+            blocking: None,
             written: 0,
             depth: config.depth.max(1),
         }
@@ -296,8 +304,10 @@ impl Harness {
         let mut wrote = false;
         while !self.s.link.writing() {
             let before = self.s.conn.in_flight();
+            let held = self.s.conn.is_held();
             let mut buf = Vec::new();
             let Some(n) = self.s.conn.poll_transmit(self.now, &mut buf) else { break };
+            assert!(!held, "written behind a large response (P13)");
             assert_eq!(n, buf.len(), "transmit length");
             assert!(n > 0, "an empty transmit");
             self.on_transmit(before, &buf);
@@ -330,6 +340,12 @@ impl Harness {
         }
         for &idx in &idxs {
             let id = *s.by_idx.get(&idx).expect("a written request was submitted here");
+            if let Some(blocking) = s.blocking {
+                panic!("{id} written behind blocking {blocking} before its response began (P13)");
+            }
+            if self.subs[idx].blocking && !self.subs[idx].whole {
+                s.blocking = Some(id);
+            }
             let track = s.requests.get_mut(&id).expect("tracked");
             assert!(!track.written, "request {id} written twice on one connection");
             assert!(!track.done, "request {id} written after its terminal event");
@@ -357,6 +373,9 @@ impl Harness {
         let s = &mut self.s;
         assert!(!s.closed, "an event after Closed: {event:?}");
         let tainted = s.link.tainted;
+        if s.blocking.is_some() && s.blocking == event_request(&event) {
+            s.blocking = None;
+        }
         match event {
             Event::Response { id, part, end } => {
                 let track = s.requests.get_mut(&id).expect("a response for an unknown request");
@@ -420,6 +439,14 @@ impl Harness {
             Event::Unsolicited(part) => panic!("HTTP/1.1 has no unsolicited messages: {part:?}"),
             Event::Capability(capability) => {
                 assert_ne!(capability, Capability::Unknown, "learnt nothing");
+            }
+            Event::SlowHead => {
+                assert!(self.config.rescue_delay.is_some(), "a slow head reported with rescue off");
+                assert!(s.conn.in_flight() >= 2, "a slow head with nothing behind it");
+                assert!(s.conn.rescue_candidates().all(|(id, _)| {
+                    let track = &s.requests[&id];
+                    !track.done && self.subs[track.idx].replayable()
+                }));
             }
             Event::Closed(closed) => {
                 s.closed = true;
@@ -563,5 +590,14 @@ fn check_failure(failure: &Unanswered<H1Codec>, sub: &Submission, idx: usize, li
                 Retry::Move => {}
             }
         }
+    }
+}
+
+/// The request an event is about, if any.
+fn event_request(event: &Event<H1Codec>) -> Option<RequestId> {
+    match event {
+        Event::Response { id, .. } | Event::Complete { id, .. } => Some(*id),
+        Event::Unanswered(u) => Some(u.id),
+        _ => None,
     }
 }

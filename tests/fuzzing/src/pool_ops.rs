@@ -16,7 +16,12 @@
 //!   tries are counted as the wire saw them;
 //! * P7: nothing is written on a connection after a response that closes it;
 //! * P2, P3: a response from an honest server reaches the request that asked
-//!   for it, and its content agrees with its framing.
+//!   for it, and its content agrees with its framing;
+//! * P13: nothing is written on a connection holding a large response, or
+//!   behind a streamed `blocking` request before its response begins; a
+//!   rescue copy (a request written on a second connection while the first
+//!   still holds it) is made only of a replayable request, and still only
+//!   one outcome reaches the caller, its attempts counting the copy.
 
 use crate::script::{Amount, Submission};
 use crate::server::Link;
@@ -48,6 +53,8 @@ struct Setup {
     idle_ms: Option<u16>,
     connect_timeout_ms: Option<u16>,
     cancel_threshold: u16,
+    large_response: Option<u8>,
+    rescue_ms: Option<u16>,
 }
 
 impl Setup {
@@ -64,6 +71,8 @@ impl Setup {
         config.max_tries = u32::from(self.max_tries % 5).max(1);
         config.queue_limit = usize::from(self.queue_limit % 64) + 1;
         config.connect_timeout = self.connect_timeout_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
+        config.connection.large_response = self.large_response.map(u64::from);
+        config.connection.rescue_delay = self.rescue_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
         config
     }
 }
@@ -98,8 +107,13 @@ struct Track {
     written_events: u32,
     /// Times a server processed it.
     processed: u32,
-    /// The connection it was last encoded on.
-    last_conn: Option<ConnectionId>,
+    /// The connections it was encoded on.
+    conns: BTreeSet<ConnectionId>,
+    /// Times it was encoded into a transmit.
+    encodes: u32,
+    /// It was encoded on a connection while another open one held it: a
+    /// rescue copy (P13).
+    copied: bool,
     /// It was on a connection that received hostile bytes: counts and
     /// contents cannot be predicted.
     tainted: bool,
@@ -111,6 +125,8 @@ struct Open {
     link: Link,
     closing_seen: bool,
     alone: Option<(RequestId, u64)>,
+    /// A streamed `blocking` request written with no response part yet.
+    blocking: Option<RequestId>,
 }
 
 struct Harness {
@@ -281,7 +297,8 @@ impl Harness {
         let Some(&(_, origin)) = self.connecting.iter().find(|&&(c, _)| c == conn) else { return };
         self.connecting.retain(|&(c, _)| c != conn);
         let host = self.origins[origin].authority();
-        self.open.insert(conn, Open { origin, link: Link::new(&host), closing_seen: false, alone: None });
+        self.open
+            .insert(conn, Open { origin, link: Link::new(&host), closing_seen: false, alone: None, blocking: None });
         self.pool.handle_connected(self.now, conn);
     }
 
@@ -291,7 +308,7 @@ impl Harness {
             open.link.tainted = true;
         }
         for track in self.requests.values_mut() {
-            if track.last_conn == Some(conn) {
+            if track.conns.contains(&conn) {
                 track.tainted = true;
             }
         }
@@ -351,9 +368,12 @@ impl Harness {
         loop {
             let before: BTreeMap<ConnectionId, usize> =
                 self.open.keys().filter_map(|&c| self.pool.connection(c).map(|conn| (c, conn.in_flight()))).collect();
+            let held: BTreeSet<ConnectionId> =
+                self.open.keys().copied().filter(|&c| self.pool.connection(c).is_some_and(|c| c.is_held())).collect();
             let mut buf = Vec::new();
             let Some((conn, n)) = self.pool.poll_transmit(self.now, &mut buf) else { break };
             assert_eq!(n, buf.len(), "transmit length");
+            assert!(!held.contains(&conn), "written on {conn:?} behind a large response (P13)");
             self.on_transmit(conn, before.get(&conn).copied().unwrap_or(0), &buf);
             wrote = true;
             self.drain_events();
@@ -389,11 +409,26 @@ impl Harness {
             open.alone = None;
         }
         let tainted = open.link.tainted;
+        let open_conns: BTreeSet<ConnectionId> = self.open.keys().copied().collect();
+        let open = self.open.get_mut(&conn).expect("open");
         for &idx in &idxs {
             let id = *self.by_idx.get(&idx).expect("a written request was submitted");
             let track = self.requests.get_mut(&id).expect("tracked");
             assert!(!track.done, "{id} written after its terminal event");
-            track.last_conn = Some(conn);
+            if let Some(blocking) = open.blocking {
+                panic!("{id} written on {conn:?} behind blocking {blocking} before its response began (P13)");
+            }
+            if self.subs[idx].blocking && !self.subs[idx].whole {
+                open.blocking = Some(id);
+            }
+            if track.conns.iter().any(|c| *c != conn && open_conns.contains(c)) {
+                // Another open connection still holds it: a rescue copy.
+                assert!(self.subs[idx].replayable(), "{id}, not replayable, copied to {conn:?} (P13)");
+                assert!(self.config.connection.rescue_delay.is_some(), "{id} copied with rescue off");
+                track.copied = true;
+            }
+            track.conns.insert(conn);
+            track.encodes += 1;
             track.tainted |= tainted;
             if self.config.connection.non_idempotent == NonIdempotentPolicy::Alone && self.subs[idx].alone() {
                 assert!(
@@ -446,6 +481,18 @@ impl Harness {
     }
 
     fn on_event(&mut self, event: PoolEvent<H1Codec>) {
+        // A blocking request's response began (or it ended): what waited
+        // behind it, on whichever connection, may be written.
+        let about = match &event {
+            PoolEvent::Response { id, .. } | PoolEvent::Complete { id, .. } => Some(*id),
+            PoolEvent::Failed(failure) => Some(failure.id),
+            _ => None,
+        };
+        for open in self.open.values_mut() {
+            if about.is_some() && open.blocking == about {
+                open.blocking = None;
+            }
+        }
         match event {
             PoolEvent::Response { id, part, end, attempts, .. } => {
                 let track = self.requests.get_mut(&id).expect("a response for an unknown request");
@@ -454,7 +501,7 @@ impl Harness {
                 if sub.whole {
                     assert!(matches!(part, ResponsePart::Interim(_)) && !end, "a streamed part for whole-mode {id}");
                 }
-                let honest = !track.tainted && !track.last_conn.is_some_and(|c| self.tainted.contains(&c));
+                let honest = !track.tainted && !track.conns.iter().any(|c| self.tainted.contains(c));
                 if honest {
                     if let ResponsePart::Head(head) | ResponsePart::Interim(head) = &part {
                         check_head_target(head, track.idx);
@@ -464,7 +511,7 @@ impl Harness {
                     track.done = true;
                     if honest {
                         check_answer(sub, track.idx, &head, &body);
-                        assert_eq!(attempts, track.writes, "attempts of {id}");
+                        check_attempts(id, track, attempts);
                     }
                 }
             }
@@ -475,10 +522,10 @@ impl Harness {
                 assert!(sub.whole, "a whole response for streaming {id}");
                 check_whole(&response);
                 track.done = true;
-                let honest = !track.tainted && !track.last_conn.is_some_and(|c| self.tainted.contains(&c));
+                let honest = !track.tainted && !track.conns.iter().any(|c| self.tainted.contains(c));
                 if honest {
                     check_answer(sub, track.idx, &response.head, &response.body);
-                    assert_eq!(attempts, track.writes, "attempts of {id}");
+                    check_attempts(id, track, attempts);
                 }
             }
             PoolEvent::Failed(failure) => {
@@ -486,13 +533,13 @@ impl Harness {
                 assert!(!track.done, "a second terminal event for {} (P12): {failure:?}", failure.id);
                 track.done = true;
                 let sub = self.subs[track.idx];
-                let tainted = track.tainted || track.last_conn.is_some_and(|c| self.tainted.contains(&c));
+                let tainted = track.tainted || track.conns.iter().any(|c| self.tainted.contains(c));
                 check_failure(&failure, &sub, track, tainted, self.config.max_tries);
             }
             PoolEvent::Written { id, conn } => {
                 let track = self.requests.get_mut(&id).expect("Written for an unknown request");
                 assert!(!track.done, "Written for {id} after its terminal event");
-                assert_eq!(track.last_conn, Some(conn), "Written for {id} on another connection");
+                assert!(track.conns.contains(&conn), "Written for {id} on a connection it was never encoded on");
                 let open = self
                     .open
                     .get(&conn)
@@ -507,7 +554,7 @@ impl Harness {
                 assert!(track.written_events <= track.writes, "Written for {id} more often than it was written");
             }
             PoolEvent::Unsolicited { conn, part } => panic!("HTTP/1.1 has no unsolicited messages: {conn:?} {part:?}"),
-            PoolEvent::Capability { .. } => {}
+            PoolEvent::Learned { .. } => {}
         }
         // A non-persistent head seen by the application (streaming mode)
         // is checked through the honest server's record instead: the pool
@@ -593,7 +640,9 @@ impl Harness {
 fn check_failure(failure: &Failure<H1Codec>, sub: &Submission, track: &Track, tainted: bool, max_tries: u32) {
     let id = failure.id;
     assert!(failure.tries.len() as u32 <= max_tries, "{id} spent {} tries of {max_tries}", failure.tries.len());
-    if !tainted {
+    if !tainted && track.copied {
+        check_attempts(id, track, failure.attempts);
+    } else if !tainted {
         // A request cancelled while encoded but not yet accepted counts as
         // written: the caller must finish writing its transmit.
         let ended_early = matches!(failure.cause, Cause::Cancelled | Cause::Deadline);
@@ -630,5 +679,22 @@ fn check_failure(failure: &Failure<H1Codec>, sub: &Submission, track: &Track, ta
     }
     if !sub.replayable() {
         assert!(failure.tries.is_empty(), "{id} spent a try although it may not be replayed");
+    }
+}
+
+/// A request's attempts agree with the wire: exactly the writes seen, or,
+/// for one with a rescue copy (P13), between the writes seen and the times
+/// it was encoded (a copy encoded but not yet written counts: its transmit
+/// is finished by the caller).
+fn check_attempts(id: RequestId, track: &Track, attempts: u32) {
+    if track.copied {
+        assert!(
+            track.writes <= attempts && attempts <= track.encodes,
+            "attempts of copied {id}: {attempts}, {} written, {} encoded",
+            track.writes,
+            track.encodes
+        );
+    } else {
+        assert_eq!(attempts, track.writes, "attempts of {id}");
     }
 }

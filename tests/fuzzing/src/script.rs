@@ -178,6 +178,8 @@ pub struct Submission {
     pub whole: bool,
     /// A deadline this many milliseconds after submission.
     pub deadline_ms: Option<u16>,
+    /// Nothing written behind it until its response begins (P13).
+    pub blocking: bool,
     /// Content of this many bytes.
     pub body: Option<u8>,
     /// How the server answers it.
@@ -204,6 +206,9 @@ impl Submission {
         }
         if let Some(ms) = self.deadline_ms {
             options = options.deadline(now + pipelining::Duration::from_millis(u64::from(ms)));
+        }
+        if self.blocking {
+            options = options.blocking();
         }
         options
     }

@@ -160,12 +160,25 @@ impl Watch {
         lock(&self.observations).iter().filter(|o| matches!(o, Observation::Connecting { .. })).count()
     }
 
-    /// The capabilities reported for origins, in order.
+    /// The capabilities learned for origins, in order (a demotion counts as
+    /// one request at a time).
     pub fn capabilities(&self) -> Vec<pipelining::Capability> {
+        self.facts()
+            .into_iter()
+            .filter_map(|fact| match fact {
+                pipelining::Fact::Capability(capability) => Some(capability),
+                pipelining::Fact::Demoted { .. } => Some(pipelining::Capability::OneAtATime),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Everything learned about origins, in order.
+    pub fn facts(&self) -> Vec<pipelining::Fact> {
         lock(&self.observations)
             .iter()
             .filter_map(|o| match o {
-                Observation::Capability { capability, .. } => Some(*capability),
+                Observation::Learned { fact, .. } => Some(*fact),
                 _ => None,
             })
             .collect()
