@@ -8,6 +8,10 @@
 //! - [`raw`]: the scripted peer (`pipelining-peer`) over TCP: its script
 //!   decides, per request, what bytes to write and whether to close, reset
 //!   or fall silent, and it counts the depth it saw on each connection;
+//! - [`pattern_server`]: one large response of [`pattern`] bytes, written
+//!   as fast as the socket takes it (the slow-reader test's server);
+//! - [`memory`]: a process's resident set, and the `client_memory` child
+//!   process the memory tests measure a client in;
 //! - [`real`]: real servers run as external programs (nginx, Python's
 //!   `http.server`, Node's `http`), with a client-side record of what was
 //!   written on each connection;
@@ -21,6 +25,8 @@
 //! [`SERVER_LIFETIME`] in any case.
 
 pub mod hyper_server;
+pub mod memory;
+pub mod pattern_server;
 pub mod raw;
 pub mod real;
 pub mod scenarios;

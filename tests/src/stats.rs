@@ -27,6 +27,9 @@ pub struct ConnStats {
     pub opened_at: Option<Instant>,
     /// When it ended.
     pub closed_at: Option<Instant>,
+    /// The request-targets read off the connection, in the order they
+    /// arrived (the order the client wrote them in).
+    pub targets: Vec<String>,
 }
 
 /// Everything a test server counted so far.
@@ -128,6 +131,7 @@ impl Counter {
             let c = &mut s.conns[conn];
             c.received += 1;
             c.max_unanswered = c.max_unanswered.max(c.received - c.answered);
+            c.targets.push(target.to_owned());
             *s.received.entry((method.to_owned(), target.to_owned())).or_default() += 1;
         });
     }

@@ -348,6 +348,12 @@ impl<F: SendFactory> Shared<F> {
                 };
                 if item.is_terminal() || then_end {
                     state.wakers.remove(&id);
+                    // The last outcome taken after a shutdown may be all the
+                    // shutdown waited for (the connections closed before it).
+                    if state.dispatcher.is_finished() && state.conns.is_empty() {
+                        self.finished.notify(usize::MAX);
+                        self.timer_wake.notify(usize::MAX);
+                    }
                 }
                 // Taking content may have resumed reading a connection.
                 while let Some(instruction) = state.dispatcher.poll_instruction() {
