@@ -33,9 +33,10 @@ for (const target of ['node', 'web']) {
   });
 }
 
-// The target is 60 KB gzipped; the build is at about 64 KiB (README.md,
-// "Size"). This budget catches a regression without failing on noise.
-const BUDGET = 70 * 1024;
+// The target is 61,440 bytes gzipped (issue 21); with the dispatcher in
+// (issue 18) the build is at about 85 KiB (README.md, "Size"). This budget
+// catches a regression without failing on noise; it is not the target.
+const BUDGET = 88 * 1024;
 
 test('the module stays within its size budget', LIMIT, (t) => {
   const bytes = module('node');
