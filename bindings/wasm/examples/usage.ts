@@ -5,9 +5,12 @@ import {
   Connection,
   Pool,
   fetchAll,
+  ITEM,
+  unpack,
   type ConnectionEvent,
   type ErrorKind,
-  type PoolEvent,
+  type PoolInstruction,
+  type PoolNotice,
 } from '../lib/index.js';
 
 /** Drives one connection by hand: bytes in, bytes and events out. */
@@ -41,21 +44,30 @@ export function sansIo(now: number): string[] {
   return seen;
 }
 
-/** The pool's driver decisions are typed too. */
+/** The pool's instructions and notices are typed too; outcomes come packed (lib/packed.js reads them). */
 export function poolDecisions(now: number): Array<[string, number]> {
-  const pool = new Pool({ connections: 2, maxTries: 3, connectTimeoutMs: 1_000, limits: { maxHeaders: 50 } });
-  pool.submit(now, { scheme: 'http', host: 'example.com', port: 80 }, { target: '/' });
-  const decisions: Array<[string, number]> = [];
-  for (let event: PoolEvent | undefined = pool.pollEvent(); event; event = pool.pollEvent()) {
-    if (event.type === 'connect') {
-      decisions.push([`${event.origin.host}:${event.origin.port}`, event.conn]);
-      pool.handleConnected(now, event.conn);
-    } else if (event.type === 'failed') {
-      decisions.push([event.kind, event.attempts]);
+  const pool = new Pool({ connections: 2, maxTries: 3, connectTimeoutMs: 1_000, queueLimit: 16, limits: { maxHeaders: 50 } });
+  const id: number = pool.submit(now, 'http', 'example.com', 80, 'GET', '/', ['Accept', '*/*'], null, 0, true);
+  const decisions: Array<[string, number]> = [['request', id]];
+  for (let instruction: PoolInstruction | undefined = pool.pollInstruction(); instruction; instruction = pool.pollInstruction()) {
+    if (instruction.type === 'connect') {
+      decisions.push([`${instruction.origin.host}:${instruction.origin.port}`, instruction.conn]);
+      pool.handleConnected(now, instruction.conn);
     }
   }
-  const transmit = pool.pollTransmit(now);
-  if (transmit) pool.handleWritten(now, transmit.conn, transmit.data.length);
+  const data: Uint8Array | undefined = pool.pollTransmit(now);
+  if (data) pool.handleWritten(now, pool.transmitConn, data.length);
+  for (let notice: PoolNotice | undefined = pool.pollNotice(); notice !== undefined; notice = pool.pollNotice()) {
+    if (typeof notice === 'number') {
+      const packed: Uint8Array | undefined = pool.take(now, notice);
+      if (packed) {
+        const taken = unpack(packed);
+        decisions.push(taken.item === ITEM.failed ? [taken.kind, taken.attempts] : ['status', taken.status]);
+      }
+    } else if (notice.type === 'room') {
+      decisions.push(['room', notice.waiter]);
+    }
+  }
   return decisions;
 }
 
@@ -69,7 +81,7 @@ export async function driver(url: string): Promise<number> {
     const kind: ErrorKind = (error as { kind: ErrorKind }).kind;
     throw new Error(kind);
   } finally {
-    client.close();
+    await client.close();
   }
 }
 

@@ -1,14 +1,18 @@
 // The Node driver: the wasm Pool over `net` / `tls` sockets.
 //
-// One sans-IO pool decides everything (what to write where, when to open and
-// close connections, what to resend, when a request has failed); this file
-// only moves bytes and time. After every input (socket data, EOF, error, a
-// write accepted, a timer, a new request) `drive` drains the pool in the
-// documented order: every transmit, then the next deadline, then every event.
+// The pool (the core's dispatcher) decides everything: what to write where,
+// when to open, close, pause and resume connections, what to resend, who
+// may submit when an origin's queue is full (first come, first served), how
+// a failure is named and worded and how often a request was written. This
+// file keeps only sockets, timers and promises. After every input (socket
+// data, EOF, error, a write accepted, a timer, a new request) `drive`
+// drains the pool in the documented order: every transmit, every
+// instruction, the next deadline, every notice.
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { PipeliningError } from './errors.js';
+import { ITEM, unpack } from './packed.js';
 import { Pool } from './wasm.js';
 
 const DEFAULT_PORTS = { 'http:': 80, 'https:': 443 };
@@ -16,8 +20,20 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The pool's options from the client's. */
 function poolOptions(options) {
-  const { depth, connections, maxTries, queueLimit, timeoutMs, connectTimeoutMs, stallTimeoutMs, idleTimeoutMs, limits } =
-    options;
+  const {
+    depth,
+    connections,
+    maxTries,
+    queueLimit,
+    timeoutMs,
+    connectTimeoutMs,
+    stallTimeoutMs,
+    idleTimeoutMs,
+    requestTimeoutMs,
+    originMemoryMs,
+    maxOrigins,
+    limits,
+  } = options;
   const pool = {
     depth,
     connections,
@@ -26,12 +42,21 @@ function poolOptions(options) {
     connectTimeoutMs: connectTimeoutMs ?? timeoutMs,
     stallTimeoutMs: stallTimeoutMs ?? timeoutMs,
     idleTimeoutMs,
+    requestTimeoutMs,
+    originMemoryMs,
+    maxOrigins,
     limits,
   };
   if (options.assumePipelining) pool.capability = 'pipelining';
   if (options.pipelineNonIdempotent) pool.nonIdempotent = 'pipelined';
   for (const key of Object.keys(pool)) if (pool[key] === undefined) delete pool[key];
   return pool;
+}
+
+/** What the pool threw (an `Error` with a C5 `kind`) as a {@link PipeliningError}. */
+function asError(error) {
+  if (error instanceof PipeliningError) return error;
+  return new PipeliningError(error?.kind ?? 'invalid_request', error?.message ?? String(error));
 }
 
 /** `[name, value, name, value, …]` from an object, a `Headers`, a `Map` or pairs. */
@@ -50,45 +75,6 @@ function headerList(headers) {
 function hasIdempotencyKey(flat) {
   for (let i = 0; i < flat.length; i += 2) if (flat[i].toLowerCase() === 'idempotency-key') return true;
   return false;
-}
-
-const latin1Slice = Buffer.prototype.latin1Slice ?? function (start, end) {
-  return this.toString('latin1', start, end);
-};
-
-/**
- * A `complete` event from `Pool.pollEventPacked` (layout in the Rust
- * `events::packed_complete`): `{id, attempts, response}`.
- */
-export function unpackComplete(packed) {
-  const words = new Uint32Array(packed.buffer, packed.byteOffset, 10);
-  const id = words[0] + words[1] * 2 ** 32;
-  const headerCount = words[5];
-  const trailerCount = words[6];
-  const lengths = new Uint32Array(packed.buffer, packed.byteOffset + 40, 2 * (headerCount + trailerCount));
-  let at = 40 + 8 * (headerCount + trailerCount);
-  const textEnd = at + words[8];
-  const text = latin1Slice.call(Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength), at, textEnd);
-  let pos = words[7];
-  const reason = text.slice(0, pos);
-  const fields = (from, count) => {
-    const list = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const nameEnd = pos + lengths[2 * (from + i)];
-      const valueEnd = nameEnd + lengths[2 * (from + i) + 1];
-      list[i] = [text.slice(pos, nameEnd), text.slice(nameEnd, valueEnd)];
-      pos = valueEnd;
-    }
-    return list;
-  };
-  const headers = fields(0, headerCount);
-  const trailers = fields(headerCount, trailerCount);
-  const body = packed.subarray(textEnd, textEnd + words[9]);
-  return {
-    id,
-    attempts: words[2],
-    response: { status: words[3], reason, version: words[4] === 1 ? '1.1' : '1.0', headers, body, trailers },
-  };
 }
 
 const IDEMPOTENCY = { by_method: 0, idempotent: 1, never_retry: 2 };
@@ -112,8 +98,6 @@ export function splitUrl(url) {
   return { origin, target };
 }
 
-const originKey = (o) => `${o.scheme}://${o.host}:${o.port}`;
-
 /**
  * A pipelining HTTP/1.1 client for Node.
  *
@@ -121,45 +105,56 @@ const originKey = (o) => `${o.scheme}://${o.host}:${o.port}`;
  * `depth` deep on each (after a one-request probe of an unknown server);
  * every response is matched to its request; a request whose connection is
  * lost is resent when that is safe, and otherwise fails with a
- * {@link PipeliningError} saying why.
+ * {@link PipeliningError} saying why. When an origin's queue is full,
+ * `request()` waits for room, first come first served.
  */
 export class Client {
   #pool;
   #tls;
-  #requestTimeoutMs;
-  /** id → {resolve, reject, origin, signal cleanup} */
+  /** Request id → the caller waiting for its outcome. */
   #routes = new Map();
-  /** Requests waiting for room in a full origin queue, in order. */
-  #parked = [];
-  /** conn → {socket, connected, closed, origin} */
+  /** Waiter id → a caller waiting for room, holding its request. */
+  #waiters = new Map();
+  /** conn → {socket, connected, closed, writing}, deleted when it closes. */
   #sockets = new Map();
-  #connectErrors = new Map();
   #timer = null;
   #timerAt = undefined;
   #driving = false;
   #again = false;
   #scheduled = false;
-  /** originKey → index from `Pool.internOrigin`. */
-  #origins = new Map();
-  #closed = false;
+  /** Once `close()` was called: its promise, and how to settle it. */
+  #closed = null;
+  #finished = null;
 
   /**
    * @param {object} [options] `depth` (8), `connections` (2), `maxTries`
    *   (3), `timeoutMs` (connect and stall timeout), `connectTimeoutMs`
    *   (10 s), `stallTimeoutMs` (30 s), `idleTimeoutMs` (60 s),
    *   `requestTimeoutMs` (none), `queueLimit` (1,024 per origin),
+   *   `originMemoryMs` (10 minutes: how long an idle origin and what it
+   *   taught are remembered), `maxOrigins` (10,000 idle origins at most),
    *   `limits`, `assumePipelining`, `pipelineNonIdempotent`, `tls` (extra
-   *   `tls.connect` options such as `ca`).
+   *   `tls.connect` options such as `ca`). Throws a {@link PipeliningError}
+   *   with `kind` `invalid_request` for a setting that cannot work (a
+   *   depth, connection count, try count or queue limit of 0).
    */
   constructor(options = {}) {
-    this.#pool = new Pool(poolOptions(options));
+    try {
+      this.#pool = new Pool(poolOptions(options));
+    } catch (error) {
+      throw asError(error);
+    }
     this.#tls = options.tls ?? {};
-    this.#requestTimeoutMs = options.requestTimeoutMs;
   }
 
-  /** Requests sent and not yet ended. */
+  /** Requests sent and not yet ended, those waiting for room included. */
   get pending() {
-    return this.#pool.pending + this.#parked.length;
+    return this.#pool.pending + this.#pool.waiting;
+  }
+
+  /** Requests waiting for room in a full origin queue. */
+  get waiting() {
+    return this.#pool.waiting;
   }
 
   /**
@@ -175,9 +170,10 @@ export class Client {
     this.#drive();
   }
 
-  /** What the client knows of the origin of `url`. */
+  /** What the client knows of the origin of `url` (`undefined`: nothing, or forgotten). */
   originStatus(url) {
-    return this.#pool.originStatus(performance.now(), splitUrl(url).origin);
+    const { origin } = splitUrl(url);
+    return this.#pool.originStatus(performance.now(), origin.scheme, origin.host, origin.port);
   }
 
   /**
@@ -185,7 +181,8 @@ export class Client {
    * trailers, attempts}` (`headers` as `[name, value]` pairs, `body` a
    * `Uint8Array`), or rejects with a {@link PipeliningError} with `kind` and
    * `attempts`. Requests are written in the order `request` is called, per
-   * origin.
+   * origin: queued at once while the origin has room, and otherwise waiting
+   * for it, first come first served.
    *
    * @param {object} request `{method = "GET", url, headers, body, idempotent,
    *   signal}`: `headers` an object, a `Headers`, a `Map` or pairs; `body` a
@@ -195,27 +192,52 @@ export class Client {
    */
   request({ method = 'GET', url, headers, body, idempotent, signal } = {}) {
     return new Promise((resolve, reject) => {
-      if (this.#closed) throw new PipeliningError('connection_lost', 'the client is closed');
       const { origin, target } = splitUrl(url);
       const list = headerList(headers);
-      const init = { method: String(method), target, headers: list.length > 0 ? list : undefined, body: body ?? null };
       let idempotency = IDEMPOTENCY.by_method;
       if (idempotent === true || hasIdempotencyKey(list)) idempotency = IDEMPOTENCY.idempotent;
       else if (idempotent === false) idempotency = IDEMPOTENCY.never_retry;
-      const deadlineMs = this.#requestTimeoutMs !== undefined ? performance.now() + this.#requestTimeoutMs : undefined;
-      const options = { idempotency, deadlineMs };
-      const waiting = { origin, init, options, resolve, reject, signal, id: undefined, parked: false };
+      if (signal?.aborted) throw new PipeliningError('cancelled', 'the request was aborted');
+      // Every field written here, in one shape (a spread would make each
+      // caller a slow dictionary object).
+      const caller = {
+        scheme: origin.scheme,
+        host: origin.host,
+        port: origin.port,
+        method: String(method),
+        target,
+        headers: list.length > 0 ? list : undefined,
+        body: body ?? null,
+        idempotency,
+        resolve,
+        reject,
+        signal,
+        onAbort: null,
+        id: -1,
+        waiter: -1,
+      };
+      this.#submit(performance.now(), caller);
       if (signal) {
-        if (signal.aborted) throw new PipeliningError('cancelled', 'the request was aborted');
-        waiting.onAbort = () => this.#cancel(waiting);
-        signal.addEventListener('abort', waiting.onAbort, { once: true });
-      }
-      if (this.#parked.some((p) => originKey(p.origin) === originKey(origin)) || !this.#submit(waiting)) {
-        waiting.parked = true;
-        this.#parked.push(waiting);
+        caller.onAbort = () => this.#abort(caller);
+        signal.addEventListener('abort', caller.onAbort, { once: true });
       }
       this.#schedule();
     });
+  }
+
+  /**
+   * Finishes gracefully: no new requests (callers still waiting for room
+   * are refused), the outstanding ones finish, then every connection
+   * closes. Resolves when all of that is done; calling it again returns the
+   * same promise.
+   */
+  close() {
+    if (this.#closed === null) {
+      this.#closed = new Promise((resolve) => (this.#finished = resolve));
+      this.#pool.shutDown(performance.now());
+      this.#drive();
+    }
+    return this.#closed;
   }
 
   /**
@@ -231,119 +253,148 @@ export class Client {
     });
   }
 
-  /** Closes every connection; unfinished requests fail with `connection_lost`. */
-  close() {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const waiting of this.#parked.splice(0)) {
-      this.#settle(waiting);
-      waiting.reject(new PipeliningError('connection_lost', 'the client was closed'));
-    }
-    this.#pool.close(performance.now());
-    this.#drive();
-    clearTimeout(this.#timer);
-    this.#timer = null;
-  }
-
-  /** Hands a request to the pool; false when the origin's queue is full. */
-  #submit(waiting) {
+  /** Hands a request to the pool, or puts it in line for room; throws what the pool refuses. */
+  #submit(now, c) {
+    let id;
     try {
-      const key = originKey(waiting.origin);
-      let origin = this.#origins.get(key);
-      if (origin === undefined) {
-        origin = this.#pool.internOrigin(waiting.origin);
-        this.#origins.set(key, origin);
-      }
-      const { init, options } = waiting;
-      waiting.id = this.#pool.submitRaw(
-        performance.now(),
-        origin,
-        init.method,
-        init.target,
-        init.headers,
-        init.body,
-        options.idempotency,
-        true,
-        options.deadlineMs,
-      );
-      this.#routes.set(waiting.id, waiting);
-      return true;
+      id = this.#pool.submit(now, c.scheme, c.host, c.port, c.method, c.target, c.headers, c.body, c.idempotency, true);
+      if (id < 0) c.waiter = this.#pool.waitForRoom(now, c.scheme, c.host, c.port);
     } catch (error) {
-      if (error?.code === 'queue_full') return false;
-      this.#settle(waiting);
-      waiting.reject(new PipeliningError(error?.kind ?? 'invalid_request', error?.message ?? String(error)));
-      return true;
+      throw asError(error);
+    }
+    if (id >= 0) {
+      c.id = id;
+      this.#routes.set(id, c);
+    } else {
+      this.#waiters.set(c.waiter, c);
     }
   }
 
-  #cancel(waiting) {
-    if (waiting.parked) {
-      const at = this.#parked.indexOf(waiting);
-      if (at >= 0) this.#parked.splice(at, 1);
-      this.#settle(waiting);
-      waiting.reject(new PipeliningError('cancelled', 'the request was aborted'));
+  /** A waiter was told there is room: it submits, or waits on. */
+  #admit(now, waiter) {
+    const c = this.#waiters.get(waiter);
+    if (c === undefined) return;
+    let id;
+    try {
+      id = this.#pool.submitWaiting(now, waiter, c.scheme, c.host, c.port, c.method, c.target, c.headers, c.body, c.idempotency, true);
+    } catch (error) {
+      this.#waiters.delete(waiter);
+      this.#settle(c);
+      c.reject(asError(error));
       return;
     }
-    if (waiting.id !== undefined && this.#routes.has(waiting.id)) {
-      this.#pool.cancel(performance.now(), waiting.id);
-      this.#drive();
+    if (id < 0) return;
+    this.#waiters.delete(waiter);
+    c.waiter = -1;
+    c.id = id;
+    this.#routes.set(id, c);
+    this.#again = true;
+  }
+
+  /** A request's outcome has something to take. */
+  #deliver(now, id) {
+    const c = this.#routes.get(id);
+    if (c === undefined) {
+      this.#pool.cancel(now, id);
+      return;
+    }
+    for (let packed = this.#pool.take(now, id); packed !== undefined; packed = this.#pool.take(now, id)) {
+      const item = unpack(packed);
+      if (item.item === ITEM.complete) {
+        this.#settle(c);
+        const { status, reason, version, headers, body, trailers, attempts } = item;
+        c.resolve({ status, reason, version, headers, body, trailers, attempts });
+        return;
+      }
+      if (item.item === ITEM.failed) {
+        this.#settle(c);
+        c.reject(new PipeliningError(item.kind, item.message, item.attempts));
+        return;
+      }
+      // Interim (1xx) heads come before the whole response: nothing to do.
     }
   }
 
-  #settle(waiting) {
-    if (waiting.id !== undefined) this.#routes.delete(waiting.id);
-    if (waiting.signal && waiting.onAbort) waiting.signal.removeEventListener('abort', waiting.onAbort);
+  #abort(c) {
+    const now = performance.now();
+    let attempts = 0;
+    if (c.waiter >= 0) {
+      this.#pool.cancelWaiting(c.waiter);
+      this.#waiters.delete(c.waiter);
+    } else if (c.id >= 0 && this.#routes.has(c.id)) {
+      attempts = this.#pool.attempts(c.id) ?? 0;
+      this.#pool.cancel(now, c.id);
+    } else {
+      return;
+    }
+    this.#settle(c);
+    c.reject(new PipeliningError('cancelled', 'the request was aborted', attempts));
+    this.#drive();
   }
 
-  /** Drains the pool: transmits to sockets, the deadline to the timer, events to requests. */
+  #settle(c) {
+    if (c.id >= 0) this.#routes.delete(c.id);
+    if (c.onAbort) c.signal.removeEventListener('abort', c.onAbort);
+  }
+
+  /** Drains the pool: transmits to sockets, instructions to sockets, the deadline to the timer, notices to callers. */
   #drive() {
     if (this.#driving) {
       this.#again = true;
       return;
     }
     this.#driving = true;
+    const pool = this.#pool;
     try {
       do {
         this.#again = false;
         const now = performance.now();
-        for (let data = this.#pool.pollTransmitData(now); data !== undefined; data = this.#pool.pollTransmitData(now)) {
-          this.#write(this.#pool.transmitConn, data);
+        for (let data = pool.pollTransmit(now); data !== undefined; data = pool.pollTransmit(now)) {
+          this.#write(pool.transmitConn, data);
         }
-        this.#arm(this.#pool.pollTimeout());
-        let freed = false;
-        for (let event = this.#pool.pollEventPacked(); event !== undefined; event = this.#pool.pollEventPacked()) {
-          freed = (event instanceof Uint8Array ? this.#onComplete(unpackComplete(event)) : this.#onEvent(event)) || freed;
+        for (let i = pool.pollInstruction(); i !== undefined; i = pool.pollInstruction()) this.#instruct(i);
+        this.#arm(pool.pollTimeout());
+        for (let notice = pool.pollNotice(); notice !== undefined; notice = pool.pollNotice()) {
+          if (typeof notice === 'number') this.#deliver(now, notice);
+          else if (notice.type === 'room') this.#admit(now, notice.waiter);
         }
-        if (freed && this.#parked.length > 0) this.#unpark();
       } while (this.#again);
     } finally {
       this.#driving = false;
     }
+    if (this.#finished !== null && pool.isFinished && this.#sockets.size === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#finished();
+    }
     this.#keepAlive();
   }
 
-  /** Parked requests go in, in order per origin, while there is room. */
-  #unpark() {
-    const blocked = new Set();
-    const still = [];
-    for (const waiting of this.#parked) {
-      const key = originKey(waiting.origin);
-      if (blocked.has(key)) {
-        still.push(waiting);
-      } else if (this.#submit(waiting)) {
-        waiting.parked = false;
-        this.#again = true;
-      } else {
-        blocked.add(key);
-        still.push(waiting);
-      }
+  #instruct(instruction) {
+    const entry = this.#sockets.get(instruction.conn);
+    switch (instruction.type) {
+      case 'connect':
+        this.#open(instruction.conn, instruction.origin);
+        break;
+      case 'close':
+        if (entry) {
+          entry.closed = true;
+          this.#sockets.delete(instruction.conn);
+          entry.socket.destroy();
+        }
+        break;
+      case 'pause':
+        entry?.socket.pause();
+        break;
+      case 'resume':
+        entry?.socket.resume();
+        break;
     }
-    this.#parked = still;
   }
 
   /** Sockets and the timer keep the process alive only while requests are pending. */
   #keepAlive() {
-    const busy = this.#pool.pending > 0 || this.#parked.length > 0;
+    const busy = this.#pool.pending > 0 || this.#pool.waiting > 0;
     for (const entry of this.#sockets.values()) {
       if (busy) entry.socket.ref();
       else entry.socket.unref();
@@ -370,52 +421,6 @@ export class Client {
     }, delay);
   }
 
-  /** Returns whether the event ended a request. */
-  #onEvent(event) {
-    switch (event.type) {
-      case 'connect':
-        this.#open(event.conn, event.origin);
-        return false;
-      case 'close': {
-        const entry = this.#sockets.get(event.conn);
-        if (entry) {
-          entry.closed = true;
-          this.#sockets.delete(event.conn);
-          entry.socket.destroy();
-        }
-        return false;
-      }
-      case 'complete':
-        return this.#onComplete(event);
-      case 'failed': {
-        const waiting = this.#routes.get(event.id);
-        if (!waiting) return true;
-        this.#settle(waiting);
-        let message = event.message;
-        const cause = this.#connectErrors.get(originKey(waiting.origin));
-        if (event.kind === 'connect' && cause) {
-          message = `connecting to ${originKey(waiting.origin)}: ${cause}`;
-        }
-        waiting.reject(new PipeliningError(event.kind, message, event.attempts));
-        return true;
-      }
-      case 'response':
-        // Whole-response mode: only interim (1xx) parts come this way.
-        return event.end;
-      default:
-        return false;
-    }
-  }
-
-  #onComplete(event) {
-    const waiting = this.#routes.get(event.id);
-    if (!waiting) return true;
-    this.#settle(waiting);
-    const { status, reason, version, headers, body, trailers } = event.response;
-    waiting.resolve({ status, reason, version, headers, body, trailers, attempts: event.attempts });
-    return true;
-  }
-
   #open(conn, origin) {
     const secure = origin.scheme === 'https';
     const socket = secure
@@ -428,19 +433,16 @@ export class Client {
         })
       : net.connect({ host: origin.host, port: origin.port });
     socket.setNoDelay(true);
-    const entry = { socket, origin, connected: false, closed: false };
+    // `writing`: bytes handed to `socket.write` whose callback has not come;
+    // `handle`: the TCP handle, kept for its `writeQueueSize` (see
+    // `#unacknowledged`), which Node drops from the socket as it closes.
+    const entry = { socket, handle: null, connected: false, closed: false, writing: 0 };
     this.#sockets.set(conn, entry);
     const now = () => performance.now();
-    // Ends the entry once; the pool hears of it at most once more.
-    const gone = () => {
-      if (entry.closed) return false;
-      entry.closed = true;
-      this.#sockets.delete(conn);
-      return true;
-    };
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       if (entry.closed) return;
       entry.connected = true;
+      if (!secure) entry.handle = socket._handle;
       this.#pool.handleConnected(now(), conn);
       this.#drive();
     });
@@ -451,31 +453,57 @@ export class Client {
     });
     socket.on('end', () => {
       if (entry.closed) return;
+      this.#unacknowledged(conn, entry);
       this.#pool.handleEof(now(), conn);
       this.#drive();
     });
-    socket.on('error', (error) => {
-      if (!entry.connected) this.#connectErrors.set(originKey(origin), error.message);
-      if (!gone()) return;
-      socket.destroy();
-      if (entry.connected) this.#pool.handleTransportError(now(), conn);
-      else this.#pool.handleConnectFailed(now(), conn);
-      this.#drive();
-    });
-    socket.on('close', () => {
-      if (!gone()) return;
-      if (entry.connected) this.#pool.handleTransportError(now(), conn);
-      else this.#pool.handleConnectFailed(now(), conn);
-      this.#drive();
-    });
+    socket.on('error', (error) => this.#lost(conn, entry, error.message));
+    socket.on('close', () => this.#lost(conn, entry, 'the connection closed'));
+  }
+
+  /** The transport ended: a connect that failed (with the system's words), or an open connection lost. */
+  #lost(conn, entry, why) {
+    if (entry.closed) return;
+    entry.closed = true;
+    this.#sockets.delete(conn);
+    entry.socket.destroy();
+    if (entry.connected) {
+      this.#unacknowledged(conn, entry);
+      this.#pool.handleTransportError(performance.now(), conn);
+    } else {
+      this.#pool.handleConnectFailed(performance.now(), conn, why);
+    }
+    this.#drive();
+  }
+
+  /**
+   * What the kernel took of a write whose callback has not come, when the
+   * transport ends: counted as written, since the server may have received
+   * it (Rust's driver counts what `write` returned; `attempts` must agree,
+   * docs/DESIGN.md C1). Node's callback cannot say how much of a write the
+   * kernel took — it only says the write as a whole failed or was dropped —
+   * so for a TCP socket the part still queued comes from the handle's
+   * `writeQueueSize` (libuv's count, still intact when the socket reports
+   * its end). Without it (TLS, or a Node without the property) the whole
+   * write counts: a request that may have reached the server is never
+   * resent as if it had not been sent (P8).
+   */
+  #unacknowledged(conn, entry) {
+    if (entry.writing === 0) return;
+    const queued = entry.handle?.writeQueueSize;
+    const n = Number.isInteger(queued) && queued >= 0 && queued <= entry.writing ? entry.writing - queued : entry.writing;
+    entry.writing = 0;
+    if (n > 0) this.#pool.handleWritten(performance.now(), conn, n);
   }
 
   /** One transmit, one `socket.write`; accepted when the callback says so. */
   #write(conn, data) {
     const entry = this.#sockets.get(conn);
     if (!entry || entry.closed) return;
+    entry.writing += data.length;
     entry.socket.write(data, (error) => {
-      if (error || entry.closed) return;
+      if (error || entry.closed || entry.writing < data.length) return;
+      entry.writing -= data.length;
       this.#pool.handleWritten(performance.now(), conn, data.length);
       this.#drive();
     });

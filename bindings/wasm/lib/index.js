@@ -3,4 +3,5 @@
 export { Client, splitUrl } from './client.js';
 export { fetchAll } from './fetch-all.js';
 export { PipeliningError } from './errors.js';
+export { ITEM, LAYOUT, unpack } from './packed.js';
 export { Connection, Pool, errorKinds } from './wasm.js';

@@ -15,6 +15,16 @@ fn size(n: f64) -> usize {
     n as usize
 }
 
+/// An optional count that bounds work and so must be at least one: zero
+/// would stall every request forever, so it is refused by name rather than
+/// clamped (docs/DESIGN.md P1).
+fn at_least_one(source: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
+    match js::count(source, key)? {
+        Some(n) if n < 1.0 => Err(invalid(&js::text(&[key, " must be at least 1"]))),
+        n => Ok(n),
+    }
+}
+
 /// A connection's settings: `depth`, `queueLimit`, `stallTimeoutMs`,
 /// `idleTimeoutMs`, `cancelThreshold`, `capability`
 /// (`"unknown"`/`"pipelining"`/`"one_at_a_time"`), `nonIdempotent`
@@ -24,10 +34,10 @@ pub(crate) fn connection(options: &JsValue) -> Result<ConnectionConfig, JsValue>
     if js::is_absent(options) {
         return Ok(config);
     }
-    if let Some(n) = js::count(options, "depth")? {
-        config.depth = size(n).max(1);
+    if let Some(n) = at_least_one(options, "depth")? {
+        config.depth = size(n);
     }
-    if let Some(n) = js::count(options, "queueLimit")? {
+    if let Some(n) = at_least_one(options, "queueLimit")? {
         config.queue_limit = size(n);
     }
     if let Some(ms) = js::millis(options, "stallTimeoutMs")? {
@@ -61,21 +71,23 @@ pub(crate) fn connection(options: &JsValue) -> Result<ConnectionConfig, JsValue>
 }
 
 /// A pool's settings: every connection setting, plus `connections`,
-/// `maxTries`, `queueLimit` (requests waiting per origin), `connectTimeoutMs`, `breakWindowMs`,
-/// `demotionMs`, `budgetMemoryMs`.
+/// `maxTries`, `queueLimit` (requests waiting per origin),
+/// `connectTimeoutMs`, `breakWindowMs`, `demotionMs`, `budgetMemoryMs`,
+/// `originMemoryMs` (how long an idle origin is remembered), `maxOrigins`
+/// (idle origins remembered at most).
 pub(crate) fn pool(options: &JsValue) -> Result<PoolConfig, JsValue> {
     let mut config = PoolConfig::DEFAULT;
     config.connection = connection(options)?;
     if js::is_absent(options) {
         return Ok(config);
     }
-    if let Some(n) = js::count(options, "connections")? {
-        config.connections = size(n).max(1);
+    if let Some(n) = at_least_one(options, "connections")? {
+        config.connections = size(n);
     }
-    if let Some(n) = js::count(options, "maxTries")? {
-        config.max_tries = (n as u32).max(1);
+    if let Some(n) = at_least_one(options, "maxTries")? {
+        config.max_tries = n as u32;
     }
-    if let Some(n) = js::count(options, "queueLimit")? {
+    if let Some(n) = at_least_one(options, "queueLimit")? {
         config.queue_limit = size(n);
     }
     if let Some(ms) = js::millis(options, "connectTimeoutMs")? {
@@ -89,6 +101,12 @@ pub(crate) fn pool(options: &JsValue) -> Result<PoolConfig, JsValue> {
     }
     if let Some(Some(ms)) = js::millis(options, "budgetMemoryMs")? {
         config.budget_memory = time::duration(ms);
+    }
+    if let Some(Some(ms)) = js::millis(options, "originMemoryMs")? {
+        config.origin_memory = time::duration(ms);
+    }
+    if let Some(n) = js::count(options, "maxOrigins")? {
+        config.max_origins = size(n);
     }
     Ok(config)
 }

@@ -12,11 +12,16 @@ pub(crate) fn error(kind: ErrorKind, message: &str) -> JsValue {
     error.into()
 }
 
+/// [`error`] with a `code` naming the exact case.
+pub(crate) fn error_with_code(kind: ErrorKind, message: &str, code: &str) -> JsValue {
+    let error = error(kind, message);
+    js::set(&error, "code", code);
+    error
+}
+
 /// A wrong argument from JavaScript: `invalid_request`, code `"invalid"`.
 pub(crate) fn invalid(message: &str) -> JsValue {
-    let error = error(ErrorKind::InvalidRequest, message);
-    js::set(&error, "code", "invalid");
-    error
+    error_with_code(ErrorKind::InvalidRequest, message, "invalid")
 }
 
 /// Why `submit` refused. `kind` says it in C5 terms (`invalid_request` for
@@ -30,7 +35,5 @@ pub(crate) fn submit_error<E: core::fmt::Display>(e: &SubmitError<E>) -> JsValue
         SubmitError::QueueFull { .. } => "queue_full",
         _ => "closed",
     };
-    let error = self::error(e.kind(), &e.to_string());
-    js::set(&error, "code", code);
-    error
+    error_with_code(e.kind(), &e.to_string(), code)
 }

@@ -4,8 +4,8 @@ use crate::{js, time};
 use js_sys::{Array, Object};
 use pipelining::h1::{H1Codec, Header, Response, ResponseHead, ResponsePart, Version};
 use pipelining::{
-    Capability, Cause, CloseReason, CloseSummary, Event, Fact, Failure, Instruction, Lesson, Origin, OriginStatus,
-    PoolEvent, Progress, Retry, Unanswered,
+    Capability, Cause, CloseReason, CloseSummary, Event, Fact, Instruction, Lesson, Origin, OriginId, OriginStatus,
+    Progress, Retry, Unanswered,
 };
 use wasm_bindgen::JsValue;
 
@@ -203,40 +203,24 @@ fn failed(failure: &Unanswered<H1Codec>) -> Object {
     object
 }
 
-fn pool_failed(failure: &Failure<H1Codec>) -> Object {
-    let object = js::tagged("failed");
-    js::set(&object, "id", id_number(failure.id.get()));
-    js::set(&object, "kind", failure.kind.as_str());
-    js::set(&object, "progress", progress(failure.progress));
-    js::set(&object, "attempts", failure.attempts);
-    let tries: Array = failure.tries.iter().map(|r| JsValue::from_str(close_reason(*r))).collect();
-    let mut text = message(&failure.cause);
-    for (i, reason) in failure.tries.iter().enumerate() {
-        text.push_str(if i == 0 { "; tries lost to: " } else { ", " });
-        text.push_str(close_reason(*reason));
-    }
-    js::set(&object, "tries", tries);
-    js::set(&object, "message", text);
-    object
-}
-
-/// A pool's instruction, as an event: `connect` names the origin, `close`
-/// the connection (and its origin, if the pool still knows it).
-pub(crate) fn instruction(
-    instruction: Instruction,
-    origin_of: impl Fn(pipelining::OriginId) -> Option<JsValue>,
-) -> JsValue {
-    let object = match instruction {
-        Instruction::Connect { conn, origin } => {
-            let object = js::tagged("connect");
-            js::set(&object, "conn", id_number(conn.get()));
-            js::set(&object, "origin", origin_of(origin).unwrap_or(JsValue::NULL));
-            object
+/// A pool's instruction: `connect` names the origin, `close` says how the
+/// connection ended (`summary`, `null` for a connect given up), `pause` and
+/// `resume` are about reading.
+pub(crate) fn instruction<'a>(instruction: Instruction, origin_of: impl Fn(OriginId) -> Option<&'a Origin>) -> JsValue {
+    let (kind, conn) = match &instruction {
+        Instruction::Connect { conn, .. } => ("connect", *conn),
+        Instruction::Close { conn, .. } => ("close", *conn),
+        Instruction::PauseReading { conn } => ("pause", *conn),
+        Instruction::ResumeReading { conn } => ("resume", *conn),
+        _ => return js::tagged("unknown").into(),
+    };
+    let object = js::tagged(kind);
+    js::set(&object, "conn", id_number(conn.get()));
+    match instruction {
+        Instruction::Connect { origin, .. } => {
+            js::set(&object, "origin", origin_of(origin).map_or(JsValue::NULL, |o| self::origin(o).into()));
         }
-        Instruction::Close { conn, origin, summary } => {
-            let object = js::tagged("close");
-            js::set(&object, "conn", id_number(conn.get()));
-            js::set(&object, "origin", origin_of(origin).unwrap_or(JsValue::NULL));
+        Instruction::Close { summary, .. } => {
             let summary = match summary {
                 Some(closed) => {
                     let summary = Object::new();
@@ -246,73 +230,38 @@ pub(crate) fn instruction(
                 None => JsValue::NULL,
             };
             js::set(&object, "summary", summary);
-            object
         }
-        _ => js::tagged("unknown"),
-    };
+        _ => {}
+    }
     object.into()
 }
 
-/// A pool's event; `origin_of` names an origin by its id.
-pub(crate) fn pool_event(
-    event: PoolEvent<H1Codec>,
-    origin_of: impl Fn(pipelining::OriginId) -> Option<JsValue>,
-) -> JsValue {
-    let object = match event {
-        PoolEvent::Response { id, part, end, attempts, .. } => {
-            let object = js::tagged("response");
-            js::set(&object, "id", id_number(id.get()));
-            js::set(&object, "part", self::part(part));
-            js::set(&object, "end", end);
-            js::set(&object, "attempts", attempts);
-            object
+/// `{type: "learned", origin, fact, …, text}`: something learned about an
+/// origin (P6, P11): `capability` (with `capability`), `demoted` (with
+/// `until`), `budget` (with `budget`), `idleTimeout` (with `ms`).
+pub(crate) fn learned_notice(origin: Option<&Origin>, fact: Fact) -> JsValue {
+    let object = js::tagged("learned");
+    js::set(&object, "origin", origin.map_or(JsValue::NULL, |o| self::origin(o).into()));
+    match fact {
+        Fact::Capability(c) => {
+            js::set(&object, "fact", "capability");
+            js::set(&object, "capability", self::capability(c));
         }
-        PoolEvent::Complete { id, response, attempts } => {
-            let object = js::tagged("complete");
-            js::set(&object, "id", id_number(id.get()));
-            js::set(&object, "response", whole(&response));
-            js::set(&object, "attempts", attempts);
-            object
+        Fact::Demoted { until } => {
+            js::set(&object, "fact", "demoted");
+            js::set(&object, "until", JsValue::from_f64(time::millis(until)));
         }
-        PoolEvent::Failed(failure) => pool_failed(&failure),
-        PoolEvent::Written { id, conn } => {
-            let object = js::tagged("written");
-            js::set(&object, "id", id_number(id.get()));
-            js::set(&object, "conn", id_number(conn.get()));
-            object
+        Fact::Budget(n) => {
+            js::set(&object, "fact", "budget");
+            js::set(&object, "budget", n as f64);
         }
-        PoolEvent::Unsolicited { conn, part } => {
-            let object = js::tagged("unsolicited");
-            js::set(&object, "conn", id_number(conn.get()));
-            js::set(&object, "part", self::part(part));
-            object
+        Fact::IdleTimeout(d) => {
+            js::set(&object, "fact", "idleTimeout");
+            js::set(&object, "ms", d.as_millis() as f64);
         }
-        PoolEvent::Learned { origin, fact } => {
-            let object = js::tagged("learned");
-            js::set(&object, "origin", origin_of(origin).unwrap_or(JsValue::NULL));
-            match fact {
-                Fact::Capability(c) => {
-                    js::set(&object, "fact", "capability");
-                    js::set(&object, "capability", self::capability(c));
-                }
-                Fact::Demoted { until } => {
-                    js::set(&object, "fact", "demoted");
-                    js::set(&object, "until", JsValue::from_f64(time::millis(until)));
-                }
-                Fact::Budget(n) => {
-                    js::set(&object, "fact", "budget");
-                    js::set(&object, "budget", n as f64);
-                }
-                Fact::IdleTimeout(d) => {
-                    js::set(&object, "fact", "idleTimeout");
-                    js::set(&object, "ms", d.as_millis() as f64);
-                }
-                _ => js::set(&object, "fact", "other"),
-            }
-            js::set(&object, "text", fact.to_string());
-            object
-        }
-    };
+        _ => js::set(&object, "fact", "other"),
+    }
+    js::set(&object, "text", fact.to_string());
     object.into()
 }
 
@@ -333,53 +282,4 @@ pub(crate) fn origin_status(status: &OriginStatus) -> JsValue {
     js::set(&object, "connecting", status.connecting as f64);
     js::set(&object, "queued", status.queued as f64);
     object.into()
-}
-
-/// A `complete` event packed into bytes for the Node driver's fast path
-/// (`Pool.pollEventPacked`), little-endian:
-///
-/// * ten `u32` words: id (low, high), attempts, status, version (0 = 1.0,
-///   1 = 1.1), header count, trailer count, reason length, text length,
-///   body length;
-/// * two `u32` lengths (name, value) per header, then per trailer;
-/// * the text, one character per byte: the reason, then every header's
-///   name and value, then every trailer's;
-/// * the body.
-pub(crate) fn packed_complete(out: &mut Vec<u8>, id: u64, attempts: u32, response: &Response) {
-    let head = &response.head;
-    let headers = head.headers.iter().count();
-    let text = head.reason.len()
-        + head.headers.iter().map(|h| h.name.len() + h.value.len()).sum::<usize>()
-        + response.trailers.iter().map(|h| h.name.len() + h.value.len()).sum::<usize>();
-    out.clear();
-    out.reserve(40 + 8 * (headers + response.trailers.len()) + text + response.body.len());
-    let word = |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&(n as u32).to_le_bytes());
-    word(out, (id & 0xffff_ffff) as usize);
-    word(out, (id >> 32) as usize);
-    word(out, attempts as usize);
-    word(out, usize::from(head.status));
-    word(out, usize::from(matches!(head.version, Version::Http11)));
-    word(out, headers);
-    word(out, response.trailers.len());
-    word(out, head.reason.len());
-    word(out, text);
-    word(out, response.body.len());
-    for h in head.headers.iter() {
-        word(out, h.name.len());
-        word(out, h.value.len());
-    }
-    for h in &response.trailers {
-        word(out, h.name.len());
-        word(out, h.value.len());
-    }
-    out.extend_from_slice(&head.reason);
-    for h in head.headers.iter() {
-        out.extend_from_slice(h.name);
-        out.extend_from_slice(h.value);
-    }
-    for h in &response.trailers {
-        out.extend_from_slice(&h.name);
-        out.extend_from_slice(&h.value);
-    }
-    out.extend_from_slice(&response.body);
 }

@@ -2,27 +2,33 @@
 //!
 //! The sans-IO core of [`pipelining`] for JavaScript, through WebAssembly.
 //!
-//! Two classes, [`Connection`] and [`Pool`], wrap the core's state machines
-//! with the same four groups of methods (the quinn-proto shape):
+//! Two classes wrap the core's state machines with the same four groups of
+//! methods (the quinn-proto shape):
 //!
-//! * **getters**: `inFlight`, `queued`, `capability`, `pending`, …
-//! * **inputs** (`handle*`), what happened: bytes received (`Uint8Array`),
-//!   bytes written, EOF, a transport error, a timer, a connect that
-//!   succeeded or failed (pool).
-//! * **commands**: `submit`, `cancel`, `close`, `setDepth`.
-//! * **outputs** (`poll*`), drained after every input in this order:
-//!   `pollTransmit` until `undefined` (write each `Uint8Array` in one
-//!   `socket.write`, then report it with `handleWritten`), `pollTimeout`
-//!   (call `handleTimeout` then), `pollEvent` until `undefined`.
+//! * [`Connection`]: one pipelined connection (`pipelining::Connection`).
+//!   Getters (`inFlight`, `queued`, `capability`, …); inputs (`handle*`:
+//!   bytes received as a `Uint8Array`, bytes written, EOF, a transport
+//!   error, a timer); commands (`submit`, `cancel`, `close`, `setDepth`);
+//!   outputs drained after every input in this order: `pollTransmit` until
+//!   `undefined` (write each `Uint8Array` in one `socket.write`, then report
+//!   it with `handleWritten`), `pollTimeout` (call `handleTimeout` then),
+//!   `pollEvent` until `undefined` (plain objects with a `type`, see
+//!   `ConnectionEvent` in the TypeScript declarations).
+//! * [`Pool`]: connections keyed by origin under the core's dispatcher
+//!   (`pipelining::dispatch::Dispatcher`), what a driver drives. `submit`
+//!   returns an id or `-1` (no room: `waitForRoom`, then `submitWaiting`
+//!   when a `room` notice says so, first come first served); `take` hands
+//!   over a request's outcome packed into bytes (`src/packed.rs`); outputs
+//!   in this order: `pollTransmit`, `pollInstruction` (`connect`, `close`,
+//!   `pause`, `resume`), `pollTimeout`, `pollNotice`.
 //!
-//! Events are plain JavaScript objects with a `type` field (see the
-//! TypeScript declarations: `ConnectionEvent`, `PoolEvent`). Time is a
-//! number of milliseconds the caller passes in — `performance.now()` — and
-//! is turned into the core's microsecond [`pipelining::Instant`]; the module
-//! never reads a clock. Misuse (an invalid request, a full queue, a wrong
-//! argument) throws a JavaScript `Error` whose `kind` property is one of the
-//! [`pipelining::ErrorKind`] names (docs/DESIGN.md C5); peer faults never throw,
-//! they become `failed` and `closed` events.
+//! Time is a number of milliseconds the caller passes in —
+//! `performance.now()` — and is turned into the core's microsecond
+//! [`pipelining::Instant`]; the module never reads a clock. Misuse (an
+//! invalid request, a setting that cannot work, a wrong argument) throws a
+//! JavaScript `Error` whose `kind` property is one of the
+//! [`pipelining::ErrorKind`] names (docs/DESIGN.md C5); peer faults never
+//! throw, they become failures of the requests they touch.
 //!
 //! ```text
 //!   submit(request) ──► pollTransmit() ──► socket.write(bytes)
@@ -39,6 +45,7 @@ mod connection;
 mod error;
 mod events;
 mod js;
+mod packed;
 mod pool;
 mod request;
 mod time;

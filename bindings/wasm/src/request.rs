@@ -75,7 +75,7 @@ pub(crate) fn options(init: &JsValue) -> Result<RequestOptions, JsValue> {
     Ok(options)
 }
 
-/// A request from `submitRaw`'s arguments: `headers` a flat `[name, value,
+/// A request from `Pool.submit`'s arguments: `headers` a flat `[name, value,
 /// …]` array or absent, `body` as in [`request`].
 pub(crate) fn raw(method: &str, target: &str, headers: &JsValue, body: &JsValue) -> Result<Request, JsValue> {
     let method = Method::from_bytes(method.as_bytes())
@@ -102,8 +102,9 @@ pub(crate) fn raw(method: &str, target: &str, headers: &JsValue, body: &JsValue)
     Ok(request)
 }
 
-/// Submission options from `submitRaw`'s arguments.
-pub(crate) fn raw_options(idempotency: u8, whole: bool, deadline_ms: Option<f64>) -> Result<RequestOptions, JsValue> {
+/// Submission options from `Pool.submit`'s arguments (a request timeout is
+/// the pool's `requestTimeoutMs`).
+pub(crate) fn raw_options(idempotency: u8, whole: bool) -> Result<RequestOptions, JsValue> {
     let mut options = RequestOptions::DEFAULT.idempotency(match idempotency {
         0 => Idempotency::ByMethod,
         1 => Idempotency::Idempotent,
@@ -112,9 +113,6 @@ pub(crate) fn raw_options(idempotency: u8, whole: bool, deadline_ms: Option<f64>
     });
     if whole {
         options = options.whole();
-    }
-    if let Some(at) = deadline_ms {
-        options = options.deadline(time::instant(at));
     }
     Ok(options)
 }

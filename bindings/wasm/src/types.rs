@@ -73,9 +73,15 @@ export interface PoolOptions extends ConnectionOptions {
   connections?: number;
   maxTries?: number;
   connectTimeoutMs?: number | null;
+  /** A deadline per request, counted from its first try to submit. */
+  requestTimeoutMs?: number | null;
   breakWindowMs?: number;
   demotionMs?: number;
   budgetMemoryMs?: number;
+  /** How long an idle origin (and what it taught) is remembered. */
+  originMemoryMs?: number;
+  /** Idle origins remembered at most. */
+  maxOrigins?: number;
 }
 
 /** Where a pool's connections go. */
@@ -124,24 +130,29 @@ export type ConnectionEvent =
   | { type: "written"; id: number }
   | { type: "unsolicited"; part: ResponsePart }
   | { type: "capability"; capability: Capability }
+  | { type: "slowHead" }
   | ({ type: "closed" } & ClosedSummary);
 
-/** What a `Pool` reports: driver decisions (`connect`, `close`) and request outcomes. */
-export type PoolEvent =
+/** What a `Pool` asks of its driver's transports (`pollInstruction`). */
+export type PoolInstruction =
   | { type: "connect"; conn: number; origin: Origin }
-  | { type: "close"; conn: number; origin: Origin; summary: ClosedSummary | null }
-  | { type: "response"; id: number; part: ResponsePart; end: boolean; attempts: number }
-  | { type: "complete"; id: number; response: WholeResponse; attempts: number }
-  | { type: "failed"; id: number; kind: ErrorKind; progress: Progress; attempts: number; tries: CloseReason[]; message: string }
-  | { type: "written"; id: number; conn: number }
-  | { type: "unsolicited"; conn: number; part: ResponsePart }
-  | { type: "capability"; origin: Origin; capability: Capability; until: number | null };
+  | { type: "close"; conn: number; summary: ClosedSummary | null }
+  | { type: "pause"; conn: number }
+  | { type: "resume"; conn: number };
 
-/** Bytes for one connection of a pool. */
-export interface PoolTransmit {
-  conn: number;
-  data: Uint8Array;
-}
+/**
+ * Whom a `Pool`'s driver must wake (`pollNotice`): a number is a request id
+ * with something to `take`; `room` lets a waiter `submitWaiting`.
+ */
+export type PoolNotice =
+  | number
+  | { type: "room"; waiter: number }
+  | ({ type: "learned"; origin: Origin | null; text: string } & (
+      | { fact: "capability"; capability: Capability }
+      | { fact: "demoted"; until: number }
+      | { fact: "budget"; budget: number }
+      | { fact: "idleTimeout"; ms: number }
+    ));
 
 /** What a pool knows of an origin. */
 export interface OriginStatus {

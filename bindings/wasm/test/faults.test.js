@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client } from '../lib/index.js';
-import { refusedPort, response, scriptedServer } from './servers.js';
+import { refusedPort, resetMidWindowServer, response, scriptedServer } from './servers.js';
 
 // Every test has a time limit, so a lost request fails its test instead
 // of hanging the suite.
@@ -200,4 +200,30 @@ test('every try lost: max_tries after maxTries writes', LIMIT, async () => {
   assert.deepEqual([results[0].kind, results[0].attempts], ['max_tries', 3]);
   assert.equal(server.count('GET', '/doomed'), 3);
   await server.close();
+});
+
+test('a reset while a window is being written: what reached the server counts as written', LIMIT, async () => {
+  // 64 PUTs of 200 KB: far more than the socket buffers hold, so the reset
+  // comes while the window's write is still under way. The server takes two
+  // of them whole first.
+  const server = await resetMidWindowServer({ whole: 2 });
+  try {
+    const body = 'b'.repeat(200_000);
+    const client = new Client({ depth: 64, connections: 1 });
+    await client.request({ url: `${server.url}/probe` });
+    const window = Array.from({ length: 64 }, (_, k) => ({ method: 'PUT', url: `${server.url}/w${k}`, body }));
+    const results = await run(client, window);
+    assert.ok(results.every((r) => r.ok), 'every PUT is resent and answered');
+    assert.ok(server.received.length >= 2, 'the server received part of the window before resetting');
+    for (const target of server.received) {
+      const k = Number(target.slice(2));
+      assert.equal(results[k].attempts, 2, `${target} reached the server on the reset connection, then again`);
+    }
+    // Written in order: the requests the kernel took before the reset, then
+    // the rest, sent once on the next connection.
+    const attempts = results.map((r) => r.attempts).join('');
+    assert.match(attempts, /^2+1+$/, 'the reset interrupted the window: what the kernel took was written twice, the rest once');
+  } finally {
+    await server.close();
+  }
 });

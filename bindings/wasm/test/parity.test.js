@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { nodeFetch, rustCommand, rustFetch } from './command.js';
-import { refusedPort, response, scriptedServer } from './servers.js';
+import { refusedPort, resetMidWindowServer, response, scriptedServer } from './servers.js';
 
 // Every test has a time limit, so a lost request fails its test instead
 // of hanging the suite.
@@ -45,12 +45,16 @@ function behaviour(req, { seen }) {
   return response(200, body);
 }
 
-/** Runs both commands, each against a fresh server; returns both results. */
-async function both(args, { lines = [], stdin } = {}) {
+/**
+ * Runs both commands, each against a fresh server (`server()` makes one;
+ * the scripted one by default); returns both results, each with the
+ * server it ran against.
+ */
+async function both(args, { lines = [], stdin, server: start = () => scriptedServer(behaviour) } = {}) {
   rustCommand();
   const results = [];
   for (const fetch of [rustFetch, nodeFetch]) {
-    const server = await scriptedServer(behaviour);
+    const server = await start();
     const dir = mkdtempSync(join(tmpdir(), 'pipelining-parity-'));
     const input = join(dir, 'requests.txt');
     const expand = (s) => s.replaceAll('$URL', server.url);
@@ -58,6 +62,7 @@ async function both(args, { lines = [], stdin } = {}) {
     const argv = args.map((a) => (a === '$INPUT' ? input : expand(a)));
     const result = await fetch(argv, { stdin: stdin === undefined ? undefined : expand(stdin) });
     result.requests = server.log.length;
+    result.server = server;
     // Each run has its own server: compare URLs without the port.
     result.stdout = result.stdout.replaceAll(server.url, 'http://server');
     results.push(result);
@@ -165,4 +170,26 @@ test('usage errors: exit 2 for both, nothing sent', LIMIT, async () => {
     assert.deepEqual([rust.stdout, node.stdout], ['', '']);
     assert.deepEqual([rust.requests, node.requests], [0, 0]);
   }
+});
+
+test('a reset while a 64-deep window is being written: the same attempts and error_kind per line', LIMIT, async () => {
+  // The probe, then a window of 64 GETs (4 KB targets: it fits the socket
+  // buffers, so what each command wrote before the reset does not depend on
+  // timing). The server takes two of the window whole, stops reading, and
+  // resets; everything is resent on a new connection.
+  const pad = 'x'.repeat(4000);
+  const lines = ['$URL/probe', ...Array.from({ length: 64 }, (_, k) => `$URL/w${k}/${pad}`)];
+  const [rust, node] = await both(['--input', '$INPUT', '--json', '--depth', '64', '--connections', '1'], {
+    lines,
+    server: () => resetMidWindowServer({ whole: 2 }),
+  });
+  const out = assertSame(rust, node, { attempts: true });
+  assert.equal(rust.code, 0);
+  assert.deepEqual(out.map((l) => l.error_kind), lines.map(() => null));
+  for (const { server, stdout } of [rust, node]) {
+    assert.ok(server.received.length >= 2, 'the server received part of the window on the reset connection');
+    const attempts = new Map(parse(stdout).map((l) => [new URL(l.url).pathname, l.attempts]));
+    for (const target of server.received) assert.equal(attempts.get(target), 2, `${target} was received, then resent`);
+  }
+  assert.deepEqual(out.map((l) => l.attempts), [1, ...lines.slice(1).map(() => 2)]);
 });

@@ -2,6 +2,7 @@
 // objects, time in milliseconds, errors with a kind.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ITEM, LAYOUT, unpack } from '../lib/packed.js';
 import { Connection, Pool } from '../lib/wasm.js';
 
 // Every test has a time limit, so a lost request fails its test instead
@@ -95,107 +96,215 @@ test('misuse throws an Error whose kind is a C5 name', LIMIT, () => {
   throwsKind(() => c.submit(0, { target: '/2' }), 'limit', 'queue_full');
   c.close(0);
   throwsKind(() => c.submit(0, { target: '/3' }), 'connection_lost', 'closed');
+  throwsKind(() => new Connection(0, 'h', { depth: 0 }), 'invalid_request');
   const p = new Pool();
-  throwsKind(() => p.submit(0, { scheme: 'http', host: 'h' }, { target: '/' }), 'invalid_request');
+  throwsKind(() => p.submit(0, 'http', 'h', 70000, 'GET', '/', undefined, null, 0, true), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', '', 80, 'GET', '/', undefined, null, 0, true), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', 'h', 80, 'G ET', '/', undefined, null, 0, true), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', ['A'], null, 0, true), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, 3, true), 'invalid_request', 'invalid');
+  throwsKind(() => p.setDepth(0, 0), 'invalid_request');
+  for (const setting of ['depth', 'connections', 'maxTries', 'queueLimit']) {
+    assert.throws(() => new Pool({ [setting]: 0 }), (e) => e.kind === 'invalid_request' && e.message === `${setting} must be at least 1`);
+  }
+  p.shutDown(0);
+  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, 0, true), 'connection_lost', 'closed');
 });
 
-test('the pool asks for connections, routes transmits and reports attempts', LIMIT, () => {
+const ORIGIN = ['http', 'h', 8080];
+const get = (pool, now, target, whole = true) => pool.submit(now, ...ORIGIN, 'GET', target, undefined, null, 0, whole);
+
+function instructions(pool) {
+  const out = [];
+  for (let i = pool.pollInstruction(); i !== undefined; i = pool.pollInstruction()) out.push(i);
+  return out;
+}
+
+function notices(pool) {
+  const out = [];
+  for (let n = pool.pollNotice(); n !== undefined; n = pool.pollNotice()) out.push(n);
+  return out;
+}
+
+/** Every item of a request's outcome there is now, unpacked. */
+function takeAll(pool, now, id) {
+  const out = [];
+  for (let p = pool.take(now, id); p !== undefined; p = pool.take(now, id)) out.push(unpack(p));
+  return out;
+}
+
+test('the pool asks for connections, routes transmits, and hands outcomes over with attempts', LIMIT, () => {
   const pool = new Pool({ connections: 1, connectTimeoutMs: 1000 });
-  const origin = { scheme: 'http', host: 'h', port: 8080 };
-  const ids = [pool.submit(10, origin, { target: '/1' }, { whole: true }), pool.submit(10, origin, { target: '/2' }, { whole: true })];
+  const ids = [get(pool, 10, '/1'), get(pool, 10, '/2')];
+  assert.deepEqual(ids, [0, 1]);
   assert.equal(pool.pending, 2);
-  const [connect] = drain(pool);
-  assert.deepEqual(connect, { type: 'connect', conn: 0, origin });
+  const [connect] = instructions(pool);
+  assert.deepEqual(connect, { type: 'connect', conn: 0, origin: { scheme: 'http', host: 'h', port: 8080 } });
   assert.equal(pool.pollTimeout(), 1010, 'the connect timeout, in milliseconds');
   pool.handleConnected(11, connect.conn);
   const t = pool.pollTransmit(11);
-  assert.equal(t.conn, 0);
-  assert.equal(dec(t.data), 'GET /1 HTTP/1.1\r\nHost: h:8080\r\n\r\n', 'an unknown origin gets one request first');
-  pool.handleWritten(11, 0, t.data.length);
+  assert.equal(pool.transmitConn, 0);
+  assert.equal(dec(t), 'GET /1 HTTP/1.1\r\nHost: h:8080\r\n\r\n', 'an unknown origin gets one request first');
+  assert.equal(pool.pollTransmit(11), undefined);
+  pool.handleWritten(11, 0, t.length);
   pool.handleReceived(12, 0, enc('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx'));
+  assert.equal(pool.attempts(ids[0]), 1);
   const t2 = pool.pollTransmit(12);
-  assert.equal(dec(t2.data), 'GET /2 HTTP/1.1\r\nHost: h:8080\r\n\r\n');
-  pool.handleWritten(12, 0, t2.data.length);
+  assert.equal(dec(t2), 'GET /2 HTTP/1.1\r\nHost: h:8080\r\n\r\n');
+  pool.handleWritten(12, 0, t2.length);
+  const told = notices(pool);
+  assert.ok(told.includes(ids[0]), 'request 0 has something to take');
+  assert.deepEqual(told.find((n) => n.type === 'learned'), {
+    type: 'learned',
+    origin: { scheme: 'http', host: 'h', port: 8080 },
+    fact: 'capability',
+    capability: 'pipelining',
+    text: 'pipelines',
+  });
+  const [complete] = takeAll(pool, 12, ids[0]);
+  assert.equal(complete.item, ITEM.complete);
+  assert.equal(complete.attempts, 1);
+  assert.equal(complete.status, 200);
+  assert.equal(dec(complete.body), 'x');
+  assert.equal(pool.take(12, ids[0]), undefined, 'its last item was taken');
+  assert.equal(pool.attempts(ids[0]), undefined, 'nothing of it is kept');
   // The server closes at a response boundary with /2 outstanding: it is
   // handed back and resent on a new connection.
   pool.handleEof(13, 0);
-  const events = drain(pool);
-  const complete = events.find((e) => e.type === 'complete');
-  assert.equal(complete.id, ids[0]);
-  assert.equal(complete.attempts, 1);
-  assert.equal(dec(complete.response.body), 'x');
-  assert.deepEqual(
-    events.find((e) => e.type === 'learned'),
-    { type: 'learned', origin, fact: 'capability', capability: 'pipelining', text: 'pipelines' },
-  );
-  const close = events.find((e) => e.type === 'close');
+  const [close, again] = instructions(pool);
+  assert.equal(close.type, 'close');
   assert.equal(close.summary.reason, 'peer_closed');
-  const again = events.find((e) => e.type === 'connect');
-  assert.equal(again.conn, 1);
+  assert.deepEqual([again.type, again.conn], ['connect', 1]);
   pool.handleConnected(14, 1);
   const t3 = pool.pollTransmit(14);
-  assert.equal(t3.conn, 1);
-  pool.handleWritten(14, 1, t3.data.length);
+  assert.equal(pool.transmitConn, 1);
+  pool.handleWritten(14, 1, t3.length);
   pool.handleReceived(15, 1, enc('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\ny'));
-  const done = drain(pool).find((e) => e.type === 'complete');
-  assert.equal(done.id, ids[1]);
-  assert.equal(done.attempts, 2);
-  const status = pool.originStatus(15, origin);
-  assert.equal(status.budget, 1, 'the server closed after one response: a budget of 1');
+  const [learned, answered] = notices(pool);
+  assert.deepEqual([learned.fact, learned.budget, learned.text], ['budget', 1, 'closes connections after each request']);
+  assert.equal(answered, ids[1]);
+  const [done] = takeAll(pool, 15, ids[1]);
+  assert.deepEqual([done.item, done.attempts, dec(done.body)], [ITEM.complete, 2, 'y']);
+  assert.equal(pool.pending, 0);
+  assert.equal(pool.originStatus(15, ...ORIGIN).budget, 1, 'the server closed after one response: a budget of 1');
+  pool.shutDown(16);
+  assert.deepEqual(instructions(pool).map((i) => [i.type, i.conn]), [['close', 1]]);
+  assert.equal(pool.isFinished, true);
 });
 
-test('failed connects end in connect failures after maxTries', LIMIT, () => {
+test('failed connects end in a connect failure that names the origin and the error', LIMIT, () => {
   const pool = new Pool({ maxTries: 2 });
-  const origin = { scheme: 'http', host: 'down', port: 1 };
-  const id = pool.submit(0, origin, { target: '/' });
+  const id = pool.submit(0, 'http', 'down', 1, 'GET', '/', undefined, null, 0, true);
   for (let round = 0; round < 2; round++) {
-    const connect = drain(pool).find((e) => e.type === 'connect');
-    pool.handleConnectFailed(round + 1, connect.conn);
+    const connect = instructions(pool).find((i) => i.type === 'connect');
+    pool.handleConnectFailed(round + 1, connect.conn, 'connect ECONNREFUSED 10.0.0.1:1');
   }
-  const failed = drain(pool).find((e) => e.type === 'failed');
-  assert.equal(failed.id, id);
-  assert.equal(failed.kind, 'connect');
-  assert.equal(failed.attempts, 0);
+  assert.deepEqual(notices(pool), [id]);
+  const [failed] = takeAll(pool, 3, id);
+  assert.deepEqual(failed, {
+    item: ITEM.failed,
+    attempts: 0,
+    kind: 'connect',
+    message: 'connecting to http://down:1: connect ECONNREFUSED 10.0.0.1:1',
+  });
+  assert.equal(pool.pending, 0);
 });
 
-test("the driver's fast entry points match submit, pollTransmit and pollEvent", LIMIT, async () => {
-  const { unpackComplete } = await import('../lib/client.js');
-  const origin = { scheme: 'http', host: 'h', port: 8080 };
-  const response = enc(
-    'HTTP/1.1 200 Fine\r\nTransfer-Encoding: chunked\r\nX-Cafe: \u00e9t\u00e9\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n',
+test('callers beyond a full queue wait first come first served; a waiter past its timeout fails', LIMIT, () => {
+  const pool = new Pool({ queueLimit: 1, connections: 1, requestTimeoutMs: 100 });
+  const first = get(pool, 0, '/1');
+  assert.equal(get(pool, 0, '/2'), -1, 'no room');
+  const w2 = pool.waitForRoom(0, ...ORIGIN);
+  assert.equal(get(pool, 1, '/3'), -1, 'someone waits: no overtaking');
+  const w3 = pool.waitForRoom(1, ...ORIGIN);
+  assert.equal(pool.waiting, 2);
+  const [connect] = instructions(pool);
+  pool.handleConnected(2, connect.conn);
+  const t = pool.pollTransmit(2);
+  assert.equal(dec(t), 'GET /1 HTTP/1.1\r\nHost: h:8080\r\n\r\n');
+  // /1 left the queue for the connection: the first in line is told.
+  assert.deepEqual(notices(pool), [{ type: 'room', waiter: w2 }]);
+  const args = [...ORIGIN, 'GET'];
+  assert.equal(pool.submitWaiting(3, w3, ...args, '/3', undefined, null, 0, true), -1, 'not its turn');
+  const second = pool.submitWaiting(3, w2, ...args, '/2', undefined, null, 0, true);
+  assert.equal(second, first + 1);
+  assert.equal(pool.waiting, 1);
+  assert.equal(get(pool, 4, '/4'), -1);
+  const w4 = pool.waitForRoom(4, ...ORIGIN);
+  assert.equal(pool.waiting, 2);
+  pool.cancelWaiting(w4);
+  assert.equal(pool.waiting, 1, 'a caller that gives up leaves the line');
+  // /3 is still in line at 101 ms: its timeout (from its first try, at 1)
+  // has passed; it is told, and gets a request that has failed.
+  pool.handleTimeout(101.5);
+  assert.deepEqual(notices(pool).filter((n) => typeof n !== 'number'), [{ type: 'room', waiter: w3 }]);
+  const third = pool.submitWaiting(102, w3, ...args, '/3', undefined, null, 0, true);
+  const [timedOut] = takeAll(pool, 102, third);
+  assert.deepEqual([timedOut.item, timedOut.kind, timedOut.attempts], [ITEM.failed, 'timeout', 0]);
+  assert.equal(pool.waiting, 0);
+});
+
+test('take packs every kind of item; the layout carries its version', LIMIT, () => {
+  const response =
+    'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n' +
+    'HTTP/1.1 200 Fine\r\nTransfer-Encoding: chunked\r\nX-Cafe: \u00e9t\u00e9\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n';
+  const bytes = Buffer.from(response, 'latin1');
+  // The same exchange, streamed and whole, through the pool, and through a
+  // Connection's object events for reference.
+  const run = (whole) => {
+    const pool = new Pool({ capability: 'pipelining' });
+    const id = get(pool, 0, '/a', whole);
+    pool.handleConnected(0, instructions(pool)[0].conn);
+    pool.handleWritten(0, 0, pool.pollTransmit(0).length);
+    pool.handleReceived(1, 0, bytes);
+    return takeAll(pool, 1, id);
+  };
+  const c = new Connection(0, 'h', { capability: 'pipelining' });
+  c.submit(0, { target: '/a' }, { whole: true });
+  c.handleWritten(0, c.pollTransmit(0).length);
+  c.handleReceived(1, bytes);
+  const reference = drain(c).find((e) => e.type === 'complete').response;
+
+  const streamed = run(false);
+  assert.deepEqual(streamed.map((i) => i.item), [ITEM.interim, ITEM.head, ITEM.data, ITEM.trailers, ITEM.end]);
+  assert.deepEqual([streamed[0].status, streamed[0].headers], [103, [['Link', '</a>']]]);
+  assert.deepEqual([streamed[1].status, streamed[1].reason, streamed[1].version], [200, 'Fine', '1.1']);
+  assert.deepEqual(streamed[1].headers, reference.headers);
+  assert.deepEqual(streamed[1].headers[1], ['X-Cafe', '\u00e9t\u00e9'], 'one character per byte');
+  assert.equal(dec(streamed[2].body), 'abc');
+  assert.deepEqual(streamed[3].trailers, [['X-Sum', '1']]);
+  assert.ok(streamed.every((i) => i.attempts === 1));
+
+  const whole = run(true);
+  assert.deepEqual(whole.map((i) => i.item), [ITEM.interim, ITEM.complete]);
+  const { status, reason, version, headers, body, trailers } = whole[1];
+  assert.deepEqual({ status, reason, version, headers, body: dec(body), trailers }, { ...reference, body: dec(reference.body) });
+
+  const pool = new Pool();
+  const id = pool.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, 0, true);
+  pool.cancel(0, id);
+  assert.equal(pool.take(0, id), undefined, 'a cancelled request keeps nothing');
+  const packed = new Uint8Array(40);
+  new Uint32Array(packed.buffer)[0] = LAYOUT + 1;
+  assert.throws(() => unpack(packed), /packed layout/);
+});
+
+test('a waiter whose request cannot be sent leaves the line to the next', LIMIT, () => {
+  const pool = new Pool({ queueLimit: 1, connections: 1 });
+  get(pool, 0, '/1');
+  assert.equal(get(pool, 0, '/2'), -1);
+  const w2 = pool.waitForRoom(0, ...ORIGIN);
+  const w3 = pool.waitForRoom(0, ...ORIGIN);
+  pool.handleConnected(1, instructions(pool)[0].conn);
+  pool.pollTransmit(1);
+  assert.deepEqual(notices(pool), [{ type: 'room', waiter: w2 }]);
+  assert.throws(
+    () => pool.submitWaiting(2, w2, ...ORIGIN, 'GET', '/2', ['X', 'a\r\nb'], null, 0, true),
+    (e) => e.kind === 'invalid_request',
   );
-  // The same exchange through the object API and through the fast one.
-  const slow = new Pool({ capability: 'pipelining' });
-  const slowId = slow.submit(1, origin, { method: 'POST', target: '/a', headers: [['A', '1'], ['B', '2']], body: 'hi' }, { whole: true });
-  const fast = new Pool({ capability: 'pipelining' });
-  const index = fast.internOrigin(origin);
-  assert.equal(fast.internOrigin({ ...origin }), index, 'one index per origin');
-  const fastId = fast.submitRaw(1, index, 'POST', '/a', ['A', '1', 'B', '2'], 'hi', 0, true, undefined);
-  assert.equal(fastId, slowId);
-  assert.throws(() => fast.submitRaw(1, 99, 'GET', '/', undefined, null, 0, true, undefined), /unknown origin/);
-  assert.throws(() => fast.submitRaw(1, index, 'GET', '/', ['A'], null, 0, true, undefined), /flat/);
-  for (const pool of [slow, fast]) {
-    const [connect] = drain(pool);
-    pool.handleConnected(2, connect.conn);
-  }
-  const t = slow.pollTransmit(2);
-  const data = fast.pollTransmitData(2);
-  assert.equal(fast.transmitConn, t.conn);
-  assert.equal(dec(data), dec(t.data));
-  assert.equal(fast.pollTransmitData(2), undefined);
-  slow.handleWritten(3, t.conn, t.data.length);
-  fast.handleWritten(3, t.conn, data.length);
-  slow.handleReceived(4, t.conn, response);
-  fast.handleReceived(4, t.conn, response);
-  const expected = drain(slow).filter((e) => e.type !== 'written');
-  const got = [];
-  for (let e = fast.pollEventPacked(); e !== undefined; e = fast.pollEventPacked()) {
-    got.push(e instanceof Uint8Array ? { type: 'complete', ...unpackComplete(e) } : e);
-  }
-  assert.equal(got.length, expected.length);
-  const complete = got.find((e) => e.type === 'complete');
-  assert.deepEqual(complete, expected.find((e) => e.type === 'complete'));
-  assert.deepEqual(complete.response.headers[1], ['X-Cafe', '\u00c3\u00a9t\u00c3\u00a9'], 'one character per byte');
-  assert.deepEqual(complete.response.trailers, [['X-Sum', '1']]);
-  assert.equal(dec(complete.response.body), 'abc');
+  assert.equal(pool.waiting, 1);
+  assert.deepEqual(notices(pool), [{ type: 'room', waiter: w3 }], 'the next in line is told');
+  assert.ok(pool.submitWaiting(3, w3, ...ORIGIN, 'GET', '/3', undefined, null, 0, true) >= 0);
+  assert.throws(() => pool.submitWaiting(3, 99, ...ORIGIN, 'GET', '/9', undefined, null, 7, true), (e) => e.kind === 'invalid_request');
+  assert.equal(pool.waiting, 0);
 });

@@ -129,3 +129,103 @@ export async function refusedPort() {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/**
+ * A raw HTTP/1.1 server on loopback that answers every request `delayMs`
+ * after it arrived, in order, with its target as the body, and records the
+ * order requests arrived in (`log`) and the most requests it ever held
+ * unanswered on one connection (`maxOutstanding()`, reset with
+ * `resetMax()`): how deep the client really pipelines.
+ */
+export async function pacedServer(delayMs) {
+  const log = [];
+  const sockets = new Set();
+  let max = 0;
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffer = Buffer.alloc(0);
+    let outstanding = 0;
+    socket.on('data', (chunk) => {
+      const [requests, rest] = parseRequests(Buffer.concat([buffer, chunk]));
+      buffer = rest;
+      for (const request of requests) {
+        log.push(request.target);
+        outstanding++;
+        max = Math.max(max, outstanding);
+        setTimeout(() => {
+          outstanding--;
+          if (!socket.destroyed) socket.write(response(200, request.target));
+        }, delayMs);
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    maxOutstanding: () => max,
+    resetMax: () => (max = 0),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A raw HTTP/1.1 server on loopback that resets its first connection in the
+ * middle of a pipelined window: it answers that connection's first request
+ * (the client's probe), then reads what follows until it has `whole`
+ * requests of it, stops reading, and `waitMs` later resets the connection
+ * without answering.
+ * Every later connection is answered in full, with the target as the body.
+ * `received` lists the requests the reset connection delivered whole
+ * before the reset (the server saw them: they were written there).
+ */
+export async function resetMidWindowServer({ whole = 2, waitMs = 300 } = {}) {
+  const received = [];
+  const log = [];
+  const sockets = new Set();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    const conn = connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffer = Buffer.alloc(0);
+    let answered = 0;
+    socket.on('data', (chunk) => {
+      const [requests, rest] = parseRequests(Buffer.concat([buffer, chunk]));
+      buffer = rest;
+      for (const request of requests) log.push({ conn, method: request.method, target: request.target });
+      if (conn === 0 && answered > 0) {
+        received.push(...requests.map((r) => r.target));
+        if (received.length < whole) return;
+        socket.pause();
+        socket.removeAllListeners('data');
+        setTimeout(() => socket.resetAndDestroy(), waitMs);
+        return;
+      }
+      for (const request of requests) {
+        answered++;
+        socket.write(response(200, request.target.slice(0, 40)));
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    log,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

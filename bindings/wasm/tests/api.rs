@@ -41,8 +41,23 @@ fn connection_events(connection: &mut Connection) -> Vec<JsValue> {
     std::iter::from_fn(|| Some(connection.poll_event()).filter(|e| !e.is_undefined())).collect()
 }
 
-fn pool_events(pool: &mut Pool) -> Vec<JsValue> {
-    std::iter::from_fn(|| Some(pool.poll_event()).filter(|e| !e.is_undefined())).collect()
+fn instructions(pool: &mut Pool) -> Vec<JsValue> {
+    std::iter::from_fn(|| Some(pool.poll_instruction()).filter(|e| !e.is_undefined())).collect()
+}
+
+fn notices(pool: &mut Pool) -> Vec<JsValue> {
+    std::iter::from_fn(|| Some(pool.poll_notice()).filter(|e| !e.is_undefined())).collect()
+}
+
+/// The ten header words of a packed item (`src/packed.rs`), and the bytes.
+fn packed(item: Uint8Array) -> ([u32; 10], Vec<u8>) {
+    let bytes = item.to_vec();
+    let word = |i: usize| u32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap());
+    (std::array::from_fn(word), bytes)
+}
+
+fn submit(pool: &mut Pool, now: f64, method: &str, target: &str) -> Result<f64, JsValue> {
+    pool.submit(now, "http", "example.com", 8080.0, method, target, JsValue::UNDEFINED, JsValue::NULL, 0, true)
 }
 
 fn types(events: &[JsValue]) -> Vec<String> {
@@ -193,33 +208,30 @@ fn interim_responses_and_latin1_header_bytes_are_reported() {
 }
 
 #[wasm_bindgen_test]
-fn the_pool_asks_for_connections_and_counts_attempts() {
+fn the_pool_asks_for_connections_and_hands_over_packed_outcomes() {
     let options: PoolOptions = object(&[("connections", 1.into())]).unchecked_into();
     let mut pool = Pool::new(Some(options)).unwrap();
-    let origin = object(&[("scheme", "http".into()), ("host", "example.com".into()), ("port", 8080.into())]);
-    let whole: SubmitOptions = object(&[("whole", true.into())]).unchecked_into();
-    let id = pool.submit(0.0, origin.clone(), get_request("/x"), Some(whole)).unwrap();
+    let id = submit(&mut pool, 0.0, "GET", "/x").unwrap();
     assert_eq!(pool.pending(), 1);
-    let events = pool_events(&mut pool);
-    assert_eq!(types(&events), ["connect"]);
-    let conn = number(&events[0], "conn");
-    assert_eq!(text(&get(&events[0], "origin"), "host"), "example.com");
+    let connect = instructions(&mut pool);
+    assert_eq!(types(&connect), ["connect"]);
+    let conn = number(&connect[0], "conn");
+    assert_eq!(text(&get(&connect[0], "origin"), "host"), "example.com");
     pool.handle_connected(1.0, conn);
-    let transmit = pool.poll_transmit(1.0);
-    assert_eq!(number(&transmit, "conn"), conn);
-    let data = get(&transmit, "data").unchecked_into::<Uint8Array>().to_vec();
+    let data = pool.poll_transmit(1.0).expect("a transmit").to_vec();
+    assert_eq!(pool.transmit_conn(), conn);
     assert_eq!(data, b"GET /x HTTP/1.1\r\nHost: example.com:8080\r\n\r\n");
     pool.handle_written(1.0, conn, data.len());
     pool.handle_received(2.0, conn, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
-    let events = pool_events(&mut pool);
-    let complete = events.iter().find(|e| text(e, "type") == "complete").expect("a whole response");
-    assert_eq!(number(complete, "id"), id);
-    assert_eq!(number(complete, "attempts"), 1.0);
-    let response = get(complete, "response");
-    assert_eq!(number(&response, "status"), 200.0);
-    assert_eq!(get(&response, "body").unchecked_into::<Uint8Array>().to_vec(), b"hi");
+    let told = notices(&mut pool);
+    assert!(told.iter().any(|n| n.as_f64() == Some(id)), "{told:?}");
+    let (words, bytes) = packed(pool.take(2.0, id).expect("an item"));
+    // Version 1, a whole response, written once, status 200, HTTP/1.1.
+    assert_eq!(words[..5], [1, 0, 1, 200, 1]);
+    assert!(bytes.ends_with(b"hi"));
+    assert!(pool.take(2.0, id).is_none(), "the last item was taken");
     assert_eq!(pool.pending(), 0);
-    let status = pool.origin_status(2.0, origin).unwrap();
+    let status = pool.origin_status(2.0, "http", "example.com", 8080.0).unwrap();
     assert_eq!(text(&status, "capability"), "pipelining");
     assert_eq!(number(&status, "open"), 1.0);
 }
@@ -227,25 +239,71 @@ fn the_pool_asks_for_connections_and_counts_attempts() {
 #[wasm_bindgen_test]
 fn a_post_lost_after_writing_fails_as_may_have_been_processed() {
     let mut pool = Pool::new(None).unwrap();
-    let origin = object(&[("scheme", "http".into()), ("host", "h".into()), ("port", 80.into())]);
-    let post = object(&[("method", "POST".into()), ("target", "/order".into())]);
-    let id = pool.submit(0.0, origin, post, None).unwrap();
-    let conn = number(&pool_events(&mut pool)[0], "conn");
+    let id = submit(&mut pool, 0.0, "POST", "/order").unwrap();
+    let conn = number(&instructions(&mut pool)[0], "conn");
     pool.handle_connected(0.0, conn);
-    let transmit = pool.poll_transmit(0.0);
-    let data = get(&transmit, "data").unchecked_into::<Uint8Array>();
+    let data = pool.poll_transmit(0.0).unwrap();
     assert!(data.to_vec().ends_with(b"Content-Length: 0\r\n\r\n"));
     pool.handle_written(0.0, conn, data.length() as usize);
     pool.handle_eof(1.0, conn);
-    let events = pool_events(&mut pool);
-    let failed = events.iter().find(|e| text(e, "type") == "failed").expect("a failure");
-    assert_eq!(number(failed, "id"), id);
-    assert_eq!(text(failed, "kind"), "may_have_been_processed");
-    assert_eq!(number(failed, "attempts"), 1.0);
-    let close = events.iter().find(|e| text(e, "type") == "close").expect("a close decision");
-    assert_eq!(number(close, "conn"), conn);
-    assert_eq!(text(&get(close, "summary"), "reason"), "peer_closed");
-    assert!(pool.poll_transmit(1.0).is_undefined(), "never resent");
+    let close = instructions(&mut pool).into_iter().find(|i| text(i, "type") == "close").expect("a close");
+    assert_eq!(number(&close, "conn"), conn);
+    assert_eq!(text(&get(&close, "summary"), "reason"), "peer_closed");
+    let (words, bytes) = packed(pool.take(1.0, id).expect("a failure"));
+    let kind = pipelining::ErrorKind::ALL.iter().position(|k| *k == pipelining::ErrorKind::MayHaveBeenProcessed);
+    assert_eq!(words[1], 1, "failed");
+    assert_eq!(words[2], 1, "written once");
+    assert_eq!(Some(words[3] as usize), kind);
+    let message = String::from_utf8(bytes[40..40 + words[8] as usize].to_vec()).unwrap();
+    assert!(!message.is_empty());
+    assert!(pool.poll_transmit(1.0).is_none(), "never resent");
+}
+
+#[wasm_bindgen_test]
+fn callers_beyond_a_full_queue_wait_in_line() {
+    let options: PoolOptions = object(&[("queueLimit", 1.into())]).unchecked_into();
+    let mut pool = Pool::new(Some(options)).unwrap();
+    submit(&mut pool, 0.0, "GET", "/1").unwrap();
+    assert_eq!(submit(&mut pool, 0.0, "GET", "/2").unwrap(), -1.0, "no room");
+    let first = pool.wait_for_room(0.0, "http", "example.com", 8080.0).unwrap();
+    let second = pool.wait_for_room(0.0, "http", "example.com", 8080.0).unwrap();
+    assert_eq!(pool.waiting(), 2);
+    let conn = number(&instructions(&mut pool)[0], "conn");
+    pool.handle_connected(1.0, conn);
+    assert!(pool.poll_transmit(1.0).is_some(), "/1 leaves the queue for the connection");
+    let room = notices(&mut pool);
+    assert_eq!(types(&room), ["room"]);
+    assert_eq!(number(&room[0], "waiter"), first);
+    let args = ("http", "example.com", 8080.0, "GET");
+    let retry = |pool: &mut Pool, waiter: f64, target: &str| {
+        pool.submit_waiting(
+            2.0,
+            waiter,
+            args.0,
+            args.1,
+            args.2,
+            args.3,
+            target,
+            JsValue::UNDEFINED,
+            JsValue::NULL,
+            0,
+            true,
+        )
+    };
+    assert_eq!(retry(&mut pool, second, "/3").unwrap(), -1.0, "not its turn");
+    assert!(retry(&mut pool, first, "/2").unwrap() >= 0.0);
+    pool.cancel_waiting(second);
+    assert_eq!(pool.waiting(), 0);
+}
+
+#[wasm_bindgen_test]
+fn settings_that_cannot_work_are_refused() {
+    for setting in ["depth", "connections", "maxTries", "queueLimit"] {
+        let options: PoolOptions = object(&[(setting, 0.into())]).unchecked_into();
+        let error = Pool::new(Some(options)).unwrap_err();
+        assert_eq!(text(&error, "kind"), "invalid_request");
+        assert_eq!(text(&error, "message"), format!("{setting} must be at least 1"));
+    }
 }
 
 #[wasm_bindgen_test]

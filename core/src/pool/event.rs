@@ -164,6 +164,7 @@ impl Fact {
             Fact::Capability(Capability::OneAtATime) => f.write_str("takes one request at a time"),
             Fact::Capability(Capability::Unknown) => f.write_str("capability unknown again"),
             Fact::Demoted { until } => write!(f, "demoted to one request at a time until {until:?}"),
+            Fact::Budget(1) => f.write_str("closes connections after each request"),
             Fact::Budget(n) => write!(f, "closes connections after {n} requests"),
             Fact::IdleTimeout(d) => write!(f, "closes connections idle for {} ms", d.as_millis()),
         }
