@@ -4,6 +4,7 @@
 use crate::body::Body;
 use crate::config::{Builder, Glue};
 use crate::engine::{Handle, Shared, Ticket, Written};
+use crate::upgrade::OnUpgrade;
 use crate::{Error, convert};
 use bytes::Bytes;
 use pipelining::dispatch::Delivery;
@@ -30,6 +31,12 @@ pub struct Attempts(pub u32);
 /// P8).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WholeResponse;
+
+/// In a request's extensions: nothing is written behind this request on its
+/// connection until its response head has arrived (`docs/DESIGN.md` P13,
+/// undici's `blocking`), for a request whose answer may be slow or large.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Blocking;
 
 /// A pipelining HTTP/1.1 client.
 ///
@@ -131,8 +138,8 @@ impl<G: Glue> Client<G> {
             Ticket::submit(&self.handle.shared, origin, core, options)
         });
         match submitted {
-            Ok(ticket) => RawResponseFuture { ticket: Some(ticket), failed: None },
-            Err(error) => RawResponseFuture { ticket: None, failed: Some(error) },
+            Ok(ticket) => RawResponseFuture { ticket: Some(ticket), failed: None, interim: Vec::new() },
+            Err(error) => RawResponseFuture { ticket: None, failed: Some(error), interim: Vec::new() },
         }
     }
 
@@ -233,8 +240,15 @@ fn options_of<B>(request: &http::Request<B>) -> RequestOptions {
     if idempotency == Idempotency::ByMethod && request.headers().contains_key(IDEMPOTENCY_KEY) {
         idempotency = Idempotency::Idempotent;
     }
-    let options = RequestOptions::default().idempotency(idempotency);
-    if request.extensions().get::<WholeResponse>().is_some() { options.whole() } else { options }
+    let mut options = RequestOptions::default().idempotency(idempotency);
+    let extensions = request.extensions();
+    if extensions.get::<WholeResponse>().is_some() {
+        options = options.whole();
+    }
+    if extensions.get::<Blocking>().is_some() {
+        options = options.blocking();
+    }
+    options
 }
 
 /// A response as the client received it, before any conversion: the
@@ -248,6 +262,10 @@ pub struct RawResponse {
     body: Body,
     attempts: u32,
     written: Option<Written>,
+    /// Interim (1xx) responses that came before this one.
+    interim: Vec<pipelining::h1::ResponseHead>,
+    /// The connection, when this response upgraded it.
+    upgrade: Option<OnUpgrade>,
 }
 
 impl RawResponse {
@@ -276,6 +294,19 @@ impl RawResponse {
         self.written
     }
 
+    /// The interim responses (`100 Continue`, `103 Early Hints`, RFC 9110
+    /// §15.2) that came before this one, in order.
+    pub fn interim(&self) -> &[pipelining::h1::ResponseHead] {
+        &self.interim
+    }
+
+    /// The connection this response upgraded (`101 Switching Protocols`),
+    /// to read and write the new protocol on; resolves to an error if the
+    /// response did not upgrade it.
+    pub fn upgrade(&mut self) -> OnUpgrade {
+        self.upgrade.take().unwrap_or_else(OnUpgrade::none)
+    }
+
     /// The body.
     pub fn body_mut(&mut self) -> &mut Body {
         &mut self.body
@@ -286,18 +317,59 @@ impl RawResponse {
         self.body
     }
 
-    /// As an `http` response: [`Attempts`] and [`Written`] in its
-    /// extensions.
+    /// As an `http` response: [`Attempts`], [`Written`], [`Informational`]
+    /// (when interim responses came) and [`OnUpgrade`] (when it upgraded the
+    /// connection: [`upgrade::on`](crate::upgrade::on)) in its extensions.
     pub fn into_http(self) -> Result<http::Response<Body>, Error> {
-        let RawResponse { head, body, attempts, written } = self;
+        let RawResponse { head, body, attempts, written, interim, upgrade } = self;
         let mut response =
             convert::to_http(&head)?.body(body).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
+        let informational = if interim.is_empty() {
+            None
+        } else {
+            let heads: Result<Vec<_>, Error> = interim
+                .iter()
+                .map(|head| {
+                    convert::to_http(head)?.body(()).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))
+                })
+                .collect();
+            Some(Informational(heads?))
+        };
         let extensions = response.extensions_mut();
         extensions.insert(Attempts(attempts));
         if let Some(written) = written {
             extensions.insert(written);
         }
+        if let Some(informational) = informational {
+            extensions.insert(informational);
+        }
+        if let Some(upgrade) = upgrade {
+            extensions.insert(upgrade);
+        }
         Ok(response)
+    }
+}
+
+/// The interim (1xx) responses that came before a final one, in order
+/// (RFC 9110 §15.2): in the extensions of a response from
+/// [`Client::send`].
+#[derive(Debug)]
+pub struct Informational(pub Vec<http::Response<()>>);
+
+impl Clone for Informational {
+    fn clone(&self) -> Self {
+        Informational(
+            self.0
+                .iter()
+                .map(|r| {
+                    let mut copy = http::Response::new(());
+                    *copy.status_mut() = r.status();
+                    *copy.version_mut() = r.version();
+                    *copy.headers_mut() = r.headers().clone();
+                    copy
+                })
+                .collect(),
+        )
     }
 }
 
@@ -306,6 +378,8 @@ impl RawResponse {
 pub struct RawResponseFuture {
     ticket: Option<Ticket<H1Factory>>,
     failed: Option<Error>,
+    /// Interim responses so far.
+    interim: Vec<pipelining::h1::ResponseHead>,
 }
 
 impl std::fmt::Debug for RawResponseFuture {
@@ -331,9 +405,14 @@ impl Future for RawResponseFuture {
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
                 Poll::Ready(Ok(item)) => item,
             };
+            let upgrade = item.upgrade;
             let (head, body) = match item.delivery {
-                // Interim responses do not answer the request.
-                Delivery::Part(ResponsePart::Interim(_)) => continue,
+                // Interim responses do not answer the request: they are
+                // kept for the final one.
+                Delivery::Part(ResponsePart::Interim(head)) => {
+                    this.interim.push(*head);
+                    continue;
+                }
                 // A head whose response ended with it, or with one part
                 // more: the body is complete already.
                 Delivery::Part(ResponsePart::Head(head)) if item.then_end => {
@@ -357,7 +436,14 @@ impl Future for RawResponseFuture {
                     )));
                 }
             };
-            return Poll::Ready(Ok(RawResponse { head, body, attempts: item.attempts, written: item.written }));
+            return Poll::Ready(Ok(RawResponse {
+                head,
+                body,
+                attempts: item.attempts,
+                written: item.written,
+                interim: std::mem::take(&mut this.interim),
+                upgrade,
+            }));
         }
     }
 }
@@ -383,10 +469,10 @@ impl Future for ResponseFuture {
 
 impl ResponseFuture {
     fn admitted(ticket: Ticket<H1Factory>) -> Self {
-        ResponseFuture { raw: RawResponseFuture { ticket: Some(ticket), failed: None } }
+        ResponseFuture { raw: RawResponseFuture { ticket: Some(ticket), failed: None, interim: Vec::new() } }
     }
 
     fn failed(error: Error) -> Self {
-        ResponseFuture { raw: RawResponseFuture { ticket: None, failed: Some(error) } }
+        ResponseFuture { raw: RawResponseFuture { ticket: None, failed: Some(error), interim: Vec::new() } }
     }
 }

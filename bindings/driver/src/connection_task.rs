@@ -65,19 +65,29 @@ pub(crate) async fn run<F: SendFactory>(shared: Arc<Shared<F>>, conn: Connection
         shared.wake_collected(state);
     }
     shared.observe(Observation::Connected { conn });
-    ConnectionIo {
+    let mut io = ConnectionIo {
         shared: shared.clone(),
         conn,
-        transport,
+        transport: Some(transport),
         out: Vec::new(),
         sent: 0,
         flush: false,
         read: BytesMut::new(),
         paused: false,
-    }
-    .await;
+    };
+    (&mut io).await;
     let (mut state, now) = shared.lock_now();
-    state.conns.remove(&conn);
+    let plumbing = state.conns.remove(&conn);
+    // After an upgrade the transport is the upgrading request's caller's:
+    // handed over, not closed.
+    if let (Some(id), Some(transport)) = (plumbing.and_then(|p| p.upgrade_to), io.transport.take()) {
+        if let Some(slot) = state.upgrades.get_mut(&id) {
+            slot.transport = Some(transport);
+            if let Some(waker) = slot.waker.take() {
+                waker.wake();
+            }
+        }
+    }
     // However it ended, the dispatcher hears of it exactly once: a
     // connection it already closed ignores further input.
     state.dispatcher.handle_transport_error(now, conn);
@@ -89,7 +99,8 @@ pub(crate) async fn run<F: SendFactory>(shared: Arc<Shared<F>>, conn: Connection
 struct ConnectionIo<F: SendFactory> {
     shared: Arc<Shared<F>>,
     conn: ConnectionId,
-    transport: BoxTransport,
+    /// Taken back once the connection ends, for an upgrade's caller.
+    transport: Option<BoxTransport>,
     /// The transmit being written, and how much of it is written.
     out: Vec<u8>,
     sent: usize,
@@ -105,6 +116,7 @@ impl<F: SendFactory> Future for ConnectionIo<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        let Some(transport) = this.transport.as_mut() else { return Poll::Ready(()) };
         loop {
             // The IO first, without the lock.
             let mut read = None;
@@ -112,14 +124,14 @@ impl<F: SendFactory> Future for ConnectionIo<F> {
                 if this.read.capacity() - this.read.len() < READ_ROOM {
                     this.read.reserve(READ_BUFFER);
                 }
-                if let Poll::Ready(result) = this.transport.poll_read_buf(cx, &mut this.read) {
+                if let Poll::Ready(result) = transport.poll_read_buf(cx, &mut this.read) {
                     read = Some(result);
                 }
             }
             let mut written = 0;
             let mut failed = false;
             while this.sent < this.out.len() {
-                match this.transport.poll_write(cx, &this.out[this.sent..]) {
+                match transport.poll_write(cx, &this.out[this.sent..]) {
                     Poll::Ready(Ok(n)) if n > 0 => {
                         this.sent += n;
                         written += n;
@@ -133,7 +145,7 @@ impl<F: SendFactory> Future for ConnectionIo<F> {
                 }
             }
             if this.flush && this.sent == this.out.len() && !failed {
-                match this.transport.poll_flush(cx) {
+                match transport.poll_flush(cx) {
                     Poll::Ready(Ok(())) => this.flush = false,
                     Poll::Ready(Err(_)) => failed = true,
                     Poll::Pending => {}

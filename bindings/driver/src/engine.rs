@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::Observer;
 use crate::id_hash::IdMap;
 use crate::runtime::{Connector, SharedRuntime};
+use crate::upgrade::UpgradeSlot;
 use event_listener::Event as Notify;
 use pipelining::dispatch::{Delivery, DispatchConfig, Dispatcher, Notice, Taken, WaiterId};
 use pipelining::pipeline::Codec;
@@ -121,6 +122,9 @@ pub(crate) struct ConnPlumbing {
     pub(crate) paused: bool,
     /// Where it goes.
     pub(crate) origin: Origin,
+    /// The request whose response upgraded it: its transport goes to that
+    /// request's caller instead of being closed.
+    pub(crate) upgrade_to: Option<RequestId>,
 }
 
 pub(crate) struct State<F: SendFactory> {
@@ -136,6 +140,10 @@ pub(crate) struct State<F: SendFactory> {
     pub(crate) now: Instant,
     /// Wakers collected while the lock is held, woken after.
     to_wake: Vec<Waker>,
+    /// Upgraded connections on their way to their callers: one per upgrade,
+    /// gone when its caller takes it or lets it go (or, unclaimed, when the
+    /// request is cancelled).
+    pub(crate) upgrades: IdMap<RequestId, UpgradeSlot>,
 }
 
 /// What every task of a client shares.
@@ -177,6 +185,8 @@ pub(crate) struct Item<C: Codec> {
     /// The one part between this item and the end, taken with it (when the
     /// whole rest of a small response had arrived).
     pub(crate) then: Option<<C as Codec>::Part>,
+    /// The connection the response upgraded, claimed for its caller.
+    pub(crate) upgrade: Option<crate::upgrade::OnUpgrade>,
 }
 
 /// What a caller waiting on a request finds.
@@ -215,6 +225,7 @@ impl<F: SendFactory> Shared<F> {
                 timer_deadline: None,
                 now: clock.now(),
                 to_wake: Vec::new(),
+                upgrades: IdMap::default(),
             }),
             runtime: config.runtime.clone(),
             connector: config.connector,
@@ -359,6 +370,9 @@ impl<F: SendFactory> Shared<F> {
                 while let Some(instruction) = state.dispatcher.poll_instruction() {
                     self.on_instruction(&mut state, instruction);
                 }
+                // A response that upgraded its connection hands it over.
+                let upgraded = !state.upgrades.is_empty()
+                    && state.upgrades.get_mut(&id).is_some_and(|slot| !std::mem::replace(&mut slot.claimed, true));
                 let item = Item {
                     delivery: item,
                     attempts,
@@ -366,6 +380,7 @@ impl<F: SendFactory> Shared<F> {
                     ended_at: ended_at.map(|at| self.clock.std_instant(at)),
                     then_end,
                     then,
+                    upgrade: upgraded.then(|| crate::upgrade::OnUpgrade::new(self.clone(), id)),
                 };
                 self.wake_collected(state);
                 Take::Item(item)
@@ -388,6 +403,9 @@ impl<F: SendFactory> Shared<F> {
     pub(crate) fn cancel(self: &Arc<Self>, id: RequestId) {
         let (mut state, now) = self.lock_now();
         state.wakers.remove(&id);
+        if state.upgrades.get(&id).is_some_and(|slot| !slot.claimed) {
+            state.upgrades.remove(&id);
+        }
         state.dispatcher.cancel(now, id);
         self.drive(&mut state);
         self.wake_collected(state);
@@ -476,6 +494,23 @@ impl<F: SendFactory> Shared<F> {
                         state.to_wake.push(waker);
                     }
                 }
+                Notice::Upgraded { id, conn } => {
+                    let taken = state.dispatcher.take_upgrade(id);
+                    // Only for a caller still there; otherwise the transport
+                    // closes with its connection.
+                    if let (Some((_, leftover)), true) = (taken, state.dispatcher.holds(id)) {
+                        if let Some(plumbing) = state.conns.get_mut(&conn) {
+                            plumbing.upgrade_to = Some(id);
+                            let slot = UpgradeSlot {
+                                leftover: leftover.freeze(),
+                                transport: None,
+                                waker: None,
+                                claimed: false,
+                            };
+                            state.upgrades.insert(id, slot);
+                        }
+                    }
+                }
                 Notice::Learned { origin, fact } => {
                     if let Some(origin) = state.dispatcher.pool().origin(origin).cloned() {
                         self.observe(Observation::Learned { origin, fact });
@@ -511,9 +546,16 @@ impl<F: SendFactory> Shared<F> {
         match instruction {
             Instruction::Connect { conn, origin } => {
                 let Some(origin) = state.dispatcher.pool().origin(origin).cloned() else { return };
-                state
-                    .conns
-                    .insert(conn, ConnPlumbing { waker: None, closing: false, paused: false, origin: origin.clone() });
+                state.conns.insert(
+                    conn,
+                    ConnPlumbing {
+                        waker: None,
+                        closing: false,
+                        paused: false,
+                        origin: origin.clone(),
+                        upgrade_to: None,
+                    },
+                );
                 self.observe(Observation::Connecting { conn, origin: origin.clone() });
                 let task = crate::connection_task::run(self.clone(), conn, origin);
                 self.runtime.spawn(Box::pin(task));

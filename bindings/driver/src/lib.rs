@@ -26,9 +26,13 @@ pub mod redis;
 mod runtime;
 mod timer_task;
 pub mod tls;
+pub mod upgrade;
 
 pub use body::Body;
-pub use client::{Attempts, Client, Load, RawResponse, RawResponseFuture, ResponseFuture, TrySendError, WholeResponse};
+pub use client::{
+    Attempts, Blocking, Client, Informational, Load, RawResponse, RawResponseFuture, ResponseFuture, TrySendError,
+    WholeResponse,
+};
 pub use config::{Builder, Glue, Observer};
 pub use convert::origin_of;
 pub use engine::{Observation, SendCodec, SendFactory, Written};
@@ -36,6 +40,7 @@ pub use error::Error;
 pub use message_client::{MessageClient, MessageFuture, Reply};
 pub use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus};
 pub use runtime::{BoxFuture, BoxTransport, Connector, FuturesIo, Runtime, SharedRuntime, Transport};
+pub use upgrade::{OnUpgrade, Upgraded};
 
 /// Declares a runtime crate's `dns` and `redis` modules for its glue type
 /// (`crate::Tokio`, `crate::Smol`), so both runtimes expose the same

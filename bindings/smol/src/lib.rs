@@ -26,8 +26,9 @@ use std::io;
 use std::sync::Arc;
 
 pub use pipelining_driver::{
-    Attempts, Body, Error, ErrorKind, Idempotency, Load, Observation, Origin, OriginStatus, RawResponse,
-    RawResponseFuture, ResponseFuture, TrySendError, WholeResponse, Written,
+    Attempts, Blocking, Body, Error, ErrorKind, Idempotency, Informational, Load, Observation, OnUpgrade, Origin,
+    OriginStatus, RawResponse, RawResponseFuture, ResponseFuture, TrySendError, Upgraded, WholeResponse, Written,
+    upgrade,
 };
 
 /// The smol client.

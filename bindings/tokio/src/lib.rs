@@ -32,9 +32,51 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 pub use pipelining_driver::{
-    Attempts, Body, Error, ErrorKind, Idempotency, Load, Observation, Origin, OriginStatus, RawResponse,
-    RawResponseFuture, ResponseFuture, TrySendError, WholeResponse, Written,
+    Attempts, Blocking, Body, Error, ErrorKind, Idempotency, Informational, Load, Observation, OnUpgrade, Origin,
+    OriginStatus, RawResponse, RawResponseFuture, ResponseFuture, TrySendError, Upgraded, WholeResponse, Written,
+    upgrade,
 };
+
+/// An [`Upgraded`] connection as a tokio stream: `AsyncRead + AsyncWrite`.
+pub struct TokioUpgraded(pub Upgraded);
+
+impl std::fmt::Debug for TokioUpgraded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl tokio::io::AsyncRead for TokioUpgraded {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let out = buf.initialize_unfilled();
+        match self.get_mut().0.poll_read_into(cx, out) {
+            Poll::Ready(Ok(n)) => {
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for TokioUpgraded {
+    fn poll_write(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Transport::poll_write(&mut self.get_mut().0, cx, buf)
+    }
+
+    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Transport::poll_flush(&mut self.get_mut().0, cx)
+    }
+
+    fn poll_shutdown(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Transport::poll_flush(&mut self.get_mut().0, cx)
+    }
+}
 
 /// The tokio client.
 pub type Client = pipelining_driver::Client<Tokio>;

@@ -124,6 +124,16 @@ pub enum Notice {
         /// Its origin.
         origin: OriginId,
     },
+    /// The response to `id` ended HTTP on `conn` (an upgrade): the driver
+    /// hands the transport, and what
+    /// [`take_upgrade`](super::Dispatcher::take_upgrade) gives, to the
+    /// request's caller instead of closing it.
+    Upgraded {
+        /// The request.
+        id: RequestId,
+        /// Its connection.
+        conn: ConnectionId,
+    },
     /// The pool learned something about an origin (P6, P11).
     Learned {
         /// The origin.

@@ -75,7 +75,15 @@ pub struct Dispatcher<F: CodecFactory> {
     shutting_down: bool,
     /// The pool was closed after the shutdown drained it.
     closed: bool,
+    /// Connections handed over after an upgrade, with the bytes read past
+    /// the response that upgraded them, until the driver takes them (at
+    /// their [`Notice::Upgraded`]); at most [`UPGRADES_KEPT`].
+    upgrades: VecDeque<(RequestId, ConnectionId, bytes::BytesMut)>,
 }
+
+/// Upgraded connections whose leftover bytes wait for the driver at most; an
+/// older one is dropped (its transport was closed meanwhile).
+const UPGRADES_KEPT: usize = 64;
 
 impl<F: CodecFactory> Dispatcher<F>
 where
@@ -97,6 +105,7 @@ where
             instructions: VecDeque::new(),
             connecting: BTreeMap::new(),
             connect_errors: BTreeMap::new(),
+            upgrades: VecDeque::new(),
             paused: BTreeMap::new(),
             shutting_down: false,
             closed: false,
@@ -295,6 +304,14 @@ where
         let ended_at = mailbox.ended_at;
         self.mailboxes.release(id.get());
         Some((part, ended_at))
+    }
+
+    /// After [`Notice::Upgraded`]: the connection request `id` upgraded and
+    /// the bytes of the new protocol read already. The driver hands the
+    /// transport over to the request's caller instead of closing it.
+    pub fn take_upgrade(&mut self, id: RequestId) -> Option<(ConnectionId, bytes::BytesMut)> {
+        let at = self.upgrades.iter().position(|(upgraded, _, _)| *upgraded == id)?;
+        self.upgrades.remove(at).map(|(_, conn, leftover)| (conn, leftover))
     }
 
     /// Takes the request's next item only if it is the end of its streamed
@@ -590,6 +607,13 @@ where
                 }
                 // Messages that answer no request have no taker yet.
                 PoolEvent::Unsolicited { .. } => {}
+                PoolEvent::Upgraded { id, conn, leftover } => {
+                    if self.upgrades.len() >= UPGRADES_KEPT {
+                        self.upgrades.pop_front();
+                    }
+                    self.upgrades.push_back((id, conn, leftover));
+                    self.notices.push_back(Notice::Upgraded { id, conn });
+                }
                 PoolEvent::Learned { origin, fact } => {
                     self.notices.push_back(Notice::Learned { origin, fact });
                 }

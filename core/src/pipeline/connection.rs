@@ -123,6 +123,9 @@ pub struct Connection<C: Codec> {
     /// Written requests marked `blocking` (P13): while one has no response
     /// part yet, nothing is written behind it.
     blocking_written: usize,
+    /// The request whose response ended HTTP on this connection (`101`, a
+    /// `CONNECT` tunnel): the transport is its caller's now.
+    upgraded_by: Option<RequestId>,
     timers: Timers,
     /// The driver stopped reading (a consumer is behind): the stall timer is
     /// suspended, since silence is ours, not the server's.
@@ -160,6 +163,7 @@ impl<C: Codec> Connection<C> {
             receiving_body: 0,
             head_since: now,
             blocking_written: 0,
+            upgraded_by: None,
             timers: Timers::default(),
             reading_paused: false,
         };
@@ -617,6 +621,12 @@ impl<C: Codec> Connection<C> {
         self.events.pop_front()
     }
 
+    /// After [`CloseReason::Upgraded`]: the request whose response ended
+    /// HTTP on the connection (its caller takes over the transport).
+    pub fn upgraded_by(&self) -> Option<RequestId> {
+        self.upgraded_by
+    }
+
     /// After [`CloseReason::Upgraded`]: the bytes received after the last
     /// response, which belong to the new protocol.
     pub fn take_leftover(&mut self) -> BytesMut {
@@ -949,7 +959,10 @@ impl<C: Codec> Connection<C> {
                 // close after an error response is the server's reaction to
                 // the error, not its request budget (P11).
                 let (reason, lesson) = match (upgrade, error) {
-                    (true, _) => (CloseReason::Upgraded, Lesson::Nothing),
+                    (true, _) => {
+                        self.upgraded_by = Some(entry.id);
+                        (CloseReason::Upgraded, Lesson::Nothing)
+                    }
                     (false, true) => (CloseReason::ServerClose, Lesson::Nothing),
                     (false, false) => (CloseReason::ServerClose, Lesson::ServerClose),
                 };

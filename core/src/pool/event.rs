@@ -125,6 +125,19 @@ pub enum PoolEvent<C: Codec> {
         /// The message.
         part: C::Part,
     },
+    /// The response to `id` ended HTTP on `conn` (`101 Switching
+    /// Protocols`, a `CONNECT` tunnel): the transport is the caller's now,
+    /// with `leftover`, the bytes read past that response. The connection's
+    /// `Close` instruction follows: hand the transport over instead of
+    /// closing it.
+    Upgraded {
+        /// The request that asked for the upgrade.
+        id: RequestId,
+        /// Its connection.
+        conn: ConnectionId,
+        /// Bytes of the new protocol read already.
+        leftover: bytes::BytesMut,
+    },
     /// The pool learned something about an origin that changes how it is
     /// used.
     Learned {
@@ -201,6 +214,9 @@ impl<C: Codec> fmt::Debug for PoolEvent<C> {
             PoolEvent::Written { id, conn } => write!(f, "Written({id:?}, {conn:?})"),
             PoolEvent::Unsolicited { conn, part } => write!(f, "Unsolicited({conn:?}, {part:?})"),
             PoolEvent::Learned { origin, fact } => write!(f, "Learned({origin:?}, {fact:?})"),
+            PoolEvent::Upgraded { id, conn, leftover } => {
+                write!(f, "Upgraded({id:?}, {conn:?}, {} bytes)", leftover.len())
+            }
         }
     }
 }

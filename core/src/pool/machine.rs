@@ -917,12 +917,16 @@ impl<F: CodecFactory> Pool<F> {
                     }
                 }
                 Event::Closed(summary) => {
-                    if let Some(Slot::Open { armed, marked, .. }) = self.slots.remove(&conn) {
+                    if let Some(Slot::Open { armed, marked, mut connection, .. }) = self.slots.remove(&conn) {
                         if let Some(at) = armed {
                             self.timers.disarm(at, TimerKey::Connection(conn));
                         }
                         if marked {
                             self.writable.retain(|&c| c != conn);
+                        }
+                        if let Some(id) = connection.upgraded_by() {
+                            let leftover = connection.take_leftover();
+                            self.events.push_back(PoolEvent::Upgraded { id, conn, leftover });
                         }
                     }
                     self.on_closed(now, conn, origin, summary);

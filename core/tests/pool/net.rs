@@ -420,6 +420,9 @@ impl Net {
             PoolEvent::Unsolicited { conn, part } => {
                 self.violations.push(format!("{conn:?}: unsolicited {part:?}"));
             }
+            PoolEvent::Upgraded { id, conn, .. } => {
+                self.violations.push(format!("{id:?} upgraded {conn:?}: these servers never upgrade"));
+            }
             PoolEvent::Learned { origin, fact } => {
                 let origin = self.pool.origin(origin).expect("a lesson names a known origin").clone();
                 self.learned.push((now, origin, fact));

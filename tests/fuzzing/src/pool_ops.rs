@@ -555,6 +555,10 @@ impl Harness {
             }
             PoolEvent::Unsolicited { conn, part } => panic!("HTTP/1.1 has no unsolicited messages: {conn:?} {part:?}"),
             PoolEvent::Learned { .. } => {}
+            PoolEvent::Upgraded { id, conn, .. } => {
+                let track = self.requests.get(&id).expect("an upgrade by an unknown request");
+                assert!(track.done, "{id} upgraded {conn:?} before its response ended");
+            }
         }
         // A non-persistent head seen by the application (streaming mode)
         // is checked through the honest server's record instead: the pool

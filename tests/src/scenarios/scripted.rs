@@ -7,7 +7,7 @@ use super::support::*;
 use crate::raw::{self, RawServer, Step};
 use crate::{echo_body, pattern};
 use futures_util::future::{Either, join_all, select};
-use pipelining_driver::{Error, ErrorKind, Glue, WholeResponse};
+use pipelining_driver::{Error, ErrorKind, Glue, Informational, WholeResponse};
 use std::time::Duration;
 
 /// Depth 4 on 2 connections as the server counts them, with pipelining
@@ -476,4 +476,106 @@ pub(crate) async fn raw_idle_timeout_closes_connection<G: Glue>() {
     let stats = server.stats();
     assert_eq!(stats.connections(), 2);
     assert_eq!(stats.max_open, 1);
+}
+
+/// Interim responses reach the caller with the final one: in the
+/// `Informational` extension (`send`) and from `RawResponse::interim`
+/// (`send_raw`), in order.
+pub(crate) async fn raw_interim_responses_reach_the_caller<G: Glue>() {
+    let server = RawServer::start(|r| {
+        vec![
+            Step::Write(raw::head(103, &[("link", "</style.css>; rel=preload")])),
+            Step::Write(raw::head(102, &[])),
+            Step::Write(r.echo()),
+        ]
+    });
+    let client = build(builder::<G>().depth(4).connections(1));
+    let response = client.get(&server.url("/hints")).await.expect("response");
+    let informational = response.extensions().get::<Informational>().expect("interim responses kept");
+    let statuses: Vec<u16> = informational.0.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses, [103, 102]);
+    assert_eq!(informational.0[0].headers().get("link").map(|v| v.as_bytes()), Some(&b"</style.css>; rel=preload"[..]));
+    assert_eq!(response.into_body().bytes().await.expect("body"), echo_body("GET", "/hints"));
+    let raw = client.send_raw(request("GET", &server.url("/raw"), "")).await.expect("response");
+    let statuses: Vec<u16> = raw.interim().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [103, 102]);
+    // A response with no interim ones carries no extension.
+    let plain = RawServer::echo();
+    let response = client.get(&plain.url("/plain")).await.expect("response");
+    assert!(response.extensions().get::<Informational>().is_none());
+}
+
+/// `101 Switching Protocols`: the upgrade request goes alone, the caller
+/// takes the connection over with the bytes that came with the 101, and a
+/// request sent behind it goes to another connection.
+pub(crate) async fn raw_upgrade_hands_the_connection_over<G: Glue>() {
+    let server = RawServer::start(|r| {
+        if r.target() == "/upgrade" {
+            let mut switch = raw::head(101, &[("upgrade", "echo"), ("connection", "upgrade")]);
+            switch.extend_from_slice(b"hello ");
+            vec![
+                Step::Write(switch),
+                Step::Sleep(Duration::from_millis(50)),
+                Step::Write(b"world".to_vec()),
+                Step::Silent,
+            ]
+        } else {
+            vec![Step::Write(r.echo())]
+        }
+    });
+    let client = build(builder::<G>().depth(8).connections(2));
+    let mut upgrade = request("GET", &server.url("/upgrade"), "");
+    upgrade.headers_mut().insert("upgrade", http::HeaderValue::from_static("echo"));
+    upgrade.headers_mut().insert("connection", http::HeaderValue::from_static("upgrade"));
+    let switching = client.send(upgrade);
+    let behind = client.get(&server.url("/behind"));
+    let (switching, behind) = futures_util::future::join(switching, behind).await;
+    let mut switching = switching.expect("the 101");
+    assert_eq!(switching.status().as_u16(), 101);
+    expect_echo("GET", "/behind", &read(behind).await);
+    let mut upgraded = pipelining_driver::upgrade::on(&mut switching).await.expect("the connection");
+    let mut got = Vec::new();
+    while got.len() < b"hello world".len() {
+        let mut buf = [0u8; 64];
+        let n = futures_util::AsyncReadExt::read(&mut upgraded, &mut buf).await.expect("read");
+        assert!(n > 0, "the stream ended after {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, b"hello world");
+    futures_util::AsyncWriteExt::write_all(&mut upgraded, b"ping").await.expect("writes go to the server");
+    // Nothing was written behind the upgrade on its connection.
+    let stats = server.stats();
+    assert_eq!(stats.received("GET", "/upgrade"), 1);
+    assert_eq!(stats.received("GET", "/behind"), 1);
+    // A response that upgraded nothing has nothing to take.
+    let mut plain = client.get(&server.url("/plain")).await.expect("response");
+    assert!(pipelining_driver::upgrade::on(&mut plain).await.is_err());
+}
+
+/// A request marked `Blocking`: nothing is written behind it until its
+/// response head arrived, so the server never holds it and another request
+/// at once; the others then pipeline.
+pub(crate) async fn raw_blocking_request_holds_the_pipeline<G: Glue>() {
+    let server = RawServer::start(|r| {
+        if r.target() == "/slow" {
+            vec![Step::Sleep(Duration::from_millis(200)), Step::Write(r.echo())]
+        } else {
+            vec![Step::Sleep(Duration::from_millis(20)), Step::Write(r.echo())]
+        }
+    });
+    let client = build(builder::<G>().depth(8).connections(1).assume_pipelining(true));
+    let mut slow = request("GET", &server.url("/slow"), "");
+    slow.extensions_mut().insert(pipelining_driver::Blocking);
+    let slow = client.send(slow);
+    let rest: Vec<_> = (0..7).map(|i| client.get(&server.url(&format!("/b/{i}")))).collect();
+    let (slow, rest) = futures_util::future::join(slow, join_all(rest)).await;
+    expect_echo("GET", "/slow", &read(slow).await);
+    for (i, got) in rest.into_iter().enumerate() {
+        expect_echo("GET", &format!("/b/{i}"), &read(got).await);
+    }
+    let stats = server.stats();
+    assert_eq!(stats.connections(), 1);
+    // Never the blocking request and another one outstanding together; the
+    // seven behind it pipelined once its head came.
+    assert_eq!(stats.max_unanswered(), 7, "{stats:?}");
 }
