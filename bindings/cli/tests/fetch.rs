@@ -480,3 +480,34 @@ fn many_requests_to_two_origins_beyond_the_queue_keep_their_order() {
     }
     assert_eq!(hyper.stats().total_received(), 1000);
 }
+
+#[test]
+fn verbose_prints_every_fact_learned_about_the_origin() {
+    // A server that pipelines, announces its idle timeout and closes after
+    // three requests with `Connection: close`.
+    let server = RawServer::start(|r| {
+        let close = if r.index == 2 { "Connection: close\r\n" } else { "" };
+        let body = echo_body(r.method(), r.target());
+        vec![Step::Write(
+            format!(
+                "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=30\r\n{close}Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )]
+    });
+    let urls: Vec<String> = (0..6).map(|i| server.url(&format!("/v/{i}"))).collect();
+    let mut args = vec!["fetch", "--json", "--verbose", "--connections", "1"];
+    args.extend(urls.iter().map(String::as_str));
+    let run = pipelining(&args);
+    run.expect_code(0);
+    assert_eq!(run.lines().len(), 6, "{}", run.stdout);
+    let origin = format!("http://{}", server.addr());
+    assert!(run.stderr.contains(&format!("learned: {origin} pipelines")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("learned: {origin} closes connections after 3 requests")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("request budget 3"), "the summary says it too: {}", run.stderr);
+}
