@@ -24,6 +24,7 @@
 //! stops when its handle is dropped, and stops by itself after
 //! [`SERVER_LIFETIME`] in any case.
 
+pub mod cutting_server;
 pub mod hyper_server;
 pub mod memory;
 pub mod pattern_server;
@@ -134,6 +135,13 @@ macro_rules! scenarios {
                 scripted::raw_interim_responses_reach_the_caller,
                 scripted::raw_upgrade_hands_the_connection_over,
                 scripted::raw_blocking_request_holds_the_pipeline,
+                bodies::body_small_is_collected_and_replayable,
+                bodies::body_stream_of_unknown_size_goes_chunked,
+                bodies::body_large_known_size_streams_under_content_length,
+                bodies::body_stream_lost_is_never_resent,
+                bodies::request_defaults_and_userinfo_on_the_wire,
+                bodies::request_timeout_extension_bounds_one_request,
+                bodies::client_is_a_tower_service,
                 errors::error_refused_port_is_connect,
                 errors::error_stall_is_timeout,
                 errors::error_slow_head_request_deadline_is_timeout,

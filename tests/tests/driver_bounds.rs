@@ -269,7 +269,9 @@ fn close_drains_what_was_sent_and_refuses_the_rest() {
         // Sent after close(): refused.
         let late = client.get(&server.url("/late")).await;
         assert_eq!(late.map(|_| ()).map_err(|e| e.kind()), Err(ErrorKind::ConnectionLost));
-        let request = http::Request::get(server.url("/late-try")).body(bytes::Bytes::new()).expect("request");
+        let request = http::Request::get(server.url("/late-try"))
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .expect("request");
         match client.try_send(request) {
             Ok(_) => panic!("try_send took a request after close()"),
             Err(refused) => {

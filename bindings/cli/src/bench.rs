@@ -211,7 +211,7 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
             }
         {
             issued += 1;
-            let mut request = http::Request::new(bytes::Bytes::new());
+            let mut request = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
             *request.uri_mut() = uri.clone();
             in_flight.push(Exchange::Head { response: client.send_raw(request), sent: start });
         }

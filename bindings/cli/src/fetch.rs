@@ -171,7 +171,7 @@ async fn fetch_all(client: &Client, specs: Vec<RequestSpec>, options: &FetchArgs
         let mut request = http::Request::builder()
             .method(spec.method.clone())
             .uri(spec.uri.clone())
-            .body(Bytes::new())
+            .body(http_body_util::Full::new(Bytes::new()))
             .map_err(std::io::Error::other)?;
         // Whole responses: one cut off mid-way is replayed, never merged.
         request.extensions_mut().insert(WholeResponse);

@@ -489,11 +489,8 @@ fn verbose_prints_every_fact_learned_about_the_origin() {
         let close = if r.index == 2 { "Connection: close\r\n" } else { "" };
         let body = echo_body(r.method(), r.target());
         vec![Step::Write(
-            format!(
-                "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=30\r\n{close}Content-Length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes(),
+            format!("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=30\r\n{close}Content-Length: {}\r\n\r\n{body}", body.len())
+                .into_bytes(),
         )]
     });
     let urls: Vec<String> = (0..6).map(|i| server.url(&format!("/v/{i}"))).collect();
@@ -504,10 +501,6 @@ fn verbose_prints_every_fact_learned_about_the_origin() {
     assert_eq!(run.lines().len(), 6, "{}", run.stdout);
     let origin = format!("http://{}", server.addr());
     assert!(run.stderr.contains(&format!("learned: {origin} pipelines")), "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!("learned: {origin} closes connections after 3 requests")),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(&format!("learned: {origin} closes connections after 3 requests")), "{}", run.stderr);
     assert!(run.stderr.contains("request budget 3"), "the summary says it too: {}", run.stderr);
 }

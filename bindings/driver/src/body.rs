@@ -32,6 +32,8 @@ pub struct Body {
     trailers: Option<Box<http::HeaderMap>>,
     finished_at: Option<std::time::Instant>,
     done: bool,
+    /// The trailers were handed out as a frame (`http_body::Body`).
+    trailers_framed: bool,
 }
 
 impl std::fmt::Debug for Body {
@@ -42,7 +44,13 @@ impl std::fmt::Debug for Body {
 
 impl Body {
     pub(crate) fn streaming(ticket: Option<Ticket<H1Factory>>) -> Self {
-        Body { source: Source::Streaming(ticket), trailers: None, finished_at: None, done: false }
+        Body {
+            source: Source::Streaming(ticket),
+            trailers: None,
+            finished_at: None,
+            done: false,
+            trailers_framed: false,
+        }
     }
 
     pub(crate) fn complete(data: Bytes, trailers: Vec<Header>, finished_at: Option<std::time::Instant>) -> Self {
@@ -53,7 +61,7 @@ impl Body {
             Box::new(map)
         });
         let data = (!data.is_empty()).then_some(data);
-        Body { source: Source::Complete(data), trailers, finished_at, done: false }
+        Body { source: Source::Complete(data), trailers, finished_at, done: false, trailers_framed: false }
     }
 
     /// The next piece of content; `None` at the end.
@@ -174,6 +182,49 @@ impl Stream for Body {
                     return Poll::Ready(Some(Err(Error::from(error))));
                 }
             }
+        }
+    }
+}
+
+/// The body as an [`http_body::Body`]: content frames as they come, then
+/// the trailers (chunked responses only) as a last frame — what tower and
+/// tower-http layers consume.
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        match Stream::poll_next(Pin::new(this), cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(data))) => Poll::Ready(Some(Ok(http_body::Frame::data(data)))),
+            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error))),
+            Poll::Ready(None) => {
+                if this.trailers_framed {
+                    return Poll::Ready(None);
+                }
+                this.trailers_framed = true;
+                match this.trailers.as_deref() {
+                    Some(trailers) => Poll::Ready(Some(Ok(http_body::Frame::trailers(trailers.clone())))),
+                    None => Poll::Ready(None),
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done && (self.trailers_framed || self.trailers.is_none())
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match &self.source {
+            Source::Complete(data) if self.trailers.is_none() => {
+                http_body::SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
+            }
+            _ => http_body::SizeHint::default(),
         }
     }
 }

@@ -4,11 +4,12 @@
 use crate::body::Body;
 use crate::config::{Builder, Glue};
 use crate::engine::{Handle, Shared, Ticket, Written};
+use crate::request_body::{self, BoxError, Prepared};
 use crate::upgrade::OnUpgrade;
 use crate::{Error, convert};
 use bytes::Bytes;
 use pipelining::dispatch::Delivery;
-use pipelining::h1::{H1Factory, ResponsePart};
+use pipelining::h1::{H1Factory, Header, ResponsePart};
 use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus, RequestOptions};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -38,6 +39,12 @@ pub struct WholeResponse;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Blocking;
 
+/// In a request's extensions: the request fails with `timeout` if its
+/// response is not complete this long after [`Client::send`] (P10); the
+/// builder's `request_timeout` still applies, the earlier one wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestTimeout(pub std::time::Duration);
+
 /// A pipelining HTTP/1.1 client.
 ///
 /// Cheap to clone; clones share connections. Requests to one origin are
@@ -47,12 +54,15 @@ pub struct Blocking;
 /// otherwise fails with an [`Error`] whose [`kind`](Error::kind) says why.
 pub struct Client<G: Glue> {
     handle: Arc<Handle<H1Factory>>,
+    /// Fields every request gets unless it has its own of that name (the
+    /// builder's default headers, `User-Agent`).
+    defaults: Arc<[(http::HeaderName, Header)]>,
     glue: PhantomData<G>,
 }
 
 impl<G: Glue> Clone for Client<G> {
     fn clone(&self) -> Self {
-        Client { handle: self.handle.clone(), glue: PhantomData }
+        Client { handle: self.handle.clone(), defaults: self.defaults.clone(), glue: PhantomData }
     }
 }
 
@@ -106,8 +116,9 @@ impl<G: Glue> Client<G> {
 
     pub(crate) fn from_builder(builder: Builder<G>) -> Result<Self, Error> {
         let config = builder.engine_config()?;
+        let defaults = builder.default_fields()?;
         let shared = Shared::start(H1Factory { limits: builder.limits }, config)?;
-        Ok(Client { handle: Arc::new(Handle { shared }), glue: PhantomData })
+        Ok(Client { handle: Arc::new(Handle { shared }), defaults: defaults.into(), glue: PhantomData })
     }
 
     /// Sends a request; the returned future resolves to the response head,
@@ -121,21 +132,49 @@ impl<G: Glue> Client<G> {
     /// the response's body) cancels the request (P9). A request carrying
     /// `Idempotency-Key`, or an [`Idempotency`] in its extensions, is treated
     /// as that says; [`WholeResponse`] in its extensions buffers the response
-    /// whole.
-    pub fn send<B: Into<Bytes>>(&self, request: http::Request<B>) -> ResponseFuture {
+    /// whole, [`Blocking`] holds the pipeline behind it, [`RequestTimeout`]
+    /// bounds it in time.
+    ///
+    /// The body is any [`http_body::Body`] (`http_body_util::Full`, `Empty`,
+    /// a stream…). One of known size up to 64 KiB whose data is ready at
+    /// once is collected and sent with the head, and the request can be
+    /// replayed; anything else is streamed (`Content-Length` when its size is
+    /// known, chunked when not) while the response is awaited, written
+    /// alone, and never resent once any of it was written (lost, it fails
+    /// with `may_have_been_processed` when not idempotent and
+    /// `connection_lost` otherwise). A streamed body of 1 MiB or more, or of
+    /// unknown size, goes with `Expect: 100-continue` and waits for the
+    /// server's `100` (or a final response, or 1 s) first (RFC 9110
+    /// §10.1.1). Request trailers are not sent.
+    pub fn send<B>(&self, request: http::Request<B>) -> ResponseFuture
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
         ResponseFuture { raw: self.send_raw(request) }
     }
 
     /// Like [`send`](Self::send), resolving to a [`RawResponse`]: the core's
     /// head as it was read, without building an `http` header map.
-    pub fn send_raw<B: Into<Bytes>>(&self, request: http::Request<B>) -> RawResponseFuture {
+    pub fn send_raw<B>(&self, request: http::Request<B>) -> RawResponseFuture
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
         let options = options_of(&request);
         let (parts, body) = request.into_parts();
         // The origin stays borrowed from the URL: nothing is copied to find
         // it (an owned copy is made only if the request must wait for room).
         let submitted = convert::origin_ref(&parts.uri).and_then(|origin| {
-            let core = convert::core_request(&parts, body.into())?;
-            Ticket::submit(&self.handle.shared, origin, core, options)
+            let content = request_body::prepare(body)?;
+            let core = convert::core_request(&parts, &content, &self.defaults)?;
+            let upload = match content {
+                Prepared::Streamed(upload) => Some(upload),
+                Prepared::Whole(_) => None,
+            };
+            Ticket::submit(&self.handle.shared, origin, core, options, upload)
         });
         match submitted {
             Ok(ticket) => RawResponseFuture { ticket: Some(ticket), failed: None, interim: Vec::new() },
@@ -149,21 +188,37 @@ impl<G: Glue> Client<G> {
     // The request comes back by value, as hyper's `TrySendError` hands it
     // back: boxing it would cost every caller an allocation to save a move.
     #[allow(clippy::result_large_err)]
-    pub fn try_send<B: Into<Bytes>>(&self, request: http::Request<B>) -> Result<ResponseFuture, TrySendError<B>> {
+    pub fn try_send<B>(&self, request: http::Request<B>) -> Result<ResponseFuture, TrySendError<B>>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
         let origin = match convert::origin_of(request.uri()) {
             Ok(origin) => origin,
             Err(error) => return Ok(ResponseFuture::failed(error)),
         };
         let shared = &self.handle.shared;
         let mut request = Some(request);
+        let mut upload = None;
         let made = shared.submit_if_room(origin.borrowed(), || {
             let request = request.take().ok_or_else(|| Error::new(ErrorKind::InvalidRequest, "taken twice"))?;
             let options = options_of(&request);
             let (parts, body) = request.into_parts();
-            Ok((convert::core_request(&parts, body.into())?, options))
+            let content = request_body::prepare(body)?;
+            let core = convert::core_request(&parts, &content, &self.defaults)?;
+            if let Prepared::Streamed(streamed) = content {
+                upload = Some(streamed);
+            }
+            Ok((core, options))
         });
         match (made, request) {
-            (Ok(Ok(id)), _) => Ok(ResponseFuture::admitted(Ticket::admitted(shared, id))),
+            (Ok(Ok(id)), _) => {
+                if let Some(upload) = upload {
+                    shared.start_upload(id, upload);
+                }
+                Ok(ResponseFuture::admitted(Ticket::admitted(shared, id)))
+            }
             (Ok(Err(error)), _) => Ok(ResponseFuture::failed(error)),
             (Err(error), Some(request)) => Err(TrySendError { request, error }),
             (Err(error), None) => Ok(ResponseFuture::failed(error)),
@@ -172,7 +227,7 @@ impl<G: Glue> Client<G> {
 
     /// `GET url`, queued at once like [`send`](Self::send).
     pub fn get(&self, url: &str) -> ResponseFuture {
-        match http::Request::get(url).body(Bytes::new()) {
+        match http::Request::get(url).body(http_body_util::Empty::<Bytes>::new()) {
             Ok(request) => self.send(request),
             Err(e) => ResponseFuture::failed(Error::new(ErrorKind::InvalidRequest, e.to_string())),
         }
@@ -183,6 +238,12 @@ impl<G: Glue> Client<G> {
         let shared = &self.handle.shared;
         let state = shared.lock();
         state.dispatcher.pool().origin_status(origin, shared.clock.now())
+    }
+
+    /// How many rescue copies of requests stuck behind a slow head were sent
+    /// on another connection so far (`docs/DESIGN.md` P13).
+    pub fn rescues(&self) -> u64 {
+        self.handle.shared.lock().dispatcher.pool().rescues()
     }
 
     /// Every origin the client knows: in use, or idle and remembered.
@@ -242,6 +303,9 @@ fn options_of<B>(request: &http::Request<B>) -> RequestOptions {
     }
     let mut options = RequestOptions::default().idempotency(idempotency);
     let extensions = request.extensions();
+    if let Some(RequestTimeout(timeout)) = extensions.get::<RequestTimeout>() {
+        options = options.timeout(pipelining::Duration::from(*timeout));
+    }
     if extensions.get::<WholeResponse>().is_some() {
         options = options.whole();
     }
@@ -474,5 +538,32 @@ impl ResponseFuture {
 
     fn failed(error: Error) -> Self {
         ResponseFuture { raw: RawResponseFuture { ticket: None, failed: Some(error), interim: Vec::new() } }
+    }
+}
+
+/// The client as a [`tower_service::Service`], as `reqwest::Client` is: it
+/// fits under tower and tower-http layers without an adapter. Cheap to
+/// clone, and ready unless closed: a full origin queue is waited on inside
+/// the returned future (queues are per origin, and `poll_ready` does not
+/// know the request's).
+impl<G: Glue, B> tower_service::Service<http::Request<B>> for Client<G>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Response = http::Response<Body>;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        if self.handle.shared.lock().dispatcher.is_shutting_down() {
+            return Poll::Ready(Err(Error::new(ErrorKind::ConnectionLost, "the client is closed")));
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        self.send(request)
     }
 }

@@ -34,8 +34,13 @@ pub struct Builder<G: Glue> {
     pub(crate) roots: TlsRoots,
     pub(crate) connector: Option<Arc<dyn Connector>>,
     pub(crate) observer: Option<Observer>,
+    /// Fields every request gets unless it has its own of that name.
+    pub(crate) default_headers: http::HeaderMap,
     glue: PhantomData<G>,
 }
+
+/// The `User-Agent` a client sends unless told otherwise.
+pub const USER_AGENT: &str = concat!("pipelining/", env!("CARGO_PKG_VERSION"));
 
 impl<G: Glue> Default for Builder<G> {
     fn default() -> Self {
@@ -47,6 +52,11 @@ impl<G: Glue> Default for Builder<G> {
             roots: TlsRoots::default(),
             connector: None,
             observer: None,
+            default_headers: {
+                let mut headers = http::HeaderMap::new();
+                headers.insert(http::header::USER_AGENT, http::HeaderValue::from_static(USER_AGENT));
+                headers
+            },
             glue: PhantomData,
         }
     }
@@ -138,6 +148,35 @@ impl<G: Glue> Builder<G> {
         self
     }
 
+    /// Head-of-line rescue for large responses (`docs/DESIGN.md` P13): once a
+    /// response announces or passes this many content bytes, nothing more
+    /// is written behind it and requests queued there go to another
+    /// connection (default 256 KiB; `None` turns it off).
+    #[must_use]
+    pub fn large_response(mut self, bytes: Option<u64>) -> Self {
+        self.pool.connection.large_response = bytes;
+        self
+    }
+
+    /// Head-of-line rescue for slow heads (P13): idempotent requests stuck
+    /// this long behind a head that has sent no response byte are copied to
+    /// another connection, first answer wins (default 1.5 s; `None` turns
+    /// it off).
+    #[must_use]
+    pub fn rescue_delay(mut self, delay: Option<std::time::Duration>) -> Self {
+        self.pool.connection.rescue_delay = delay.map(Into::into);
+        self
+    }
+
+    /// How long a streamed request body sent with `Expect: 100-continue`
+    /// waits for the server's `100` before it goes anyway (default 1 s;
+    /// `None` waits for the `100` or a final response).
+    #[must_use]
+    pub fn continue_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.pool.connection.continue_timeout = timeout.map(Into::into);
+        self
+    }
+
     /// Start every origin as known to pipeline, skipping the one-request
     /// probe (for servers you know).
     #[must_use]
@@ -207,6 +246,48 @@ impl<G: Glue> Builder<G> {
     pub fn observer(mut self, observer: impl Fn(&Observation) + Send + Sync + 'static) -> Self {
         self.observer = Some(Arc::new(observer));
         self
+    }
+
+    /// Fields every request gets unless it has its own of that name,
+    /// added to (and replacing those of the same name among) the defaults
+    /// so far. The defaults hold `User-Agent: pipelining/<version>`.
+    #[must_use]
+    pub fn default_headers(mut self, headers: http::HeaderMap) -> Self {
+        for name in headers.keys() {
+            self.default_headers.remove(name);
+        }
+        for (name, value) in &headers {
+            self.default_headers.append(name, value.clone());
+        }
+        self
+    }
+
+    /// The `User-Agent` of every request without its own; `None` sends
+    /// none.
+    #[must_use]
+    pub fn user_agent(mut self, value: Option<http::HeaderValue>) -> Self {
+        match value {
+            Some(value) => {
+                self.default_headers.insert(http::header::USER_AGENT, value);
+            }
+            None => {
+                self.default_headers.remove(http::header::USER_AGENT);
+            }
+        }
+        self
+    }
+
+    /// The default fields as the core takes them, in one block.
+    pub(crate) fn default_fields(&self) -> Result<Vec<(http::HeaderName, pipelining::h1::Header)>, crate::Error> {
+        let mut fields = Vec::with_capacity(self.default_headers.len());
+        for (name, value) in &self.default_headers {
+            let field = pipelining::h1::Header::new(
+                bytes::Bytes::copy_from_slice(name.as_str().as_bytes()),
+                bytes::Bytes::copy_from_slice(value.as_bytes()),
+            );
+            fields.push((name.clone(), field));
+        }
+        Ok(fields)
     }
 
     /// The pool settings so far.

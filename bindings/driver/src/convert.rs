@@ -1,8 +1,9 @@
 //! Conversions between the `http` crate's types and the core's.
 
-use crate::Error;
+use crate::request_body::Prepared;
+use crate::{Error, basic_auth};
 use bytes::Bytes;
-use pipelining::h1::{Header, Method, Request, ResponseHead, Version};
+use pipelining::h1::{Content, Header, Method, Request, ResponseHead, Version};
 use pipelining::{ErrorKind, Origin, OriginRef};
 
 /// The origin of an absolute `http` or `https` URI, borrowed from it: no
@@ -54,8 +55,15 @@ fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
     }
 }
 
-/// The core's request for `parts` and `body`.
-pub(crate) fn core_request(parts: &http::request::Parts, body: Bytes) -> Result<Request, Error> {
+/// The core's request for `parts` and its content: the URL's userinfo as
+/// `Authorization: Basic`, the builder's default fields where the request
+/// has none of that name, `Expect: 100-continue` for a large or unsized
+/// streamed content.
+pub(crate) fn core_request(
+    parts: &http::request::Parts,
+    content: &Prepared,
+    defaults: &[(http::HeaderName, Header)],
+) -> Result<Request, Error> {
     let method = Method::from_bytes(parts.method.as_str().as_bytes())
         .map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
@@ -67,6 +75,7 @@ pub(crate) fn core_request(parts: &http::request::Parts, body: Bytes) -> Result<
         t => Bytes::copy_from_slice(t.as_bytes()),
     };
     let mut core = Request::new(method, target);
+    core.headers.reserve(parts.headers.len() + defaults.len());
     if !parts.headers.is_empty() {
         // Every name and value copied into one block, each field a slice of
         // it: one allocation for the lot, not two per field.
@@ -77,15 +86,33 @@ pub(crate) fn core_request(parts: &http::request::Parts, body: Bytes) -> Result<
             block.extend_from_slice(value.as_bytes());
         }
         let mut block = block.freeze();
-        core.headers.reserve(parts.headers.len());
         for (name, value) in &parts.headers {
             let name = block.split_to(name.as_str().len());
             let value = block.split_to(value.len());
             core.headers.push(Header::new(name, value));
         }
     }
-    if !body.is_empty() {
-        core.body = Some(body);
+    for (name, field) in defaults {
+        if !parts.headers.contains_key(name) {
+            core.headers.push(field.clone());
+        }
+    }
+    if let Some(authority) = parts.uri.authority().filter(|a| a.as_str().contains('@')) {
+        if !parts.headers.contains_key(http::header::AUTHORIZATION) {
+            if let Some(credentials) = basic_auth::authorization(authority.as_str()) {
+                core.headers.push(Header::new(&b"authorization"[..], Bytes::from(credentials)));
+            }
+        }
+    }
+    match content {
+        Prepared::Whole(bytes) if bytes.is_empty() => {}
+        Prepared::Whole(bytes) => core.body = Content::Full(bytes.clone()),
+        Prepared::Streamed(upload) => {
+            core.body = Content::Streamed { length: upload.length };
+            if upload.expects_continue() && !parts.headers.contains_key(http::header::EXPECT) {
+                core.headers.push(Header::new(&b"expect"[..], &b"100-continue"[..]));
+            }
+        }
     }
     Ok(core)
 }
@@ -176,10 +203,30 @@ mod tests {
         let request = http::Request::post("http://h:81/a?b=c").header("x-k", "v").body("data").unwrap();
         let (parts, body) = request.into_parts();
         assert_eq!(origin_ref(&parts.uri).unwrap().to_owned().authority(), "h:81");
-        let core = core_request(&parts, Bytes::from(body)).unwrap();
+        let content = Prepared::Whole(Bytes::from(body));
+        let defaults = [(http::header::USER_AGENT, Header::new("user-agent", "t/1"))];
+        let core = core_request(&parts, &content, &defaults).unwrap();
         assert_eq!(&core.target[..], b"/a?b=c");
         assert_eq!(core.method, Method::POST);
-        assert_eq!(core.headers, vec![Header::new("x-k", "v")]);
-        assert_eq!(core.body.as_deref(), Some(&b"data"[..]));
+        assert_eq!(core.headers, vec![Header::new("x-k", "v"), Header::new("user-agent", "t/1")]);
+        assert_eq!(core.body.full().map(|b| &b[..]), Some(&b"data"[..]));
+    }
+
+    #[test]
+    fn userinfo_becomes_authorization_and_defaults_yield_to_the_request() {
+        let request = http::Request::get("http://user:p%40ss@h/").header("user-agent", "mine").body(()).unwrap();
+        let (parts, ()) = request.into_parts();
+        let defaults = [(http::header::USER_AGENT, Header::new("user-agent", "default"))];
+        let core = core_request(&parts, &Prepared::Whole(Bytes::new()), &defaults).unwrap();
+        assert_eq!(
+            core.headers,
+            vec![Header::new("user-agent", "mine"), Header::new("authorization", "Basic dXNlcjpwQHNz")],
+            "the request's own field wins; user:p@ss in base64"
+        );
+        // An explicit Authorization is kept as it is.
+        let request = http::Request::get("http://user:pw@h/").header("authorization", "Bearer t").body(()).unwrap();
+        let (parts, ()) = request.into_parts();
+        let core = core_request(&parts, &Prepared::Whole(Bytes::new()), &[]).unwrap();
+        assert_eq!(core.headers, vec![Header::new("authorization", "Bearer t")]);
     }
 }

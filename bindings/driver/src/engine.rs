@@ -13,6 +13,7 @@ use crate::config::Observer;
 use crate::id_hash::IdMap;
 use crate::runtime::{Connector, SharedRuntime};
 use crate::upgrade::UpgradeSlot;
+use crate::upload_task::UploadSlot;
 use event_listener::Event as Notify;
 use pipelining::dispatch::{Delivery, DispatchConfig, Dispatcher, Notice, Taken, WaiterId};
 use pipelining::pipeline::Codec;
@@ -144,6 +145,9 @@ pub(crate) struct State<F: SendFactory> {
     /// gone when its caller takes it or lets it go (or, unclaimed, when the
     /// request is cancelled).
     pub(crate) upgrades: IdMap<RequestId, UpgradeSlot>,
+    /// Streamed request contents being sent, one per such request in
+    /// flight.
+    uploads: IdMap<RequestId, UploadSlot>,
 }
 
 /// What every task of a client shares.
@@ -226,6 +230,7 @@ impl<F: SendFactory> Shared<F> {
                 now: clock.now(),
                 to_wake: Vec::new(),
                 upgrades: IdMap::default(),
+                uploads: IdMap::default(),
             }),
             runtime: config.runtime.clone(),
             connector: config.connector,
@@ -359,6 +364,7 @@ impl<F: SendFactory> Shared<F> {
                 };
                 if item.is_terminal() || then_end {
                     state.wakers.remove(&id);
+                    end_upload(&mut state, id);
                     // The last outcome taken after a shutdown may be all the
                     // shutdown waited for (the connections closed before it).
                     if state.dispatcher.is_finished() && state.conns.is_empty() {
@@ -403,6 +409,7 @@ impl<F: SendFactory> Shared<F> {
     pub(crate) fn cancel(self: &Arc<Self>, id: RequestId) {
         let (mut state, now) = self.lock_now();
         state.wakers.remove(&id);
+        end_upload(&mut state, id);
         if state.upgrades.get(&id).is_some_and(|slot| !slot.claimed) {
             state.upgrades.remove(&id);
         }
@@ -492,6 +499,14 @@ impl<F: SendFactory> Shared<F> {
                 Notice::Room(waiter) => {
                     if let Some(waker) = state.waiting.remove(&waiter) {
                         state.to_wake.push(waker);
+                    }
+                }
+                Notice::SendBody(id) => {
+                    if let Some(slot) = state.uploads.get_mut(&id) {
+                        slot.wanted = true;
+                        if let Some(waker) = slot.waker.take() {
+                            state.to_wake.push(waker);
+                        }
                     }
                 }
                 Notice::Upgraded { id, conn } => {
@@ -621,6 +636,8 @@ struct InLine<F: SendFactory> {
     origin: Origin,
     request: Option<RequestOf<F>>,
     options: RequestOptions,
+    /// Its streamed content, started once it is admitted.
+    upload: Option<crate::request_body::Upload>,
 }
 
 impl<F: SendFactory> Ticket<F> {
@@ -635,15 +652,22 @@ impl<F: SendFactory> Ticket<F> {
         origin: OriginRef<'_>,
         request: RequestOf<F>,
         options: RequestOptions,
+        upload: Option<crate::request_body::Upload>,
     ) -> Result<Self, Error> {
         let place = match shared.submit(origin, request, options) {
-            Submitted::Admitted(id) => Place::Admitted { shared: shared.clone(), id },
+            Submitted::Admitted(id) => {
+                if let Some(upload) = upload {
+                    shared.start_upload(id, upload);
+                }
+                Place::Admitted { shared: shared.clone(), id }
+            }
             Submitted::Waiting(waiter, request) => Place::Waiting(Box::new(InLine {
                 shared: shared.clone(),
                 waiter,
                 origin: origin.to_owned(),
                 request: Some(request),
                 options,
+                upload,
             })),
             Submitted::Refused(error) => return Err(error),
         };
@@ -660,13 +684,16 @@ impl<F: SendFactory> Ticket<F> {
                     return Poll::Ready(Err(Error::new(ErrorKind::InvalidRequest, "polled after its outcome")));
                 }
                 Place::Waiting(line) => {
-                    let InLine { shared, waiter, origin, request, options } = &mut **line;
+                    let InLine { shared, waiter, origin, request, options, upload } = &mut **line;
                     let Some(taken) = request.take() else {
                         return Poll::Ready(Err(Error::new(ErrorKind::InvalidRequest, "polled after its outcome")));
                     };
                     match shared.submit_waiting(*waiter, origin.borrowed(), taken, *options, waker) {
                         Submitted::Admitted(id) => {
                             // Admitted: the place in line is gone already.
+                            if let Some(upload) = upload.take() {
+                                shared.start_upload(id, upload);
+                            }
                             let shared = shared.clone();
                             self.place = Place::Admitted { shared, id };
                         }
@@ -736,5 +763,70 @@ pub(crate) struct Handle<F: SendFactory> {
 impl<F: SendFactory> Drop for Handle<F> {
     fn drop(&mut self) {
         self.shared.shut_down();
+    }
+}
+
+/// Request `id` ended: its content task, if any, stops.
+fn end_upload<F: SendFactory>(state: &mut State<F>, id: RequestId) {
+    if state.uploads.is_empty() {
+        return;
+    }
+    if let Some(slot) = state.uploads.get_mut(&id) {
+        slot.ended = true;
+        if let Some(waker) = slot.waker.take() {
+            state.to_wake.push(waker);
+        }
+    }
+}
+
+impl<F: SendFactory> Shared<F> {
+    /// Starts sending request `id`'s streamed content.
+    pub(crate) fn start_upload(self: &Arc<Self>, id: RequestId, upload: crate::request_body::Upload) {
+        self.lock().uploads.insert(id, UploadSlot::default());
+        self.runtime.spawn(Box::pin(crate::upload_task::run(self.clone(), id, upload)));
+    }
+
+    /// Whether the content task of `id` may hand over a piece now
+    /// (`Ready(true)`), must stop (`Ready(false)`), or waits.
+    pub(crate) fn upload_turn(&self, id: RequestId, waker: &Waker) -> std::task::Poll<bool> {
+        let mut state = self.lock();
+        let Some(slot) = state.uploads.get_mut(&id) else { return std::task::Poll::Ready(false) };
+        if slot.ended {
+            return std::task::Poll::Ready(false);
+        }
+        if std::mem::take(&mut slot.wanted) {
+            return std::task::Poll::Ready(true);
+        }
+        slot.waker = Some(waker.clone());
+        std::task::Poll::Pending
+    }
+
+    /// The turn taken produced no piece (a trailers frame): still wanted.
+    pub(crate) fn keep_turn(&self, id: RequestId) {
+        if let Some(slot) = self.lock().uploads.get_mut(&id) {
+            slot.wanted = true;
+        }
+    }
+
+    /// Hands a piece over; whether the connection took it.
+    pub(crate) fn send_piece(self: &Arc<Self>, id: RequestId, piece: bytes::Bytes, end: bool) -> bool {
+        let (mut state, now) = self.lock_now();
+        let taken = state.dispatcher.send_body(now, id, piece, end).is_ok();
+        self.drive(&mut state);
+        self.wake_collected(state);
+        taken
+    }
+
+    /// The caller's content failed: so does the request.
+    pub(crate) fn abort_upload(self: &Arc<Self>, id: RequestId) {
+        let (mut state, now) = self.lock_now();
+        state.dispatcher.abort_body(now, id);
+        self.drive(&mut state);
+        self.wake_collected(state);
+    }
+
+    /// The content task is done.
+    pub(crate) fn forget_upload(&self, id: RequestId) {
+        self.lock().uploads.remove(&id);
     }
 }

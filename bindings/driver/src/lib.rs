@@ -11,6 +11,7 @@
 //! Time is read here, never in the core: [`std::time::Instant`] since the
 //! client's creation becomes the core's [`pipelining::Instant`].
 
+mod basic_auth;
 mod body;
 mod client;
 mod clock;
@@ -23,17 +24,19 @@ mod error;
 mod id_hash;
 mod message_client;
 pub mod redis;
+pub mod request_body;
 mod runtime;
 mod timer_task;
 pub mod tls;
 pub mod upgrade;
+mod upload_task;
 
 pub use body::Body;
 pub use client::{
-    Attempts, Blocking, Client, Informational, Load, RawResponse, RawResponseFuture, ResponseFuture, TrySendError,
-    WholeResponse,
+    Attempts, Blocking, Client, Informational, Load, RawResponse, RawResponseFuture, RequestTimeout, ResponseFuture,
+    TrySendError, WholeResponse,
 };
-pub use config::{Builder, Glue, Observer};
+pub use config::{Builder, Glue, Observer, USER_AGENT};
 pub use convert::origin_of;
 pub use engine::{Observation, SendCodec, SendFactory, Written};
 pub use error::Error;

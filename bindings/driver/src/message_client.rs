@@ -66,7 +66,7 @@ impl<G: Glue, F: SendFactory> MessageClient<G, F> {
         idempotency: Idempotency,
     ) -> MessageFuture<F> {
         let options = RequestOptions::default().idempotency(idempotency).whole();
-        match Ticket::submit(&self.handle.shared, origin.borrowed(), request, options) {
+        match Ticket::submit(&self.handle.shared, origin.borrowed(), request, options, None) {
             Ok(ticket) => MessageFuture { ticket: Some(ticket), failed: None },
             Err(error) => MessageFuture { ticket: None, failed: Some(error) },
         }

@@ -27,8 +27,8 @@ use std::sync::Arc;
 
 pub use pipelining_driver::{
     Attempts, Blocking, Body, Error, ErrorKind, Idempotency, Informational, Load, Observation, OnUpgrade, Origin,
-    OriginStatus, RawResponse, RawResponseFuture, ResponseFuture, TrySendError, Upgraded, WholeResponse, Written,
-    upgrade,
+    OriginStatus, RawResponse, RawResponseFuture, RequestTimeout, ResponseFuture, TrySendError, USER_AGENT, Upgraded,
+    WholeResponse, Written, upgrade,
 };
 
 /// The smol client.

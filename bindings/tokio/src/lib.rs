@@ -33,8 +33,8 @@ use std::task::{Context, Poll};
 
 pub use pipelining_driver::{
     Attempts, Blocking, Body, Error, ErrorKind, Idempotency, Informational, Load, Observation, OnUpgrade, Origin,
-    OriginStatus, RawResponse, RawResponseFuture, ResponseFuture, TrySendError, Upgraded, WholeResponse, Written,
-    upgrade,
+    OriginStatus, RawResponse, RawResponseFuture, RequestTimeout, ResponseFuture, TrySendError, USER_AGENT, Upgraded,
+    WholeResponse, Written, upgrade,
 };
 
 /// An [`Upgraded`] connection as a tokio stream: `AsyncRead + AsyncWrite`.

@@ -183,6 +183,11 @@ pub(crate) fn connection_event(event: Event<H1Codec>) -> JsValue {
             object
         }
         Event::SlowHead => js::tagged("slowHead"),
+        Event::SendBody { id } => {
+            let object = js::tagged("sendBody");
+            js::set(&object, "id", id_number(id.get()));
+            object
+        }
         Event::Closed(closed) => {
             let object = js::tagged("closed");
             closed_fields(&object, &closed);

@@ -45,7 +45,7 @@ pub(crate) fn request(init: &JsValue) -> Result<Request, JsValue> {
     if !js::is_absent(&body) {
         let body = js::bytes(&body, "body")?;
         if !body.is_empty() {
-            request.body = Some(Bytes::from(body));
+            request.body = pipelining::h1::Content::Full(Bytes::from(body));
         }
     }
     Ok(request)
@@ -96,7 +96,7 @@ pub(crate) fn raw(method: &str, target: &str, headers: &JsValue, body: &JsValue)
     if !js::is_absent(body) {
         let body = js::bytes(body, "body")?;
         if !body.is_empty() {
-            request.body = Some(Bytes::from(body));
+            request.body = pipelining::h1::Content::Full(Bytes::from(body));
         }
     }
     Ok(request)

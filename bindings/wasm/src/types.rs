@@ -131,6 +131,7 @@ export type ConnectionEvent =
   | { type: "unsolicited"; part: ResponsePart }
   | { type: "capability"; capability: Capability }
   | { type: "slowHead" }
+  | { type: "sendBody"; id: number }
   | ({ type: "closed" } & ClosedSummary);
 
 /** What a `Pool` asks of its driver's transports (`pollInstruction`). */

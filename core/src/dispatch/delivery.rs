@@ -124,6 +124,9 @@ pub enum Notice {
         /// Its origin.
         origin: OriginId,
     },
+    /// Request `id`'s connection takes the next piece of its streamed
+    /// content: [`send_body`](super::Dispatcher::send_body).
+    SendBody(RequestId),
     /// The response to `id` ended HTTP on `conn` (an upgrade): the driver
     /// hands the transport, and what
     /// [`take_upgrade`](super::Dispatcher::take_upgrade) gives, to the

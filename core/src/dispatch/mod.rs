@@ -306,6 +306,27 @@ where
         Some((part, ended_at))
     }
 
+    /// Hands over the next piece of request `id`'s streamed content, after
+    /// its [`Notice::SendBody`].
+    pub fn send_body(
+        &mut self,
+        now: Instant,
+        id: RequestId,
+        piece: bytes::Bytes,
+        end: bool,
+    ) -> Result<(), crate::pipeline::BodyError> {
+        let sent = self.pool.send_body(now, id, piece, end);
+        self.absorb(now);
+        sent
+    }
+
+    /// The source of request `id`'s streamed content failed: the request
+    /// fails and its connection closes.
+    pub fn abort_body(&mut self, now: Instant, id: RequestId) {
+        self.pool.abort_body(now, id);
+        self.absorb(now);
+    }
+
     /// After [`Notice::Upgraded`]: the connection request `id` upgraded and
     /// the bytes of the new protocol read already. The driver hands the
     /// transport over to the request's caller instead of closing it.
@@ -509,7 +530,8 @@ where
         request: Request<F>,
         mut options: RequestOptions,
     ) -> Result<RequestId, Refused<Request<F>, EncodeError<F>>> {
-        if let Some(timeout) = self.request_timeout {
+        // Both timeouts count from the first try to submit.
+        for timeout in [self.request_timeout, options.timeout.take()].into_iter().flatten() {
             let deadline = since + timeout;
             options.deadline = Some(options.deadline.map_or(deadline, |d| d.min(deadline)));
         }
@@ -607,6 +629,7 @@ where
                 }
                 // Messages that answer no request have no taker yet.
                 PoolEvent::Unsolicited { .. } => {}
+                PoolEvent::SendBody { id } => self.notices.push_back(Notice::SendBody(id)),
                 PoolEvent::Upgraded { id, conn, leftover } => {
                     if self.upgrades.len() >= UPGRADES_KEPT {
                         self.upgrades.pop_front();

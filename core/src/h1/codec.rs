@@ -1,12 +1,14 @@
 //! The HTTP/1.1 codec as the pipeline sees it.
 
 use super::{
-    DecodeError, EncodeError, Framing, Limits, Request, Response, ResponseCollector, ResponseDecoder, ResponsePart,
-    validate_request,
+    Content, DecodeError, EncodeError, Framing, Limits, Request, Response, ResponseCollector, ResponseDecoder,
+    ResponsePart, validate_request,
 };
 use crate::ErrorKind;
 use crate::outcome::CodecError;
-use crate::pipeline::{Codec, CodecFactory, CorrelationId, Decoded, Recipient, Remaining, ResponseSignals, Role};
+use crate::pipeline::{
+    BodyStream, Codec, CodecFactory, CorrelationId, Decoded, Recipient, Remaining, ResponseSignals, Role,
+};
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -91,6 +93,23 @@ impl Codec for H1Codec {
         // RFC 9110 §7.8, §9.3.6: either may switch the connection to another
         // protocol, after which nothing behind it is HTTP.
         request.method.is_connect() || request.headers.iter().any(|h| h.is("upgrade"))
+    }
+
+    fn body_stream(&self, request: &Request) -> Option<BodyStream> {
+        let Content::Streamed { length } = request.body else { return None };
+        // RFC 9110 §10.1.1: 100-continue is the one expectation defined.
+        let expect_continue =
+            request.headers.iter().any(|h| h.is("expect") && h.value.eq_ignore_ascii_case(b"100-continue"));
+        Some(BodyStream { length, expect_continue })
+    }
+
+    fn encode_body(&mut self, request: &Request, piece: &[u8], end: bool, dst: &mut Vec<u8>) {
+        let chunked = matches!(request.body, Content::Streamed { length: None });
+        super::encode::write_body_piece(chunked, piece, end, dst);
+    }
+
+    fn is_continue(&self, part: &ResponsePart) -> bool {
+        matches!(part, ResponsePart::Interim(head) if head.status == 100)
     }
 
     fn encode(&mut self, request: &Request, _id: Option<CorrelationId>, dst: &mut Vec<u8>) -> Result<(), EncodeError> {

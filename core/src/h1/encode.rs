@@ -7,7 +7,7 @@
 //! valid.
 
 use super::syntax::{is_field_value_byte, is_tchar, parse_decimal, trim_ows};
-use super::{Header, Request};
+use super::{Content, Header, Request};
 use crate::ErrorKind;
 use crate::decimal::push_decimal;
 use alloc::vec::Vec;
@@ -55,11 +55,16 @@ pub enum EncodeError {
         /// The body's actual length.
         actual: u64,
     },
-    /// The caller set `Transfer-Encoding`: bodies are framed by
-    /// `Content-Length` here, and a second framing would desynchronise the
-    /// stream (RFC 9112 §6.1).
+    /// The caller set `Transfer-Encoding`: the codec frames the content
+    /// itself (`Content-Length`, or chunked for a streamed body of unknown
+    /// length), and a second framing would desynchronise the stream (RFC
+    /// 9112 §6.1).
     #[error("Transfer-Encoding is set by the codec, not the caller")]
     TransferEncodingNotAllowed,
+    /// A `Content-Length` field on a streamed body of unknown length, which
+    /// goes chunked (RFC 9112 §6.3).
+    #[error("Content-Length on a streamed body of unknown length")]
+    ContentLengthOnChunked,
     /// More than one `Host` field (RFC 9112 §3.2: exactly one).
     #[error("more than one Host header")]
     DuplicateHost,
@@ -79,7 +84,11 @@ pub fn validate_request(request: &Request) -> Result<(), EncodeError> {
     if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
         return Err(EncodeError::InvalidMethod);
     }
-    let body_len = request.body.as_ref().map_or(0, |b| b.len() as u64);
+    let body_len = match &request.body {
+        Content::None => Some(0),
+        Content::Full(bytes) => Some(bytes.len() as u64),
+        Content::Streamed { length } => *length,
+    };
     let mut hosts = 0;
     for (index, header) in request.headers.iter().enumerate() {
         check_header(index, header)?;
@@ -93,6 +102,7 @@ pub fn validate_request(request: &Request) -> Result<(), EncodeError> {
             }
         }
         if header.is("content-length") {
+            let Some(body_len) = body_len else { return Err(EncodeError::ContentLengthOnChunked) };
             let declared = parse_decimal(trim_ows(&header.value));
             if declared != Some(body_len) {
                 return Err(EncodeError::ContentLengthMismatch { declared, actual: body_len });
@@ -100,6 +110,40 @@ pub fn validate_request(request: &Request) -> Result<(), EncodeError> {
         }
     }
     Ok(())
+}
+
+/// Frames one piece of a streamed body ([`Content::Streamed`]) onto `dst`:
+/// as it is under `Content-Length`, as a chunk when the length is unknown
+/// (RFC 9112 §7.1), with the last chunk after the final piece. Empty pieces
+/// write nothing (an empty chunk would end the body).
+pub(crate) fn write_body_piece(chunked: bool, piece: &[u8], end: bool, dst: &mut Vec<u8>) {
+    if !chunked {
+        dst.extend_from_slice(piece);
+        return;
+    }
+    if !piece.is_empty() {
+        push_hex(dst, piece.len() as u64);
+        dst.extend_from_slice(b"\r\n");
+        dst.extend_from_slice(piece);
+        dst.extend_from_slice(b"\r\n");
+    }
+    if end {
+        dst.extend_from_slice(b"0\r\n\r\n");
+    }
+}
+
+fn push_hex(dst: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 16];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b"0123456789abcdef"[(n & 0xf) as usize];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    dst.extend_from_slice(&digits[at..]);
 }
 
 /// Encodes `request` onto the end of `dst`.
@@ -121,7 +165,7 @@ pub fn encode_request(request: &Request, host: &[u8], dst: &mut Vec<u8>) -> Resu
 pub(crate) fn write_validated(request: &Request, host: &[u8], dst: &mut Vec<u8>) {
     let has_host = request.headers.iter().any(|h| h.is("host"));
     let has_length = request.headers.iter().any(|h| h.is("content-length"));
-    let body = request.body.as_deref().unwrap_or(&[]);
+    let body: &[u8] = request.body.full().map_or(&[], |b| &b[..]);
 
     dst.reserve(encoded_len_hint(request, host));
     dst.extend_from_slice(request.method.as_str().as_bytes());
@@ -149,10 +193,21 @@ pub(crate) fn write_validated(request: &Request, host: &[u8], dst: &mut Vec<u8>)
         dst.extend_from_slice(trim_ows(&header.value));
         dst.extend_from_slice(b"\r\n");
     }
-    if !has_length && (request.body.is_some() || request.method.expects_content()) {
-        dst.extend_from_slice(b"Content-Length: ");
-        push_decimal(dst, body.len() as u64);
-        dst.extend_from_slice(b"\r\n");
+    match &request.body {
+        Content::Streamed { length: None } => dst.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+        Content::Streamed { length: Some(length) } if !has_length => {
+            dst.extend_from_slice(b"Content-Length: ");
+            push_decimal(dst, *length);
+            dst.extend_from_slice(b"\r\n");
+        }
+        Content::Full(_) | Content::None
+            if !has_length && (request.body != Content::None || request.method.expects_content()) =>
+        {
+            dst.extend_from_slice(b"Content-Length: ");
+            push_decimal(dst, body.len() as u64);
+            dst.extend_from_slice(b"\r\n");
+        }
+        _ => {}
     }
     dst.extend_from_slice(b"\r\n");
     dst.extend_from_slice(body);
@@ -164,7 +219,7 @@ fn encoded_len_hint(request: &Request, host: &[u8]) -> usize {
         + request.target.len()
         + host.len()
         + headers
-        + request.body.as_ref().map_or(0, |b| b.len())
+        + request.body.full().map_or(0, |b| b.len())
         + 64
 }
 

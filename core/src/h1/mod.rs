@@ -32,5 +32,5 @@ pub use head::{ConnectionSignals, Framing, ResponseHead, Version};
 pub use header::Header;
 pub use limits::Limits;
 pub use method::{InvalidMethod, Method};
-pub use request::Request;
+pub use request::{Content, Request};
 pub use response::{Response, ResponseCollector};

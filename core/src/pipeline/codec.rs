@@ -139,6 +139,18 @@ pub enum Remaining {
     UntilClose,
 }
 
+/// How a request's content follows its head when the caller supplies it a
+/// piece at a time ([`Connection::send_body`](super::Connection::send_body)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyStream {
+    /// Exactly this many bytes, if known (else the codec frames pieces
+    /// itself, as HTTP's chunked coding does).
+    pub length: Option<u64>,
+    /// Wait for the server's go-ahead before the content (HTTP's `Expect:
+    /// 100-continue`, RFC 9110 §10.1.1).
+    pub expect_continue: bool,
+}
+
 /// A wire protocol the pipeline can drive.
 pub trait Codec {
     /// A request as the caller submits it. Cloning should be cheap
@@ -174,8 +186,30 @@ pub trait Codec {
         false
     }
 
-    /// Appends the request's bytes to `dst`; `id` is its wire correlation id
-    /// in [`Matching::CorrelationId`] mode.
+    /// Whether the request's content is supplied after its head, a piece at
+    /// a time: such a request is written alone and never replayed once
+    /// written (`docs/DESIGN.md` P5, P8).
+    fn body_stream(&self, request: &Self::Request) -> Option<BodyStream> {
+        let _ = request;
+        None
+    }
+
+    /// Frames one piece of a streamed content onto `dst`; `end`: the last.
+    fn encode_body(&mut self, request: &Self::Request, piece: &[u8], end: bool, dst: &mut Vec<u8>) {
+        let _ = (request, end);
+        dst.extend_from_slice(piece);
+    }
+
+    /// Whether `part`, an interim response, is the go-ahead for a content
+    /// held back by [`BodyStream::expect_continue`] (HTTP's `100 Continue`).
+    fn is_continue(&self, part: &Self::Part) -> bool {
+        let _ = part;
+        false
+    }
+
+    /// Appends the request's bytes to `dst` (for a streamed content, its head
+    /// only); `id` is its wire correlation id in [`Matching::CorrelationId`]
+    /// mode.
     fn encode(
         &mut self,
         request: &Self::Request,

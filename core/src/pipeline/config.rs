@@ -66,6 +66,10 @@ pub struct ConnectionConfig {
     /// elsewhere (P13). Default none on a bare connection; a pool sets its
     /// own (1.5 s).
     pub rescue_delay: Option<Duration>,
+    /// How long a streamed content sent with `Expect: 100-continue` waits
+    /// for the server's `100` before it goes anyway (RFC 9110 §10.1.1).
+    /// Default 1 s, as curl; `None` waits for the `100` or a final response.
+    pub continue_timeout: Option<Duration>,
 }
 
 impl ConnectionConfig {
@@ -81,6 +85,7 @@ impl ConnectionConfig {
         stale_after: Duration::from_secs(1),
         large_response: None,
         rescue_delay: None,
+        continue_timeout: Some(Duration::from_secs(1)),
     };
 }
 

@@ -5,9 +5,10 @@ use super::classify::{LossContext, classify};
 use super::entry::{Entry, Stage, Wire};
 use super::options::Handling;
 use super::timer::{Timer, Timers};
+use super::upload::{Upload, UploadPhase};
 use super::{
-    Capability, CloseSummary, Codec, ConnectionConfig, CorrelationId, Decoded, Event, Matching, Recipient, Refused,
-    Remaining, RequestId, RequestOptions, ResponseSignals, Role, SubmitError, Unanswered,
+    BodyError, Capability, CloseSummary, Codec, ConnectionConfig, CorrelationId, Decoded, Event, Matching, Recipient,
+    Refused, Remaining, RequestId, RequestOptions, ResponseSignals, Role, SubmitError, Unanswered,
 };
 use crate::outcome::{Cause, CloseReason, CodecError, Lesson, Progress, Retry};
 use crate::{Duration, ErrorKind, Instant};
@@ -126,6 +127,9 @@ pub struct Connection<C: Codec> {
     /// The request whose response ended HTTP on this connection (`101`, a
     /// `CONNECT` tunnel): the transport is its caller's now.
     upgraded_by: Option<RequestId>,
+    /// The written request whose content the caller is supplying a piece at
+    /// a time (at most one: such a request is alone on its connection).
+    upload: Option<Upload>,
     timers: Timers,
     /// The driver stopped reading (a consumer is behind): the stall timer is
     /// suspended, since silence is ours, not the server's.
@@ -164,6 +168,7 @@ impl<C: Codec> Connection<C> {
             head_since: now,
             blocking_written: 0,
             upgraded_by: None,
+            upload: None,
             timers: Timers::default(),
             reading_paused: false,
         };
@@ -291,7 +296,9 @@ impl<C: Codec> Connection<C> {
         let handling = Handling::of(
             options.idempotency,
             self.codec.is_idempotent(&request),
-            self.codec.is_exclusive(&request),
+            // A streamed content goes alone too: a loss never ties another
+            // request's fate to a stream that cannot be replayed.
+            self.codec.is_exclusive(&request) || self.codec.body_stream(&request).is_some(),
             self.config.non_idempotent,
         );
         self.submit_as(now, id, request, options, None, handling)?;
@@ -357,6 +364,37 @@ impl<C: Codec> Connection<C> {
     pub fn close(&mut self, now: Instant) {
         if !self.is_closed() {
             self.close_with(now, CloseReason::Local, Lesson::Nothing);
+        }
+    }
+
+    /// Hands over the next piece of request `id`'s streamed content, after
+    /// its [`Event::SendBody`]; `end` marks the last (an empty last piece is
+    /// fine). The piece goes out in the next transmit, and the next
+    /// `SendBody` asks for more once the transport accepted it. Pieces that
+    /// add up to more than the declared length, or end short of it, fail the
+    /// request (`invalid_request`) and close the connection.
+    pub fn send_body(&mut self, now: Instant, id: RequestId, piece: bytes::Bytes, end: bool) -> Result<(), BodyError> {
+        let Some(upload) = self.upload.as_mut().filter(|u| u.id == id && matches!(u.phase, UploadPhase::Wanted)) else {
+            return Err(BodyError::NotWanted);
+        };
+        let supplied = upload.sent.saturating_add(piece.len() as u64);
+        if let Some(declared) = upload.length {
+            if supplied > declared || (end && supplied != declared) {
+                self.fail_upload(now, id);
+                return Err(BodyError::Length { declared, supplied });
+            }
+        }
+        upload.sent = supplied;
+        upload.phase = UploadPhase::Queued { piece, end };
+        Ok(())
+    }
+
+    /// The caller cannot supply the rest of request `id`'s streamed content
+    /// (its source failed): the request fails (`invalid_request`) and the
+    /// connection closes, since the request's framing cannot be completed.
+    pub fn abort_body(&mut self, now: Instant, id: RequestId) {
+        if self.upload.as_ref().is_some_and(|u| u.id == id && u.is_unfinished()) {
+            self.fail_upload(now, id);
         }
     }
 
@@ -451,8 +489,14 @@ impl<C: Codec> Connection<C> {
         self.accepted += n;
         if n > 0 {
             self.restart_stall(now);
-            // Report each request whose last byte the transport just took.
+            self.advance_upload(now);
+            // Report each request whose last byte the transport just took
+            // (a streamed content's last piece is reported as it goes).
+            let streaming = self.upload.as_ref().map(|u| u.id);
             for entry in self.entries.iter().take(self.in_flight) {
+                if streaming == Some(entry.id) {
+                    continue;
+                }
                 if let Some(wire) = entry.stage.wire() {
                     if wire.end > before && wire.end <= self.accepted && !entry.stage.has_ended() {
                         self.events.push_back(Event::Written { id: entry.id });
@@ -550,6 +594,13 @@ impl<C: Codec> Connection<C> {
         if self.timers.expired(Timer::Rescue, now) {
             self.on_rescue_delay(now);
         }
+        if self.timers.expired(Timer::Continue, now) {
+            // No `100` in time: the content goes anyway (RFC 9110 §10.1.1).
+            self.timers.stop(Timer::Continue);
+            if self.upload.as_ref().is_some_and(|u| matches!(u.phase, UploadPhase::AwaitingContinue)) {
+                self.want_piece();
+            }
+        }
         // A due timer with nothing left to act on (say, the stall timer
         // restarted by a write after every request was answered) stops, or
         // `poll_timeout` would keep returning the past: a driver's busy loop.
@@ -583,6 +634,7 @@ impl<C: Codec> Connection<C> {
             return None;
         }
         let start = buf.len();
+        self.encode_piece(now, buf);
         while self.may_write_next() {
             self.encode_next(now, buf, start);
         }
@@ -706,11 +758,120 @@ impl<C: Codec> Connection<C> {
         if idx == 0 {
             self.head_since = now;
         }
+        if let Some(stream) = self.codec.body_stream(&self.entries[idx].request) {
+            let head_end = self.encoded + (buf.len() - start) as u64;
+            self.upload = Some(Upload {
+                id: self.entries[idx].id,
+                length: stream.length,
+                sent: 0,
+                expect_continue: stream.expect_continue,
+                head_end,
+                phase: UploadPhase::Head,
+            });
+        }
         if let Reuse::IdleSince(since) = self.reuse {
             let long_idle = now.saturating_duration_since(since) >= self.stale_threshold();
             self.reuse = if long_idle { Reuse::WatchingStale } else { Reuse::Busy };
         }
         self.arm_rescue(now);
+    }
+
+    /// The transport accepted more: a streamed content's head, or a piece
+    /// of it, may be through.
+    fn advance_upload(&mut self, now: Instant) {
+        let accepted = self.accepted;
+        let Some(upload) = self.upload.as_mut() else { return };
+        match upload.phase {
+            UploadPhase::Head if accepted >= upload.head_end => {
+                if upload.expect_continue {
+                    upload.phase = UploadPhase::AwaitingContinue;
+                    if let Some(wait) = self.config.continue_timeout {
+                        self.timers.set(Timer::Continue, now + wait);
+                    }
+                } else {
+                    self.want_piece();
+                }
+            }
+            UploadPhase::InTransit { until, end } if accepted >= until => {
+                if end {
+                    upload.phase = UploadPhase::Done;
+                    // Its last byte is through only now.
+                    self.events.push_back(Event::Written { id: upload.id });
+                } else {
+                    self.want_piece();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Asks the caller for the next piece of the streamed content.
+    fn want_piece(&mut self) {
+        if let Some(upload) = self.upload.as_mut() {
+            upload.phase = UploadPhase::Wanted;
+            self.events.push_back(Event::SendBody { id: upload.id });
+        }
+    }
+
+    /// Frames a piece the caller handed over into this transmit.
+    fn encode_piece(&mut self, now: Instant, buf: &mut Vec<u8>) {
+        let Some(upload) = self.upload.as_mut() else { return };
+        if !matches!(upload.phase, UploadPhase::Queued { .. }) {
+            return;
+        }
+        let UploadPhase::Queued { piece, end } = core::mem::replace(&mut upload.phase, UploadPhase::Done) else {
+            return;
+        };
+        let id = upload.id;
+        let Some(entry) = self.entries.iter().find(|e| e.id == id) else { return };
+        let before = buf.len();
+        self.codec.encode_body(&entry.request, &piece, end, buf);
+        let written = (buf.len() - before) as u64;
+        let Some(upload) = self.upload.as_mut() else { return };
+        if written == 0 {
+            // Nothing to write (an empty piece): as if it went through.
+            if end {
+                upload.phase = UploadPhase::Done;
+                self.events.push_back(Event::Written { id });
+            } else {
+                self.want_piece();
+            }
+            let _ = now;
+            return;
+        }
+        upload.phase = UploadPhase::InTransit { until: self.encoded + written, end };
+    }
+
+    /// A final response to the request whose content is streaming: what is
+    /// not sent yet never will be (RFC 9110 §10.1.1 lets a server answer
+    /// before the content, say with 417 or 401).
+    fn final_head_for_upload(&mut self, idx: usize) {
+        let id = self.entries[idx].id;
+        if let Some(upload) = self.upload.as_mut().filter(|u| u.id == id && u.is_unfinished()) {
+            upload.phase = UploadPhase::Abandoned;
+            self.timers.stop(Timer::Continue);
+        }
+    }
+
+    /// The streamed content of `id` cannot be completed: the request fails
+    /// (`invalid_request`) and the connection closes.
+    fn fail_upload(&mut self, now: Instant, id: RequestId) {
+        let accepted = self.accepted;
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id && !e.stage.has_ended()) {
+            if let Some(wire) = entry.stage.wire() {
+                entry.stage = Stage::Draining { wire, dropped: 0 };
+                let (request, replayable) = (entry.request.clone(), entry.replayable);
+                self.events.push_back(Event::Unanswered(Box::new(Unanswered {
+                    id,
+                    request,
+                    replayable,
+                    progress: wire.progress(accepted).max(Progress::PartlyWritten),
+                    retry: Retry::Never,
+                    cause: Cause::Unencodable,
+                })));
+            }
+        }
+        self.close_with(now, CloseReason::Local, Lesson::Nothing);
     }
 
     /// Starts the rescue delay (P13) once a request waits behind the head of
@@ -833,6 +994,17 @@ impl<C: Codec> Connection<C> {
         }
         match role {
             Role::Interim => {
+                let id = entry.id;
+                if self.codec.is_continue(&part)
+                    && self
+                        .upload
+                        .as_ref()
+                        .is_some_and(|u| u.id == id && matches!(u.phase, UploadPhase::AwaitingContinue))
+                {
+                    self.timers.stop(Timer::Continue);
+                    self.want_piece();
+                }
+                let entry = &mut self.entries[idx];
                 // Interim responses are reported as they come, even in
                 // whole-response mode; they do not answer the request.
                 if !entry.stage.has_ended() {
@@ -841,6 +1013,7 @@ impl<C: Codec> Connection<C> {
             }
             Role::Head(signals) => {
                 self.receiving_body = 0;
+                self.final_head_for_upload(idx);
                 self.learn(now, idx, signals);
                 self.deliver(now, idx, part);
                 self.check_drain(now, idx);
@@ -860,6 +1033,7 @@ impl<C: Codec> Connection<C> {
             Role::Trailers => self.deliver(now, idx, part),
             Role::End => self.complete(now, idx, part),
             Role::Whole(signals) => {
+                self.final_head_for_upload(idx);
                 self.learn(now, idx, signals);
                 self.complete(now, idx, part);
             }
@@ -869,7 +1043,10 @@ impl<C: Codec> Connection<C> {
     /// What a final head teaches about the connection (P6, P7, P11, P13).
     fn learn(&mut self, now: Instant, idx: usize, signals: ResponseSignals) {
         let _ = now;
-        if self.capability == Capability::Unknown {
+        // An error response that closes the connection says nothing about
+        // pipelining (P6): the origin stays unknown until a response that
+        // does.
+        if self.capability == Capability::Unknown && (signals.confirms_pipelining || !signals.is_error) {
             self.capability = if signals.confirms_pipelining { Capability::Pipelining } else { Capability::OneAtATime };
             self.events.push_back(Event::Capability(self.capability));
         }
@@ -950,6 +1127,14 @@ impl<C: Codec> Connection<C> {
             };
             if let Some(event) = event {
                 self.events.push_back(event);
+            }
+        }
+        if let Some(upload) = self.upload.take_if(|u| u.id == entry.id) {
+            if upload.is_unfinished() {
+                // The rest of its content was never sent: the framing of
+                // the request stream is incomplete, nothing more goes on it.
+                self.close_with(now, CloseReason::Local, Lesson::Nothing);
+                return;
             }
         }
         if let Phase::Closing { after, upgrade, error } = self.phase {
@@ -1098,6 +1283,12 @@ impl<C: Codec> Connection<C> {
             retry: Retry::Never,
             cause,
         })));
+        if self.upload.as_ref().is_some_and(|u| u.id == id && u.is_unfinished()) {
+            // Its content will never be finished: nothing more can go on
+            // this connection.
+            self.close_with(now, CloseReason::Local, Lesson::Nothing);
+            return;
+        }
         if idx == 0 && self.codec.matching() == Matching::Fifo {
             self.check_drain(now, idx);
         }
@@ -1153,6 +1344,7 @@ impl<C: Codec> Connection<C> {
         };
         let context = LossContext { reason, lesson, accepted: self.accepted };
         let fifo = self.codec.matching() == Matching::Fifo;
+        let streaming = self.upload.take().map(|u| u.id);
         for (idx, entry) in core::mem::take(&mut self.entries).into_iter().enumerate() {
             let response_started = match entry.stage {
                 Stage::Draining { .. } => continue,
@@ -1161,7 +1353,10 @@ impl<C: Codec> Connection<C> {
             };
             let receiving =
                 response_started || (fifo && idx == 0 && front_mid_response && entry.stage.wire().is_some());
-            let (progress, mut retry) = classify(entry.stage.wire(), receiving, entry.replayable, &context);
+            // A streamed content cannot be read twice: once any of the
+            // request was written it is never resent (P8).
+            let replayable = entry.replayable && streaming != Some(entry.id);
+            let (progress, mut retry) = classify(entry.stage.wire(), receiving, replayable, &context);
             if response_started && entry.collector.is_none() && retry != Retry::Never {
                 // Streaming: parts of this response were already handed to
                 // the application and cannot be taken back, so it is never

@@ -74,3 +74,24 @@ mod tests {
         assert_eq!(SubmitError::Invalid(()).kind(), ErrorKind::InvalidRequest);
     }
 }
+
+/// Why a piece of a streamed content was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// The connection did not ask for a piece of this request's content:
+    /// wait for its `SendBody` event (the request may also have ended, or
+    /// its response come first).
+    #[error("no piece of this request's content is wanted now")]
+    NotWanted,
+    /// The pieces add up to more, or in the end to less, than the declared
+    /// length: the request fails (`invalid_request`) and the connection
+    /// closes, its framing lost.
+    #[error("the content was declared as {declared} bytes, {supplied} were supplied")]
+    Length {
+        /// The declared length.
+        declared: u64,
+        /// What was supplied, counting this piece.
+        supplied: u64,
+    },
+}

@@ -107,6 +107,12 @@ pub enum Event<C: Codec> {
     /// [`rescue_candidates`](super::Connection::rescue_candidates) may be
     /// sent again on another connection.
     SlowHead,
+    /// The connection takes the next piece of request `id`'s streamed
+    /// content now ([`Connection::send_body`](super::Connection::send_body)).
+    SendBody {
+        /// The request.
+        id: RequestId,
+    },
     /// The connection is finished: close the transport. Always the last
     /// event.
     Closed(CloseSummary),
@@ -137,6 +143,7 @@ impl<C: Codec> fmt::Debug for Event<C> {
             Event::Unsolicited(part) => f.debug_tuple("Unsolicited").field(part).finish(),
             Event::Capability(c) => f.debug_tuple("Capability").field(c).finish(),
             Event::SlowHead => f.write_str("SlowHead"),
+            Event::SendBody { id } => f.debug_struct("SendBody").field("id", id).finish(),
             Event::Closed(c) => f.debug_tuple("Closed").field(c).finish(),
         }
     }

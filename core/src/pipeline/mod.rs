@@ -16,11 +16,14 @@ mod event;
 mod ids;
 mod options;
 mod timer;
+mod upload;
 
-pub use codec::{Codec, CodecFactory, CorrelationId, Decoded, Matching, Recipient, Remaining, ResponseSignals, Role};
+pub use codec::{
+    BodyStream, Codec, CodecFactory, CorrelationId, Decoded, Matching, Recipient, Remaining, ResponseSignals, Role,
+};
 pub use config::{Capability, ConnectionConfig, NonIdempotentPolicy};
 pub use connection::Connection;
-pub use error::{Refused, SubmitError};
+pub use error::{BodyError, Refused, SubmitError};
 pub use event::{CloseSummary, Event, Unanswered};
 pub use ids::RequestId;
 pub(crate) use options::Handling;

@@ -60,12 +60,22 @@ pub struct RequestOptions {
     /// arrived (P13; undici's `blocking`): for a request whose answer may be
     /// slow or large.
     pub blocking: bool,
+    /// Fail the request with a timeout if its response is not complete this
+    /// long after it was submitted (P10): a pool (or dispatcher) turns it
+    /// into a deadline; the earlier of the two holds. A bare connection uses
+    /// `deadline` only.
+    pub timeout: Option<crate::Duration>,
 }
 
 impl RequestOptions {
     /// Streaming, replay by method, no deadline.
-    pub const DEFAULT: RequestOptions =
-        RequestOptions { idempotency: Idempotency::ByMethod, whole: false, deadline: None, blocking: false };
+    pub const DEFAULT: RequestOptions = RequestOptions {
+        idempotency: Idempotency::ByMethod,
+        whole: false,
+        deadline: None,
+        blocking: false,
+        timeout: None,
+    };
 
     /// Whole-response mode.
     #[must_use]
@@ -78,6 +88,13 @@ impl RequestOptions {
     #[must_use]
     pub fn deadline(mut self, at: Instant) -> Self {
         self.deadline = Some(at);
+        self
+    }
+
+    /// With a timeout counted from submission.
+    #[must_use]
+    pub fn timeout(mut self, timeout: crate::Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 

@@ -12,9 +12,12 @@ pub(crate) enum Timer {
     /// The head of the pipeline has answered nothing for the rescue delay
     /// (P13).
     Rescue = 2,
+    /// A streamed content waited this long for the server's `100 Continue`:
+    /// it goes anyway (RFC 9110 §10.1.1).
+    Continue = 3,
 }
 
-const COUNT: usize = 3;
+const COUNT: usize = 4;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Timers {

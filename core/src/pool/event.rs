@@ -125,6 +125,12 @@ pub enum PoolEvent<C: Codec> {
         /// The message.
         part: C::Part,
     },
+    /// Request `id`'s connection takes the next piece of its streamed
+    /// content now ([`Pool::send_body`](super::Pool::send_body)).
+    SendBody {
+        /// The request.
+        id: RequestId,
+    },
     /// The response to `id` ended HTTP on `conn` (`101 Switching
     /// Protocols`, a `CONNECT` tunnel): the transport is the caller's now,
     /// with `leftover`, the bytes read past that response. The connection's
@@ -214,6 +220,7 @@ impl<C: Codec> fmt::Debug for PoolEvent<C> {
             PoolEvent::Written { id, conn } => write!(f, "Written({id:?}, {conn:?})"),
             PoolEvent::Unsolicited { conn, part } => write!(f, "Unsolicited({conn:?}, {part:?})"),
             PoolEvent::Learned { origin, fact } => write!(f, "Learned({origin:?}, {fact:?})"),
+            PoolEvent::SendBody { id } => write!(f, "SendBody({id:?})"),
             PoolEvent::Upgraded { id, conn, leftover } => {
                 write!(f, "Upgraded({id:?}, {conn:?}, {} bytes)", leftover.len())
             }

@@ -287,6 +287,53 @@ impl<F: CodecFactory> Pool<F> {
         self.schedule_origin(now, origin);
     }
 
+    /// Hands over the next piece of request `id`'s streamed content, after
+    /// its [`PoolEvent::SendBody`] ([`Connection::send_body`]).
+    pub fn send_body(
+        &mut self,
+        now: Instant,
+        id: RequestId,
+        piece: bytes::Bytes,
+        end: bool,
+    ) -> Result<(), crate::pipeline::BodyError> {
+        let Some(Place::On(conn)) = self.requests.get(id.get()).map(|r| &r.place) else {
+            return Err(crate::pipeline::BodyError::NotWanted);
+        };
+        let conn = *conn;
+        let Some(Slot::Open { connection, origin, .. }) = self.slots.get_mut(&conn) else {
+            return Err(crate::pipeline::BodyError::NotWanted);
+        };
+        let origin = *origin;
+        let sent = connection.send_body(now, id, piece, end);
+        self.mark_writable(conn);
+        self.pump(now, conn);
+        self.schedule_origin(now, origin);
+        sent
+    }
+
+    /// The source of request `id`'s streamed content failed: the request
+    /// fails (`invalid_request`) and its connection closes
+    /// ([`Connection::abort_body`]).
+    pub fn abort_body(&mut self, now: Instant, id: RequestId) {
+        let Some(Place::On(conn)) = self.requests.get(id.get()).map(|r| &r.place) else { return };
+        let conn = *conn;
+        let Some(Slot::Open { connection, origin, .. }) = self.slots.get_mut(&conn) else { return };
+        let origin = *origin;
+        connection.abort_body(now, id);
+        self.pump(now, conn);
+        self.schedule_origin(now, origin);
+    }
+
+    /// Lists `conn` among the connections that may have something to write.
+    fn mark_writable(&mut self, conn: ConnectionId) {
+        if let Some(Slot::Open { marked, .. }) = self.slots.get_mut(&conn) {
+            if !*marked {
+                *marked = true;
+                self.writable.push(conn);
+            }
+        }
+    }
+
     /// Closes every connection; every unfinished request fails.
     pub fn close(&mut self, now: Instant) {
         let conns: Vec<ConnectionId> = self.slots.keys().copied().collect();
@@ -561,8 +608,12 @@ impl<F: CodecFactory> Pool<F> {
         now: Instant,
         oid: OriginId,
         request: Request<F>,
-        options: RequestOptions,
+        mut options: RequestOptions,
     ) -> Result<RequestId, Refused<Request<F>, EncodeError<F>>> {
+        if let Some(timeout) = options.timeout.take() {
+            let deadline = now + timeout;
+            options.deadline = Some(options.deadline.map_or(deadline, |d| d.min(deadline)));
+        }
         let queue_limit = self.config.queue_limit;
         let Some(entry) = self.origins.get_mut(oid) else {
             return Err(Refused { request, error: SubmitError::Closed });
@@ -593,7 +644,7 @@ impl<F: CodecFactory> Pool<F> {
         let handling = Handling::of(
             options.idempotency,
             entry.validator.is_idempotent(&request),
-            entry.validator.is_exclusive(&request),
+            entry.validator.is_exclusive(&request) || entry.validator.body_stream(&request).is_some(),
             self.config.connection.non_idempotent,
         );
         let id = RequestId::from_raw(self.next_request);
@@ -904,6 +955,7 @@ impl<F: CodecFactory> Pool<F> {
                 }
                 Event::Unanswered(unanswered) => self.on_unanswered(origin, conn, *unanswered, reroute),
                 Event::SlowHead => self.on_slow_head(conn, origin),
+                Event::SendBody { id } => self.events.push_back(PoolEvent::SendBody { id }),
                 Event::Written { id } => self.events.push_back(PoolEvent::Written { id, conn }),
                 Event::Unsolicited(part) => self.events.push_back(PoolEvent::Unsolicited { conn, part }),
                 Event::Capability(capability) => {

@@ -103,6 +103,9 @@ pub(crate) struct Sub {
     /// Must be alone on the connection (P5).
     pub(crate) alone: bool,
     pub(crate) replayable: bool,
+    /// Its content is streamed: its progress is its head's, and the server
+    /// sees it only once all of the content came.
+    pub(crate) streamed: bool,
 }
 
 /// How a request ended.
@@ -163,6 +166,8 @@ pub(crate) struct Pair {
     pub(crate) capabilities: Vec<Capability>,
     /// `SlowHead` events seen (P13).
     pub(crate) slow_heads: usize,
+    /// `SendBody` events seen, in order.
+    pub(crate) body_wanted: Vec<RequestId>,
     /// Requests reported written ([`Event::Written`]).
     pub(crate) written: BTreeSet<RequestId>,
     pub(crate) closed: Option<CloseSummary>,
@@ -209,6 +214,7 @@ impl Pair {
             log: Vec::new(),
             capabilities: Vec::new(),
             slow_heads: 0,
+            body_wanted: Vec::new(),
             written: BTreeSet::new(),
             closed: None,
         }
@@ -237,14 +243,16 @@ impl Pair {
     ) -> Result<RequestId, SubmitError<pipelining::h1::EncodeError>> {
         let method = request.method.clone();
         let target = String::from_utf8(request.target.to_vec()).unwrap();
-        let replayable = replayable(&request, &options);
-        let alone =
-            self.policy_alone && options.idempotency == Idempotency::ByMethod && !request.method.is_idempotent();
+        // A streamed content goes alone and is never replayed once written.
+        let streamed = matches!(request.body, pipelining::h1::Content::Streamed { .. });
+        let replayable = replayable(&request, &options) && !streamed;
+        let alone = streamed
+            || (self.policy_alone && options.idempotency == Idempotency::ByMethod && !request.method.is_idempotent());
         let result = self.conn.submit(self.now, request, options).map_err(|refused| refused.error);
         if let Ok(id) = result {
             assert_eq!(id.get() as usize, self.subs.len(), "ids are allocated in order");
             assert!(self.closed.is_none(), "submit accepted after Closed");
-            self.subs.push(Sub { id, method, target, options, alone, replayable });
+            self.subs.push(Sub { id, method, target, options, alone, replayable, streamed });
         } else if self.closed.is_some() {
             assert!(matches!(result, Err(SubmitError::Closed)), "{result:?} after Closed");
         }
@@ -608,7 +616,10 @@ impl Pair {
                 if let Cause::Lost(reason) = &f.cause {
                     // C1 precedence: a written non-idempotent request that is
                     // never resent may have been processed; else the loss.
-                    let expected = if !sub.replayable && f.retry == Retry::Never && f.progress > Progress::NotWritten {
+                    // (A streamed content is never resent, idempotent or not:
+                    // only a non-idempotent one may have been processed.)
+                    let not_idempotent = if sub.streamed { !f.replayable } else { !sub.replayable };
+                    let expected = if not_idempotent && f.retry == Retry::Never && f.progress > Progress::NotWritten {
                         ErrorKind::MayHaveBeenProcessed
                     } else if *reason == CloseReason::StallTimeout {
                         ErrorKind::Timeout
@@ -635,6 +646,7 @@ impl Pair {
             Event::Unsolicited(part) => panic!("HTTP/1.1 has no unsolicited messages: {part:?}"),
             Event::Capability(c) => self.capabilities.push(*c),
             Event::SlowHead => self.slow_heads += 1,
+            Event::SendBody { id } => self.body_wanted.push(*id),
             Event::Closed(closed) => {
                 for sub in &self.subs {
                     assert!(self.outcomes.contains_key(&sub.id), "{:?} {} never ended (P12)", sub.id, sub.target);
@@ -648,6 +660,16 @@ impl Pair {
     /// P7/P8 classification of a request lost with the connection, against
     /// what the server saw.
     fn check_classification(&self, sub: &Sub, progress: Progress, retry: Retry, cause: &Cause<DecodeError>) {
+        if sub.streamed {
+            // Never resent once any of it was written; moved otherwise. A
+            // content that broke its declared length is the caller's fault.
+            let expected = if progress == Progress::NotWritten { Retry::Move } else { Retry::Never };
+            assert_eq!(retry, expected, "{:?} {} streamed, {progress:?}, {cause:?}", sub.id, sub.target);
+            if *cause == Cause::Unencodable {
+                assert!(progress.was_written(), "only a content being sent can break its length");
+            }
+            return;
+        }
         match cause {
             Cause::Lost(reason) => {
                 match self.wire.iter().position(|&w| w == sub.id.get() as usize) {

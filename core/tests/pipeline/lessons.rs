@@ -220,3 +220,19 @@ fn an_idle_close_says_how_long_the_connection_idled() {
         assert_eq!(closed.idle_closed_after, reported, "idle {idle_ms} ms");
     }
 }
+
+#[test]
+fn an_error_that_closes_teaches_no_capability_either() {
+    // The probe's answer is a 404 with `close` (Python's http.server): it
+    // says nothing of pipelining, so the origin stays unknown rather than
+    // being held to one request at a time.
+    let mut config = pipelining(4);
+    config.capability = pipelining::Capability::Unknown;
+    let mut pair = Pair::new(config);
+    pair.script(|r| status_reply(r, 404, "Connection: close\r\n"));
+    let id = pair.submit(get("/probe"));
+    pair.drive();
+    assert_eq!(pair.response(id).0, 404);
+    assert!(pair.capabilities.is_empty(), "learned {:?}", pair.capabilities);
+    assert_eq!(pair.closed().lesson, Lesson::Nothing);
+}

@@ -19,4 +19,5 @@ mod rescue;
 mod server_close;
 mod splits;
 mod timers;
+mod upload;
 mod writes;

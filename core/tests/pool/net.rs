@@ -420,6 +420,9 @@ impl Net {
             PoolEvent::Unsolicited { conn, part } => {
                 self.violations.push(format!("{conn:?}: unsolicited {part:?}"));
             }
+            PoolEvent::SendBody { id } => {
+                self.violations.push(format!("{id:?} asked for a streamed content: these have whole contents"));
+            }
             PoolEvent::Upgraded { id, conn, .. } => {
                 self.violations.push(format!("{id:?} upgraded {conn:?}: these servers never upgrade"));
             }

@@ -19,7 +19,7 @@ fn check_request(parsed: &request::Request, subs: &[Submission], host: &str) -> 
     assert_eq!(parsed.version, 1, "request {idx} is not HTTP/1.1");
     assert_eq!(parsed.header("host"), Some(host), "Host of request {idx}");
     assert_eq!(parsed.header("x-request"), Some(parsed.target.as_str()), "request {idx} carries another's field");
-    let expected = sub.request(idx).body.map_or(0, |b| b.len());
+    let expected = sub.request(idx).body.full().map_or(0, |b| b.len());
     assert_eq!(parsed.body.len(), expected, "content length of request {idx}");
     assert!(parsed.body.iter().all(|&b| b == b'b'), "content of request {idx}");
     idx

@@ -241,7 +241,7 @@ pub async fn send_all(
     client: &pipelining_tokio::Client,
     requests: Vec<http::Request<Bytes>>,
 ) -> Vec<Result<Fetched, Error>> {
-    let futures: Vec<_> = requests.into_iter().map(|r| client.send(r)).collect();
+    let futures: Vec<_> = requests.into_iter().map(|r| client.send(r.map(http_body_util::Full::new))).collect();
     futures_util::future::join_all(futures.into_iter().map(|f| async move { read(f.await).await })).await
 }
 

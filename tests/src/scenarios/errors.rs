@@ -153,7 +153,7 @@ pub(crate) async fn error_post_lost_after_writing<G: Glue>() {
     // With an Idempotency-Key the same loss is replayed.
     let request = http::Request::post(server.url("/keyed"))
         .header("idempotency-key", "k-1")
-        .body(Bytes::from_static(b"data"))
+        .body(http_body_util::Full::new(Bytes::from_static(b"data")))
         .expect("request");
     let got = read(client.send(request).await).await;
     expect_ok("POST /keyed", &got, 200, b"POST /keyed");

@@ -15,6 +15,7 @@
 
 #![deny(dead_code)]
 
+mod bodies;
 mod errors;
 mod https;
 mod hyper;

@@ -5,6 +5,7 @@
 use crate::{Stats, echo_body};
 use bytes::Bytes;
 use futures_util::future::{Either, join_all, select};
+use http_body_util::Full;
 use pipelining_driver::{
     Attempts, Body, BoxFuture, BoxTransport, Builder, Client, Error, ErrorKind, Glue, Observation, Origin,
 };
@@ -96,22 +97,25 @@ pub(super) fn watched<G: Glue>(builder: Builder<G>) -> (Builder<G>, Arc<ConnWatc
 /// What the client's transports accepted for writing, as requests.
 #[derive(Debug, Default)]
 pub(super) struct WireLog {
-    scanner: Mutex<(pipelining_peer::RequestParser, Vec<String>)>,
+    scanner: Mutex<(pipelining_peer::RequestParser, Vec<pipelining_peer::Request>)>,
 }
 
 impl WireLog {
     pub(super) fn wrote(&self, data: &[u8]) {
         let mut guard = self.scanner.lock().unwrap_or_else(|p| p.into_inner());
         let (scanner, written) = &mut *guard;
-        for parsed in scanner.push(data) {
-            written.push(format!("{} {}", parsed.method, parsed.target));
-        }
+        written.extend(scanner.push(data));
     }
 
     /// How often `method target` was written in full.
     pub(super) fn written(&self, method: &str, target: &str) -> usize {
-        let wanted = format!("{method} {target}");
-        self.scanner.lock().unwrap_or_else(|p| p.into_inner()).1.iter().filter(|w| **w == wanted).count()
+        let guard = self.scanner.lock().unwrap_or_else(|p| p.into_inner());
+        guard.1.iter().filter(|r| r.method == method && r.target == target).count()
+    }
+
+    /// Every request written in full, as parsed: head fields and content.
+    pub(super) fn requests(&self) -> Vec<pipelining_peer::Request> {
+        self.scanner.lock().unwrap_or_else(|p| p.into_inner()).1.clone()
     }
 }
 
@@ -156,8 +160,8 @@ pub(super) fn tapped<G: Glue>(builder: Builder<G>) -> (Builder<G>, Arc<WireLog>)
 }
 
 /// A request: `method url` with `body`.
-pub(super) fn request(method: &str, url: &str, body: &str) -> http::Request<Bytes> {
-    http::Request::builder().method(method).uri(url).body(Bytes::from(body.to_owned())).expect("request")
+pub(super) fn request(method: &str, url: &str, body: &str) -> http::Request<Full<Bytes>> {
+    http::Request::builder().method(method).uri(url).body(Full::new(Bytes::from(body.to_owned()))).expect("request")
 }
 
 /// What a request ended with: status, body and attempts, or the error.

@@ -1,0 +1,76 @@
+//! Credentials in a URL's userinfo (`http://user:password@host/`) become an
+//! `Authorization: Basic` field (RFC 7617), as curl does: never dropped in
+//! silence. The userinfo itself is never sent (RFC 9110 §4.2.4).
+
+/// The `Authorization` value for the userinfo of `authority`, if it has
+/// one: user and password percent-decoded (RFC 3986 §2.1), joined by `:`,
+/// in base64.
+pub(crate) fn authorization(authority: &str) -> Option<String> {
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let mut plain = percent_decode(user);
+    plain.push(b':');
+    plain.extend_from_slice(&percent_decode(password));
+    let mut value = String::from("Basic ");
+    base64(&plain, &mut value);
+    Some(value)
+}
+
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[at], bytes.get(at + 1).copied().and_then(hex), bytes.get(at + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                at += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (RFC 4648 §4).
+fn base64(input: &[u8], out: &mut String) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for group in input.chunks(3) {
+        let b = [group[0], group.get(1).copied().unwrap_or(0), group.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= group.len() {
+                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_becomes_basic_credentials() {
+        // RFC 7617 §2's example.
+        assert_eq!(authorization("Aladdin:open%20sesame@host").as_deref(), Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
+        assert_eq!(authorization("user@host:8080").as_deref(), Some("Basic dXNlcjo="));
+        assert_eq!(authorization("a:b:c@h").as_deref(), Some("Basic YTpiOmM="), "the first colon splits");
+        assert_eq!(authorization("host:80"), None);
+    }
+
+    #[test]
+    fn base64_pads_every_length() {
+        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")] {
+            let mut out = String::new();
+            base64(input.as_bytes(), &mut out);
+            assert_eq!(out, expected, "{input:?}");
+        }
+    }
+}
