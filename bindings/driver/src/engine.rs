@@ -502,11 +502,13 @@ impl<F: SendFactory> Shared<F> {
                     }
                 }
                 Notice::SendBody(id) => {
-                    if let Some(slot) = state.uploads.get_mut(&id) {
-                        slot.wanted = true;
-                        if let Some(waker) = slot.waker.take() {
-                            state.to_wake.push(waker);
-                        }
+                    // The connection may ask before the content's task has
+                    // registered (its head went out at once): the slot is
+                    // made here then, and the task finds it wanted.
+                    let slot = state.uploads.entry(id).or_default();
+                    slot.wanted = true;
+                    if let Some(waker) = slot.waker.take() {
+                        state.to_wake.push(waker);
                     }
                 }
                 Notice::Upgraded { id, conn } => {
@@ -782,7 +784,7 @@ fn end_upload<F: SendFactory>(state: &mut State<F>, id: RequestId) {
 impl<F: SendFactory> Shared<F> {
     /// Starts sending request `id`'s streamed content.
     pub(crate) fn start_upload(self: &Arc<Self>, id: RequestId, upload: crate::request_body::Upload) {
-        self.lock().uploads.insert(id, UploadSlot::default());
+        self.lock().uploads.entry(id).or_default();
         self.runtime.spawn(Box::pin(crate::upload_task::run(self.clone(), id, upload)));
     }
 
