@@ -12,9 +12,9 @@
 //!   as fast as the socket takes it (the slow-reader test's server);
 //! - [`memory`]: a process's resident set, and the `client_memory` child
 //!   process the memory tests measure a client in;
-//! - [`real`]: real servers run as external programs (nginx, Python's
-//!   `http.server`, Node's `http`), with a client-side record of what was
-//!   written on each connection;
+//! - [`real`]: real servers run as external programs (nginx, Apache,
+//!   lighttpd, Python's `http.server`, Node's `http`), with a client-side
+//!   record of what was written on each connection;
 //! - [`scenarios`](mod@scenarios): driver scenarios generic over the runtime glue, so each
 //!   one runs on both `pipelining-tokio` and `pipelining-smol` through
 //!   [`scenarios!`] without duplicated test bodies; its table is the one

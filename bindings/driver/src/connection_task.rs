@@ -137,10 +137,10 @@ impl<F: SendFactory> Future for ConnectionIo<F> {
                         written += n;
                         this.flush = true;
                     }
-                    Poll::Ready(_) => {
-                        failed = true;
-                        break;
-                    }
+                    // A failed write ends nothing yet: what the peer sent before
+                    // its reset is still to be read, and the read side ends
+                    // the connection once it is (EOF or error).
+                    Poll::Ready(_) => break,
                     Poll::Pending => break,
                 }
             }

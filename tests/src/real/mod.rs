@@ -1,8 +1,9 @@
-//! Real servers run as external programs — nginx, Python's `http.server`,
-//! a Node `http` server — and what the suites against them share: temporary
-//! directories, free loopback ports, processes killed when dropped, a tree
-//! of files with known content, nginx's access log, a client-side record of
-//! the requests written on each connection, and an observer log.
+//! Real servers run as external programs — nginx, Apache, lighttpd,
+//! Python's `http.server`, a Node `http` server — and what the suites
+//! against them share: temporary directories, free loopback ports,
+//! processes killed when dropped, a tree of files with known content, the
+//! servers' access logs, a client-side record of the requests written on
+//! each connection, and an observer log.
 //!
 //! Each server is started by the test itself on `127.0.0.1`, on a port
 //! below the kernel's ephemeral range (so no client socket or `:0` listener
@@ -12,14 +13,20 @@
 //! so a plain `cargo test` never starts them, and a run with
 //! `--include-ignored` must have the programs.
 
+mod access_log;
+mod apache;
 mod client;
+mod lighttpd;
 mod nginx;
 mod node;
 mod process;
 mod python;
 mod tree;
 
+pub use access_log::*;
+pub use apache::*;
 pub use client::*;
+pub use lighttpd::*;
 pub use nginx::*;
 pub use node::*;
 pub use process::*;

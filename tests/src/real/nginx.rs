@@ -15,11 +15,19 @@ pub struct NginxConfig {
     pub keepalive_timeout: String,
     /// `gzip on; gzip_min_length 0; gzip_types *;`.
     pub gzip: bool,
+    /// More directives for the `server` block (say a `location` that
+    /// answers `500`).
+    pub server_extra: String,
 }
 
 impl Default for NginxConfig {
     fn default() -> Self {
-        NginxConfig { keepalive_requests: 1000, keepalive_timeout: "75s".into(), gzip: false }
+        NginxConfig {
+            keepalive_requests: 1000,
+            keepalive_timeout: "75s".into(),
+            gzip: false,
+            server_extra: String::new(),
+        }
     }
 }
 
@@ -159,12 +167,14 @@ http {{
         server_name localhost;
         root {root};
         location / {{ }}
+        {extra}
     }}
 }}
 ",
         log = access_log.display(),
         requests = config.keepalive_requests,
         timeout = config.keepalive_timeout,
+        extra = config.server_extra,
         root = root.display(),
     )
 }

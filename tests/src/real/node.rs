@@ -14,11 +14,16 @@ use std::time::Duration;
 /// many were outstanding at once) and per `METHOD target`, reported at
 /// `GET /stats` (not counted, nor are `/ready-…` probes, answered with the
 /// token given as its second argument) as lines `socket PORT RECEIVED ANSWERED
-/// MAX_OUTSTANDING` and `request COUNT METHOD TARGET`.
+/// MAX_OUTSTANDING` and `request COUNT METHOD TARGET`. A third argument
+/// other than 0 sets `server.maxRequestsPerSocket`: Node then sends
+/// `Keep-Alive: timeout=5, max=N` on every response, `Connection: close` on
+/// the N-th, and answers requests read past it with `503` itself (its
+/// `dropRequest` event), counted per socket as `dropped PORT COUNT`.
 const NODE_SERVER: &str = r#"
 const http = require("http");
 const port = Number(process.argv[1]);
 const token = process.argv[2];
+const maxRequestsPerSocket = Number(process.argv[3] || 0);
 const sockets = [];
 const requests = new Map();
 function pattern(n) {
@@ -34,6 +39,7 @@ const server = http.createServer((req, res) => {
   if (req.url === "/stats") {
     const lines = sockets.filter((s) => s.received > 0)
       .map((s) => `socket ${s.port} ${s.received} ${s.answered} ${s.max}`);
+    for (const s of sockets) if (s.dropped > 0) lines.push(`dropped ${s.port} ${s.dropped}`);
     for (const [key, count] of requests) lines.push(`request ${count} ${key}`);
     res.setHeader("content-type", "text/plain");
     res.end(lines.join("\n") + "\n");
@@ -73,9 +79,11 @@ const server = http.createServer((req, res) => {
   });
 });
 server.on("connection", (socket) => {
-  socket.stats = { port: socket.remotePort, received: 0, answered: 0, outstanding: 0, max: 0 };
+  socket.stats = { port: socket.remotePort, received: 0, answered: 0, outstanding: 0, max: 0, dropped: 0 };
   sockets.push(socket.stats);
 });
+if (maxRequestsPerSocket > 0) server.maxRequestsPerSocket = maxRequestsPerSocket;
+server.on("dropRequest", (req, socket) => { socket.stats.dropped++; });
 server.listen(port, "127.0.0.1");
 "#;
 
@@ -94,6 +102,9 @@ pub struct NodeStats {
     pub sockets: Vec<(u16, usize, usize, usize)>,
     /// Requests received per `METHOD target`.
     pub requests: HashMap<String, usize>,
+    /// Per socket, requests read past `maxRequestsPerSocket` and answered
+    /// `503` by Node itself: (client port, count).
+    pub dropped: Vec<(u16, usize)>,
 }
 
 impl NodeStats {
@@ -106,12 +117,23 @@ impl NodeStats {
 impl NodeServer {
     /// Starts `node -e SCRIPT PORT`.
     pub fn start() -> Self {
+        Self::launch(0)
+    }
+
+    /// Starts it with `server.maxRequestsPerSocket = max`.
+    pub fn with_max_requests_per_socket(max: u32) -> Self {
+        assert!(max > 0, "0 means no limit");
+        Self::launch(max)
+    }
+
+    fn launch(max_requests_per_socket: u32) -> Self {
         let node = require_program("node", "nodejs");
         let dir = TempDir::new("node");
         let ready = Ready::new();
         let process = ServerProcess::start("node", dir.path(), &ready, |port| {
             let mut command = Command::new(&node);
             command.arg("-e").arg(NODE_SERVER).arg(port.to_string()).arg(&ready.token);
+            command.arg(max_requests_per_socket.to_string());
             command
         });
         NodeServer { process, _dir: dir }
@@ -147,6 +169,11 @@ impl NodeServer {
                         rest.iter().flat_map(|r| r.split(' ')).filter_map(|n| n.parse().ok()).collect();
                     if let ([received, answered, max], Ok(port)) = (numbers.as_slice(), port.parse()) {
                         stats.sockets.push((port, *received, *answered, *max));
+                    }
+                }
+                ["dropped", port, count] => {
+                    if let (Ok(port), Ok(count)) = (port.parse(), count.parse()) {
+                        stats.dropped.push((port, count));
                     }
                 }
                 ["request", count, method, target] => {

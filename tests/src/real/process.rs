@@ -157,6 +157,26 @@ impl ServerProcess {
         std::fs::read_to_string(&self.output).unwrap_or_default()
     }
 
+    /// Asks it to stop (SIGTERM, sent with `kill`) and waits for it to exit,
+    /// so that what it buffers is written out (lighttpd flushes its access
+    /// log every few seconds, and when it stops); killed after 5 s.
+    pub fn terminate(&mut self) {
+        // Once reaped, its process id may be another process's.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Fails the test, with the program's output, if it has exited.
     #[track_caller]
     pub fn assert_running(&mut self) {
