@@ -223,7 +223,7 @@ async fn bad_certificates_fail_the_build<G: Glue>() {
         (
             "a key of another certificate",
             Client::<G>::builder().client_certificate(pki.client.chain_pem.clone(), other.key_pem),
-            "client certificate",
+            "KeyMismatch",
         ),
         (
             "a DER key that is not one",
