@@ -10,6 +10,9 @@
 //!   or fall silent, and it counts the depth it saw on each connection;
 //! - [`pattern_server`]: one large response of [`pattern`] bytes, written
 //!   as fast as the socket takes it (the slow-reader test's server);
+//! - [`tls_probe`]: a TLS server recording each client's hello (ALPN,
+//!   server name) and certificate, speaking HTTP/1.1 or a little RESP;
+//!   [`tls`] makes the certificate authorities and certificates;
 //! - [`memory`]: a process's resident set, and the `client_memory` child
 //!   process the memory tests measure a client in;
 //! - [`real`]: real servers run as external programs (nginx, Apache,
@@ -34,6 +37,7 @@ pub mod scenarios;
 mod server_thread;
 pub mod stats;
 pub mod tls;
+pub mod tls_probe;
 
 pub use stats::{ConnStats, Stats};
 

@@ -41,6 +41,10 @@ pub(crate) struct BenchArgs {
     /// Print connection events to stderr.
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// Trust the CA certificates of this PEM file instead of the built-in
+    /// roots (as curl's --cacert).
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<std::path::PathBuf>,
 }
 
 /// Runs `pipelining bench`.
@@ -53,6 +57,10 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         (None, Some(secs)) => Stop::After(Duration::from_secs_f64(secs)),
         (None, None) => Stop::After(Duration::from_secs(10)),
     };
+    let cacert = match flags::read_cacert(args.cacert.as_deref()) {
+        Ok(cacert) => cacert,
+        Err(e) => return exit::usage_error(e),
+    };
     let options = BenchOptions {
         url: args.url,
         // Every measurement starts one try per request: a failure is an error.
@@ -60,8 +68,14 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         stop,
         batch: args.batch,
         verbose: args.verbose,
+        cacert,
     };
-    exit::after_run(measure_and_print(&options, args.compare, args.json).await)
+    match measure_and_print(&options, args.compare, args.json).await {
+        // A client that cannot be built (a --cacert without a certificate)
+        // is bad input: nothing was sent.
+        Err(e) if e.kind() == pipelining_tokio::ErrorKind::InvalidRequest => exit::usage_error(e),
+        outcome => exit::after_run(outcome),
+    }
 }
 
 /// When a measurement stops issuing requests.
@@ -87,6 +101,8 @@ struct BenchOptions {
     batch: bool,
     /// Print connection events.
     verbose: bool,
+    /// `--cacert`'s certificates, trusted instead of the built-in roots.
+    cacert: Option<Vec<u8>>,
 }
 
 /// What one measurement found.
@@ -172,7 +188,7 @@ struct Sample {
 /// unknown).
 async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pipelining_tokio::Error> {
     let flags = ClientFlags { depth, ..options.client };
-    let mut builder = flags.builder();
+    let mut builder = flags::trust(flags.builder(), options.cacert.as_deref());
     if options.verbose {
         builder = builder.observer(crate::verbose::observe);
     }

@@ -44,6 +44,10 @@ pub(crate) struct FetchArgs {
     /// Print connection events and what was learnt of each origin to stderr.
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// Trust the CA certificates of this PEM file instead of the built-in
+    /// roots (as curl's --cacert).
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
 }
 
 /// Runs `pipelining fetch`: every request is validated before any is sent.
@@ -75,7 +79,11 @@ pub(crate) async fn run(args: FetchArgs) -> ExitCode {
         max_tries: Some(args.max_tries),
         timeout: args.timeout,
     };
-    let mut builder = flags.builder().queue_limit(1024);
+    let cacert = match flags::read_cacert(args.cacert.as_deref()) {
+        Ok(cacert) => cacert,
+        Err(e) => return exit::usage_error(e),
+    };
+    let mut builder = flags::trust(flags.builder(), cacert.as_deref()).queue_limit(1024);
     if args.verbose {
         builder = builder.observer(crate::verbose::observe);
     }

@@ -6,6 +6,7 @@
 //! [`ClientFlags::builder`].
 
 use clap::builder::{RangedI64ValueParser, RangedU64ValueParser};
+use std::path::Path;
 use std::time::Duration;
 
 /// The most requests in flight per connection a command accepts.
@@ -35,6 +36,23 @@ pub(crate) fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
         _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
+}
+
+/// `--cacert FILE`: the file's bytes (PEM, one or more certificates),
+/// read before anything is sent; an unreadable file is a usage error.
+pub(crate) fn read_cacert(path: Option<&Path>) -> Result<Option<Vec<u8>>, String> {
+    path.map(|path| std::fs::read(path).map_err(|e| format!("cannot read --cacert {}: {e}", path.display())))
+        .transpose()
+}
+
+/// Trusts `cacert`'s certificates instead of the built-in roots, as curl's
+/// `--cacert` does; without one, the builder is unchanged. A file that
+/// holds no certificate fails the client's `build` (`invalid_request`).
+pub(crate) fn trust(builder: pipelining_tokio::Builder, cacert: Option<&[u8]>) -> pipelining_tokio::Builder {
+    match cacert {
+        Some(pem) => builder.without_webpki_roots().add_root_certificate(pem),
+        None => builder,
     }
 }
 

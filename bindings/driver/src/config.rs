@@ -2,13 +2,12 @@
 
 use crate::engine::EngineConfig;
 use crate::runtime::{Connector, SharedRuntime};
-use crate::tls::TlsRoots;
+use crate::tls::{ClientCertificate, TlsRoots};
 use crate::{Client, Observation};
 use pipelining::dispatch::DispatchConfig;
 use pipelining::h1::Limits;
 use pipelining::pipeline::NonIdempotentPolicy;
 use pipelining::{Duration, PoolConfig};
-use rustls_pki_types::CertificateDer;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -18,7 +17,8 @@ pub trait Glue: Send + Sync + 'static {
     /// The runtime to spawn connection tasks and timers on (tokio captures
     /// the current runtime here, so build the client inside it).
     fn runtime() -> SharedRuntime;
-    /// TCP with `TCP_NODELAY`, and TLS via rustls for `https` origins.
+    /// TCP with `TCP_NODELAY`, and TLS via rustls for `https` and `rediss`
+    /// origins (see [`tls::SchemeTls`](crate::tls::SchemeTls)).
     fn connector(tls: Arc<rustls::ClientConfig>) -> Arc<dyn Connector>;
 }
 
@@ -32,6 +32,7 @@ pub struct Builder<G: Glue> {
     pub(crate) dispatch: DispatchConfig,
     pub(crate) request_timeout: Option<std::time::Duration>,
     pub(crate) roots: TlsRoots,
+    pub(crate) client_certificate: Option<ClientCertificate>,
     pub(crate) connector: Option<Arc<dyn Connector>>,
     pub(crate) observer: Option<Observer>,
     /// Fields every request gets unless it has its own of that name.
@@ -50,6 +51,7 @@ impl<G: Glue> Default for Builder<G> {
             dispatch: DispatchConfig::default(),
             request_timeout: None,
             roots: TlsRoots::default(),
+            client_certificate: None,
             connector: None,
             observer: None,
             default_headers: {
@@ -219,10 +221,13 @@ impl<G: Glue> Builder<G> {
         self
     }
 
-    /// Trust another root certificate (DER), e.g. a test CA.
+    /// Trust another root certificate, e.g. a test CA: one in DER, or PEM
+    /// text with one or more (a CA bundle file's contents, what curl's
+    /// `--cacert` reads). It is parsed by [`build`](Self::build): PEM that
+    /// does not parse or holds no certificate fails it.
     #[must_use]
-    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.roots.extra.push(CertificateDer::from(der.into()));
+    pub fn add_root_certificate(mut self, der_or_pem: impl Into<Vec<u8>>) -> Self {
+        self.roots.add(der_or_pem.into());
         self
     }
 
@@ -230,6 +235,34 @@ impl<G: Glue> Builder<G> {
     #[must_use]
     pub fn without_webpki_roots(mut self) -> Self {
         self.roots.without_webpki_roots = true;
+        self
+    }
+
+    /// Also trust the platform's certificate store (default off): on Linux
+    /// the distribution's CA bundle, or the `SSL_CERT_FILE` file and
+    /// `SSL_CERT_DIR` directories when either is set; on macOS and Windows
+    /// the system's. Read once, by [`build`](Self::build), which fails when
+    /// no usable certificate is found there. With
+    /// [`without_webpki_roots`](Self::without_webpki_roots) the platform's
+    /// store (and any [`add_root_certificate`](Self::add_root_certificate))
+    /// is all that is trusted.
+    #[must_use]
+    pub fn platform_roots(mut self, on: bool) -> Self {
+        self.roots.platform = on;
+        self
+    }
+
+    /// Present this client certificate to servers that ask for one
+    /// (mutual TLS), on every TLS connection (`https`, `rediss`). `chain`
+    /// is the certificate chain, leaf first, as PEM (one or more
+    /// `CERTIFICATE` sections) or one DER certificate; `key` its private
+    /// key as PEM (PKCS#8, PKCS#1 or SEC1) or DER. The same PEM file may
+    /// be given for both. Both are parsed by [`build`](Self::build): a bad
+    /// PEM, a missing key or a key that does not match the certificate
+    /// fails it with `invalid_request`, before anything is sent.
+    #[must_use]
+    pub fn client_certificate(mut self, chain: impl Into<Vec<u8>>, key: impl Into<Vec<u8>>) -> Self {
+        self.client_certificate = Some(ClientCertificate { chain: chain.into(), key: key.into() });
         self
     }
 
@@ -308,12 +341,7 @@ impl<G: Glue> Builder<G> {
             .map_err(|e| crate::Error::new(pipelining::ErrorKind::InvalidRequest, format!("configuration: {e}")))?;
         let connector = match self.connector.clone() {
             Some(connector) => connector,
-            None => {
-                let tls = crate::tls::client_config(&self.roots).map_err(|e| {
-                    crate::Error::new(pipelining::ErrorKind::InvalidRequest, format!("TLS configuration: {e}"))
-                })?;
-                G::connector(tls)
-            }
+            None => G::connector(crate::tls::client_config_with(&self.roots, self.client_certificate.as_ref())?),
         };
         Ok(EngineConfig {
             pool: self.pool,

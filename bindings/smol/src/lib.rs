@@ -61,23 +61,23 @@ impl Glue for Smol {
     }
 
     fn connector(tls: Arc<rustls::ClientConfig>) -> Arc<dyn Connector> {
-        Arc::new(TcpConnector { tls })
+        Arc::new(TcpConnector { tls: pipelining_driver::tls::SchemeTls::new(tls) })
     }
 }
 
 struct TcpConnector {
-    tls: Arc<rustls::ClientConfig>,
+    tls: pipelining_driver::tls::SchemeTls,
 }
 
 impl Connector for TcpConnector {
     fn connect(&self, origin: &Origin) -> BoxFuture<'static, io::Result<BoxTransport>> {
         let origin = origin.clone();
-        let tls = self.tls.clone();
+        let tls = self.tls.for_scheme(origin.scheme());
         Box::pin(async move {
             let tcp = async_net::TcpStream::connect((origin.host(), origin.port())).await?;
             // Small pipelined writes must not wait for Nagle's algorithm.
             tcp.set_nodelay(true)?;
-            if origin.scheme() == "https" {
+            if let Some(tls) = tls {
                 let name = pipelining_driver::tls::server_name(origin.host())?;
                 let stream = futures_rustls::TlsConnector::from(tls).connect(name, tcp).await?;
                 Ok(Box::new(FuturesIo::new(stream)) as BoxTransport)

@@ -19,9 +19,14 @@
 //! ```
 //!
 //! Build the client inside a tokio runtime: its connection tasks and timer
-//! run on that runtime. HTTPS goes through rustls with the `ring` provider
-//! and the Mozilla roots (`webpki-roots`); add a root with
-//! [`Builder::add_root_certificate`](pipelining_driver::Builder::add_root_certificate).
+//! run on that runtime. HTTPS goes through rustls with the `ring` provider,
+//! offering ALPN `http/1.1`, and the Mozilla roots (`webpki-roots`); add a
+//! root with
+//! [`Builder::add_root_certificate`](pipelining_driver::Builder::add_root_certificate),
+//! the platform's store with
+//! [`Builder::platform_roots`](pipelining_driver::Builder::platform_roots), a
+//! client certificate with
+//! [`Builder::client_certificate`](pipelining_driver::Builder::client_certificate).
 //! Any `tokio::io::AsyncRead + AsyncWrite` stream can carry the pipeline:
 //! see [`connector`].
 
@@ -106,23 +111,23 @@ impl Glue for Tokio {
     }
 
     fn connector(tls: Arc<rustls::ClientConfig>) -> Arc<dyn Connector> {
-        Arc::new(TcpConnector { tls })
+        Arc::new(TcpConnector { tls: pipelining_driver::tls::SchemeTls::new(tls) })
     }
 }
 
 struct TcpConnector {
-    tls: Arc<rustls::ClientConfig>,
+    tls: pipelining_driver::tls::SchemeTls,
 }
 
 impl Connector for TcpConnector {
     fn connect(&self, origin: &Origin) -> BoxFuture<'static, io::Result<BoxTransport>> {
         let origin = origin.clone();
-        let tls = self.tls.clone();
+        let tls = self.tls.for_scheme(origin.scheme());
         Box::pin(async move {
             let tcp = tokio::net::TcpStream::connect((origin.host(), origin.port())).await?;
             // Small pipelined writes must not wait for Nagle's algorithm.
             tcp.set_nodelay(true)?;
-            if origin.scheme() == "https" {
+            if let Some(tls) = tls {
                 let name = pipelining_driver::tls::server_name(origin.host())?;
                 let stream = tokio_rustls::TlsConnector::from(tls).connect(name, tcp).await?;
                 Ok(Box::new(TokioIo(stream)) as BoxTransport)
