@@ -365,7 +365,12 @@ fn python_http11_404_closes_teach_no_budget() {
         // where a streamed one that was partly handed over fails.
         let requests = targets
             .iter()
-            .map(|t| http::Request::get(server.url(t)).extension(WholeResponse).body(Bytes::new()).expect("request"))
+            .map(|t| {
+                http::Request::get(server.url(t))
+                    .extension(WholeResponse)
+                    .body(http_body_util::Empty::<Bytes>::new())
+                    .expect("request")
+            })
             .collect();
         let results = send_all(&client, requests).await;
         for (i, (target, got)) in targets.iter().zip(&results).enumerate() {

@@ -46,10 +46,14 @@ fn jobs(paths: &[String], tag: &str, count: usize, head_every: Option<usize>) ->
         .collect()
 }
 
-fn requests(nginx: &Nginx, jobs: &[Job]) -> Vec<http::Request<Bytes>> {
+fn requests(nginx: &Nginx, jobs: &[Job]) -> Vec<http::Request<http_body_util::Empty<Bytes>>> {
     jobs.iter()
         .map(|(method, target)| {
-            http::Request::builder().method(*method).uri(nginx.url(target)).body(Bytes::new()).expect("request")
+            http::Request::builder()
+                .method(*method)
+                .uri(nginx.url(target))
+                .body(http_body_util::Empty::<Bytes>::new())
+                .expect("request")
         })
         .collect()
 }
@@ -228,7 +232,7 @@ fn gzip_chunked_responses_between_content_length_ones() {
                 if *gzip {
                     request = request.header("accept-encoding", "gzip");
                 }
-                request.body(Bytes::new()).expect("request")
+                request.body(http_body_util::Empty::<Bytes>::new()).expect("request")
             })
             .collect();
         let results = send_all(&client, requests).await;
@@ -308,7 +312,7 @@ fn head_304_and_404_in_one_pipeline() {
                     Kind::Stale => http::Request::get(nginx.url(target)).header("if-none-match", "\"0-stale\""),
                     Kind::Missing | Kind::Plain => http::Request::get(nginx.url(target)),
                 };
-                request.body(Bytes::new()).expect("request")
+                request.body(http_body_util::Empty::<Bytes>::new()).expect("request")
             })
             .collect();
         let results = send_all(&client, requests).await;

@@ -47,7 +47,7 @@ fn pipelined_gets_and_a_post() {
                 http::Request::builder()
                     .method(*method)
                     .uri(server.url(target))
-                    .body(Bytes::from(body.clone()))
+                    .body(http_body_util::Full::new(Bytes::from(body.clone())))
                     .expect("request")
             })
             .collect();

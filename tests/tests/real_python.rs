@@ -64,7 +64,7 @@ async fn fetch_jobs(
             if whole {
                 builder = builder.extension(WholeResponse);
             }
-            builder.body(Bytes::new()).expect("request")
+            builder.body(http_body_util::Empty::<Bytes>::new()).expect("request")
         })
         .collect();
     let results = send_all(client, requests).await;

@@ -237,11 +237,16 @@ pub async fn read(response: Result<http::Response<Body>, Error>) -> Result<Fetch
 
 /// Sends every request at once (in order, so they are written in order and
 /// pipelined) and reads every response whole.
-pub async fn send_all(
+pub async fn send_all<B>(
     client: &pipelining_tokio::Client,
-    requests: Vec<http::Request<Bytes>>,
-) -> Vec<Result<Fetched, Error>> {
-    let futures: Vec<_> = requests.into_iter().map(|r| client.send(r.map(http_body_util::Full::new))).collect();
+    requests: Vec<http::Request<B>>,
+) -> Vec<Result<Fetched, Error>>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let futures: Vec<_> = requests.into_iter().map(|r| client.send(r)).collect();
     futures_util::future::join_all(futures.into_iter().map(|f| async move { read(f.await).await })).await
 }
 
@@ -251,8 +256,8 @@ pub async fn get_all(client: &pipelining_tokio::Client, urls: &[String]) -> Vec<
 }
 
 /// A `GET url` request.
-pub fn get(url: &str) -> http::Request<Bytes> {
-    http::Request::get(url).body(Bytes::new()).expect("a request")
+pub fn get(url: &str) -> http::Request<http_body_util::Empty<Bytes>> {
+    http::Request::get(url).body(http_body_util::Empty::new()).expect("a request")
 }
 
 /// The most requests in flight at once on any one connection, as the client
