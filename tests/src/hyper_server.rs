@@ -5,6 +5,10 @@
 //!
 //! - `/bytes/N`: `N` bytes of [`pattern`](crate::pattern);
 //! - `/status/N`: status `N`, body as below (none for 1xx, 204, 304);
+//! - `/redirect/N/rest`: `302 Found` to `/redirect/N-1/rest`, and at 0 to
+//!   `/rest` (relative `Location`);
+//! - `/gzip/N`: `N` bytes of the pattern, gzip-encoded (`Content-Encoding:
+//!   gzip`) when the request accepts gzip, plain otherwise;
 //! - anything else: status 200, body [`echo_body`](crate::echo_body) of the
 //!   method and target, then the request body if any (after a space).
 //!
@@ -134,6 +138,11 @@ async fn handle(request: hyper::Request<Incoming>, conn: usize, counter: &Counte
     let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
     counter.handled(conn, &method, &target);
     let path = request.uri().path().to_owned();
+    let accepts_gzip = request
+        .headers()
+        .get_all(hyper::header::ACCEPT_ENCODING)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.split(',').any(|c| c.trim().starts_with("gzip"))));
     let delay = request
         .uri()
         .query()
@@ -153,6 +162,28 @@ async fn handle(request: hyper::Request<Incoming>, conn: usize, counter: &Counte
     };
     if let Some(n) = path.strip_prefix("/bytes/").and_then(|n| n.parse::<usize>().ok()) {
         return hyper::Response::new(Full::new(Bytes::from(crate::pattern(n))));
+    }
+    if let Some(rest) = path.strip_prefix("/redirect/") {
+        let (n, rest) = rest.split_once('/').unwrap_or((rest, ""));
+        let location = match n.parse::<u32>() {
+            Ok(0) | Err(_) => format!("/{rest}"),
+            Ok(n) => format!("/redirect/{}/{rest}", n - 1),
+        };
+        let mut response = hyper::Response::new(Full::new(Bytes::new()));
+        *response.status_mut() = hyper::StatusCode::FOUND;
+        response.headers_mut().insert(hyper::header::LOCATION, location.parse().expect("a location"));
+        return response;
+    }
+    if let Some(n) = path.strip_prefix("/gzip/").and_then(|n| n.parse::<usize>().ok()) {
+        let plain = crate::pattern(n);
+        if !accepts_gzip {
+            return hyper::Response::new(Full::new(Bytes::from(plain)));
+        }
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, &plain).expect("gzip in memory");
+        let mut response = hyper::Response::new(Full::new(Bytes::from(encoder.finish().expect("gzip in memory"))));
+        response.headers_mut().insert(hyper::header::CONTENT_ENCODING, hyper::header::HeaderValue::from_static("gzip"));
+        return response;
     }
     if let Some(status) = path.strip_prefix("/status/").and_then(|n| n.parse::<u16>().ok()) {
         let bodiless = status < 200 || status == 204 || status == 304;

@@ -176,10 +176,13 @@ impl<G: Glue> Client<G> {
             };
             Ticket::submit(&self.handle.shared, origin, core, options, upload)
         });
-        match submitted {
-            Ok(ticket) => RawResponseFuture { ticket: Some(ticket), failed: None, interim: Vec::new() },
-            Err(error) => RawResponseFuture { ticket: None, failed: Some(error), interim: Vec::new() },
-        }
+        let future = match submitted {
+            Ok(ticket) => RawResponseFuture::new(Some(ticket), None),
+            Err(error) => RawResponseFuture::new(None, Some(error)),
+        };
+        #[cfg(feature = "tracing")]
+        let future = future.in_span(&parts);
+        future
     }
 
     /// Sends a request only if its origin would take it now (room in its
@@ -444,6 +447,9 @@ pub struct RawResponseFuture {
     failed: Option<Error>,
     /// Interim responses so far.
     interim: Vec<pipelining::h1::ResponseHead>,
+    /// The request's span (`tracing` feature).
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
 }
 
 impl std::fmt::Debug for RawResponseFuture {
@@ -452,11 +458,31 @@ impl std::fmt::Debug for RawResponseFuture {
     }
 }
 
+impl RawResponseFuture {
+    fn new(ticket: Option<Ticket<H1Factory>>, failed: Option<Error>) -> Self {
+        RawResponseFuture {
+            ticket,
+            failed,
+            interim: Vec::new(),
+            #[cfg(feature = "tracing")]
+            span: tracing::Span::current(),
+        }
+    }
+
+    #[cfg(feature = "tracing")]
+    fn in_span(mut self, parts: &http::request::Parts) -> Self {
+        self.span = crate::trace::request_span(&parts.method, &parts.uri);
+        self
+    }
+}
+
 impl Future for RawResponseFuture {
     type Output = Result<RawResponse, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        #[cfg(feature = "tracing")]
+        let _entered = this.span.clone().entered();
         if let Some(error) = this.failed.take() {
             return Poll::Ready(Err(error));
         }
@@ -500,6 +526,8 @@ impl Future for RawResponseFuture {
                     )));
                 }
             };
+            #[cfg(feature = "tracing")]
+            crate::trace::answered(head.status, item.attempts);
             return Poll::Ready(Ok(RawResponse {
                 head,
                 body,
@@ -533,11 +561,11 @@ impl Future for ResponseFuture {
 
 impl ResponseFuture {
     fn admitted(ticket: Ticket<H1Factory>) -> Self {
-        ResponseFuture { raw: RawResponseFuture { ticket: Some(ticket), failed: None, interim: Vec::new() } }
+        ResponseFuture { raw: RawResponseFuture::new(Some(ticket), None) }
     }
 
     fn failed(error: Error) -> Self {
-        ResponseFuture { raw: RawResponseFuture { ticket: None, failed: Some(error), interim: Vec::new() } }
+        ResponseFuture { raw: RawResponseFuture::new(None, Some(error)) }
     }
 }
 

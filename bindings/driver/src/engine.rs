@@ -260,6 +260,8 @@ impl<F: SendFactory> Shared<F> {
     }
 
     pub(crate) fn observe(&self, observation: Observation) {
+        #[cfg(feature = "tracing")]
+        crate::trace::observation(&observation);
         if let Some(observer) = &self.observer {
             observer(&observation);
         }
@@ -574,7 +576,11 @@ impl<F: SendFactory> Shared<F> {
                     },
                 );
                 self.observe(Observation::Connecting { conn, origin: origin.clone() });
+                #[cfg(feature = "tracing")]
+                let span = crate::trace::connection_span(conn, &origin);
                 let task = crate::connection_task::run(self.clone(), conn, origin);
+                #[cfg(feature = "tracing")]
+                let task = tracing::Instrument::instrument(task, span);
                 self.runtime.spawn(Box::pin(task));
             }
             Instruction::Close { conn, summary, .. } => {

@@ -28,6 +28,8 @@ pub mod request_body;
 mod runtime;
 mod timer_task;
 pub mod tls;
+#[cfg(feature = "tracing")]
+mod trace;
 pub mod upgrade;
 mod upload_task;
 
