@@ -3,10 +3,12 @@
 //! whole windows instead, each sent only when the last is fully answered.
 
 use crate::flags::{self, ClientFlags};
+use crate::proxy_flags::ProxyFlags;
 use crate::{exit, json, request_list};
 use clap::Args;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use pipelining::proxy::ProxyConfig;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -41,6 +43,8 @@ pub(crate) struct BenchArgs {
     /// Print connection events to stderr.
     #[arg(long, short = 'v')]
     verbose: bool,
+    #[command(flatten)]
+    proxy: ProxyFlags,
 }
 
 /// Runs `pipelining bench`.
@@ -48,6 +52,10 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
     if let Err(e) = request_list::parse_url(&args.url) {
         return exit::usage_error(e);
     }
+    let proxies = match args.proxy.resolve() {
+        Ok(proxies) => proxies,
+        Err(e) => return exit::usage_error(e),
+    };
     let stop = match (args.count, args.duration) {
         (Some(n), _) => Stop::Count(n),
         (None, Some(secs)) => Stop::After(Duration::from_secs_f64(secs)),
@@ -60,6 +68,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         stop,
         batch: args.batch,
         verbose: args.verbose,
+        proxies,
     };
     exit::after_run(measure_and_print(&options, args.compare, args.json).await)
 }
@@ -87,6 +96,8 @@ struct BenchOptions {
     batch: bool,
     /// Print connection events.
     verbose: bool,
+    /// Where requests go through a proxy (`--proxy`, the environment).
+    proxies: ProxyConfig,
 }
 
 /// What one measurement found.
@@ -172,7 +183,7 @@ struct Sample {
 /// unknown).
 async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pipelining_tokio::Error> {
     let flags = ClientFlags { depth, ..options.client };
-    let mut builder = flags.builder();
+    let mut builder = flags.builder().proxy_config(options.proxies.clone());
     if options.verbose {
         builder = builder.observer(crate::verbose::observe);
     }

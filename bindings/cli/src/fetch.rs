@@ -3,6 +3,7 @@
 use crate::exit;
 use crate::flags::{self, ClientFlags};
 use crate::json;
+use crate::proxy_flags::ProxyFlags;
 use crate::request_list::{self, RequestSpec};
 use bytes::Bytes;
 use clap::Args;
@@ -44,6 +45,8 @@ pub(crate) struct FetchArgs {
     /// Print connection events and what was learnt of each origin to stderr.
     #[arg(long, short = 'v')]
     verbose: bool,
+    #[command(flatten)]
+    proxy: ProxyFlags,
 }
 
 /// Runs `pipelining fetch`: every request is validated before any is sent.
@@ -75,7 +78,11 @@ pub(crate) async fn run(args: FetchArgs) -> ExitCode {
         max_tries: Some(args.max_tries),
         timeout: args.timeout,
     };
-    let mut builder = flags.builder().queue_limit(1024);
+    let proxies = match args.proxy.resolve() {
+        Ok(proxies) => proxies,
+        Err(e) => return exit::usage_error(e),
+    };
+    let mut builder = flags.builder().queue_limit(1024).proxy_config(proxies);
     if args.verbose {
         builder = builder.observer(crate::verbose::observe);
     }

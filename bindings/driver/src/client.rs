@@ -5,10 +5,11 @@ use crate::body::Body;
 use crate::config::{Builder, Glue};
 use crate::engine::{Handle, Shared, Ticket, Written};
 use crate::upgrade::OnUpgrade;
-use crate::{Error, convert};
+use crate::{Error, convert, proxy};
 use bytes::Bytes;
 use pipelining::dispatch::Delivery;
 use pipelining::h1::{H1Factory, ResponsePart};
+use pipelining::proxy::ProxyConfig;
 use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus, RequestOptions};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -47,12 +48,14 @@ pub struct Blocking;
 /// otherwise fails with an [`Error`] whose [`kind`](Error::kind) says why.
 pub struct Client<G: Glue> {
     handle: Arc<Handle<H1Factory>>,
+    /// Where requests go through a proxy; `None` when none does.
+    proxies: Option<Arc<ProxyConfig>>,
     glue: PhantomData<G>,
 }
 
 impl<G: Glue> Clone for Client<G> {
     fn clone(&self) -> Self {
-        Client { handle: self.handle.clone(), glue: PhantomData }
+        Client { handle: self.handle.clone(), proxies: self.proxies.clone(), glue: PhantomData }
     }
 }
 
@@ -107,7 +110,7 @@ impl<G: Glue> Client<G> {
     pub(crate) fn from_builder(builder: Builder<G>) -> Result<Self, Error> {
         let config = builder.engine_config()?;
         let shared = Shared::start(H1Factory { limits: builder.limits }, config)?;
-        Ok(Client { handle: Arc::new(Handle { shared }), glue: PhantomData })
+        Ok(Client { handle: Arc::new(Handle { shared }), proxies: builder.proxy.routes(), glue: PhantomData })
     }
 
     /// Sends a request; the returned future resolves to the response head,
@@ -129,12 +132,13 @@ impl<G: Glue> Client<G> {
     /// Like [`send`](Self::send), resolving to a [`RawResponse`]: the core's
     /// head as it was read, without building an `http` header map.
     pub fn send_raw<B: Into<Bytes>>(&self, request: http::Request<B>) -> RawResponseFuture {
-        let options = options_of(&request);
+        let mut options = options_of(&request);
         let (parts, body) = request.into_parts();
         // The origin stays borrowed from the URL: nothing is copied to find
         // it (an owned copy is made only if the request must wait for room).
         let submitted = convert::origin_ref(&parts.uri).and_then(|origin| {
-            let core = convert::core_request(&parts, body.into())?;
+            let mut core = convert::core_request(&parts, body.into())?;
+            let origin = proxy::route(self.proxies.as_deref(), origin, &mut core, &mut options);
             Ticket::submit(&self.handle.shared, origin, core, options)
         });
         match submitted {
@@ -155,12 +159,17 @@ impl<G: Glue> Client<G> {
             Err(error) => return Ok(ResponseFuture::failed(error)),
         };
         let shared = &self.handle.shared;
+        let via = proxy::forwarding(self.proxies.as_deref(), origin.borrowed());
         let mut request = Some(request);
-        let made = shared.submit_if_room(origin.borrowed(), || {
+        let made = shared.submit_if_room(via.map_or(origin.borrowed(), |p| p.origin().borrowed()), || {
             let request = request.take().ok_or_else(|| Error::new(ErrorKind::InvalidRequest, "taken twice"))?;
-            let options = options_of(&request);
+            let mut options = options_of(&request);
             let (parts, body) = request.into_parts();
-            Ok((convert::core_request(&parts, body.into())?, options))
+            let mut core = convert::core_request(&parts, body.into())?;
+            if let Some(proxy) = via {
+                proxy::forward(proxy, origin.borrowed(), &mut core, &mut options);
+            }
+            Ok((core, options))
         });
         match (made, request) {
             (Ok(Ok(id)), _) => Ok(ResponseFuture::admitted(Ticket::admitted(shared, id))),

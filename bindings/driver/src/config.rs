@@ -34,6 +34,7 @@ pub struct Builder<G: Glue> {
     pub(crate) roots: TlsRoots,
     pub(crate) connector: Option<Arc<dyn Connector>>,
     pub(crate) observer: Option<Observer>,
+    pub(crate) proxy: crate::proxy::ProxySettings,
     glue: PhantomData<G>,
 }
 
@@ -47,6 +48,7 @@ impl<G: Glue> Default for Builder<G> {
             roots: TlsRoots::default(),
             connector: None,
             observer: None,
+            proxy: Default::default(),
             glue: PhantomData,
         }
     }
@@ -234,6 +236,7 @@ impl<G: Glue> Builder<G> {
                 G::connector(tls)
             }
         };
+        let connector = self.proxied(connector)?;
         Ok(EngineConfig {
             pool: self.pool,
             runtime: G::runtime(),

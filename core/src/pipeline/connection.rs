@@ -289,7 +289,7 @@ impl<C: Codec> Connection<C> {
         }
         let id = RequestId::from_raw(self.next_id);
         let handling = Handling::of(
-            options.idempotency,
+            &options,
             self.codec.is_idempotent(&request),
             self.codec.is_exclusive(&request),
             self.config.non_idempotent,

@@ -591,7 +591,7 @@ impl<F: CodecFactory> Pool<F> {
             }
         };
         let handling = Handling::of(
-            options.idempotency,
+            &options,
             entry.validator.is_idempotent(&request),
             entry.validator.is_exclusive(&request),
             self.config.connection.non_idempotent,

@@ -1,8 +1,9 @@
 //! Real servers run as external programs — nginx, Python's `http.server`,
-//! a Node `http` server — and what the suites against them share: temporary
-//! directories, free loopback ports, processes killed when dropped, a tree
-//! of files with known content, nginx's access log, a client-side record of
-//! the requests written on each connection, and an observer log.
+//! a Node `http` server, Squid as a proxy — and what the suites against them
+//! share: temporary directories, free loopback ports, processes killed when
+//! dropped, a tree of files with known content, nginx's and Squid's access
+//! logs, a client-side record of the requests written on each connection,
+//! and an observer log.
 //!
 //! Each server is started by the test itself on `127.0.0.1`, on a port
 //! below the kernel's ephemeral range (so no client socket or `:0` listener
@@ -17,6 +18,7 @@ mod nginx;
 mod node;
 mod process;
 mod python;
+mod squid;
 mod tree;
 
 pub use client::*;
@@ -24,6 +26,7 @@ pub use nginx::*;
 pub use node::*;
 pub use process::*;
 pub use python::*;
+pub use squid::*;
 pub use tree::*;
 
 use std::sync::Mutex;

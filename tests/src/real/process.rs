@@ -157,6 +157,24 @@ impl ServerProcess {
         std::fs::read_to_string(&self.output).unwrap_or_default()
     }
 
+    /// Asks the process to stop (`kill -TERM`) and waits up to `limit`
+    /// for it to exit; whether it did. Dropping it kills it in any case;
+    /// this lets a server clean up after itself first.
+    pub fn terminate(&mut self, limit: Duration) -> bool {
+        let asked = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        if !asked.is_ok_and(|s| s.success()) {
+            return false;
+        }
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     /// Fails the test, with the program's output, if it has exited.
     #[track_caller]
     pub fn assert_running(&mut self) {
