@@ -100,6 +100,7 @@ mod origin;
 pub mod outcome;
 pub mod pipeline;
 pub mod pool;
+pub mod proxy;
 #[cfg(feature = "resp")]
 pub mod resp;
 mod slab;

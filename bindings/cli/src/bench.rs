@@ -3,10 +3,12 @@
 //! whole windows instead, each sent only when the last is fully answered.
 
 use crate::flags::{self, ClientFlags};
+use crate::proxy_flags::ProxyFlags;
 use crate::{exit, json, request_list};
 use clap::Args;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use pipelining::proxy::ProxyConfig;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -45,6 +47,8 @@ pub(crate) struct BenchArgs {
     /// roots (as curl's --cacert).
     #[arg(long, value_name = "FILE")]
     cacert: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    proxy: ProxyFlags,
 }
 
 /// Runs `pipelining bench`.
@@ -52,6 +56,10 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
     if let Err(e) = request_list::parse_url(&args.url) {
         return exit::usage_error(e);
     }
+    let proxies = match args.proxy.resolve() {
+        Ok(proxies) => proxies,
+        Err(e) => return exit::usage_error(e),
+    };
     let stop = match (args.count, args.duration) {
         (Some(n), _) => Stop::Count(n),
         (None, Some(secs)) => Stop::After(Duration::from_secs_f64(secs)),
@@ -69,6 +77,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         batch: args.batch,
         verbose: args.verbose,
         cacert,
+        proxies,
     };
     match measure_and_print(&options, args.compare, args.json).await {
         // A client that cannot be built (a --cacert without a certificate)
@@ -103,6 +112,8 @@ struct BenchOptions {
     verbose: bool,
     /// `--cacert`'s certificates, trusted instead of the built-in roots.
     cacert: Option<Vec<u8>>,
+    /// Where requests go through a proxy (`--proxy`, the environment).
+    proxies: ProxyConfig,
 }
 
 /// What one measurement found.
@@ -188,7 +199,7 @@ struct Sample {
 /// unknown).
 async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pipelining_tokio::Error> {
     let flags = ClientFlags { depth, ..options.client };
-    let mut builder = flags::trust(flags.builder(), options.cacert.as_deref());
+    let mut builder = flags::trust(flags.builder(), options.cacert.as_deref()).proxy_config(options.proxies.clone());
     if options.verbose {
         builder = builder.observer(crate::verbose::observe);
     }

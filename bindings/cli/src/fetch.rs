@@ -3,6 +3,7 @@
 use crate::exit;
 use crate::flags::{self, ClientFlags};
 use crate::json;
+use crate::proxy_flags::ProxyFlags;
 use crate::request_list::{self, RequestSpec};
 use bytes::Bytes;
 use clap::Args;
@@ -48,6 +49,8 @@ pub(crate) struct FetchArgs {
     /// roots (as curl's --cacert).
     #[arg(long, value_name = "FILE")]
     cacert: Option<PathBuf>,
+    #[command(flatten)]
+    proxy: ProxyFlags,
 }
 
 /// Runs `pipelining fetch`: every request is validated before any is sent.
@@ -83,7 +86,11 @@ pub(crate) async fn run(args: FetchArgs) -> ExitCode {
         Ok(cacert) => cacert,
         Err(e) => return exit::usage_error(e),
     };
-    let mut builder = flags::trust(flags.builder(), cacert.as_deref()).queue_limit(1024);
+    let proxies = match args.proxy.resolve() {
+        Ok(proxies) => proxies,
+        Err(e) => return exit::usage_error(e),
+    };
+    let mut builder = flags::trust(flags.builder(), cacert.as_deref()).queue_limit(1024).proxy_config(proxies);
     if args.verbose {
         builder = builder.observer(crate::verbose::observe);
     }

@@ -20,6 +20,7 @@ mod exit;
 mod fetch;
 mod flags;
 mod json;
+mod proxy_flags;
 mod redis;
 mod request_list;
 mod verbose;

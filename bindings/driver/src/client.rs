@@ -6,10 +6,11 @@ use crate::config::{Builder, Glue};
 use crate::engine::{Handle, Shared, Ticket, Written};
 use crate::request_body::{self, BoxError, Prepared};
 use crate::upgrade::OnUpgrade;
-use crate::{Error, convert};
+use crate::{Error, convert, proxy};
 use bytes::Bytes;
 use pipelining::dispatch::Delivery;
 use pipelining::h1::{H1Factory, Header, ResponsePart};
+use pipelining::proxy::ProxyConfig;
 use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus, RequestOptions};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -57,12 +58,19 @@ pub struct Client<G: Glue> {
     /// Fields every request gets unless it has its own of that name (the
     /// builder's default headers, `User-Agent`).
     defaults: Arc<[(http::HeaderName, Header)]>,
+    /// Where requests go through a proxy; `None` when none does.
+    proxies: Option<Arc<ProxyConfig>>,
     glue: PhantomData<G>,
 }
 
 impl<G: Glue> Clone for Client<G> {
     fn clone(&self) -> Self {
-        Client { handle: self.handle.clone(), defaults: self.defaults.clone(), glue: PhantomData }
+        Client {
+            handle: self.handle.clone(),
+            defaults: self.defaults.clone(),
+            proxies: self.proxies.clone(),
+            glue: PhantomData,
+        }
     }
 }
 
@@ -118,7 +126,12 @@ impl<G: Glue> Client<G> {
         let config = builder.engine_config()?;
         let defaults = builder.default_fields()?;
         let shared = Shared::start(H1Factory { limits: builder.limits }, config)?;
-        Ok(Client { handle: Arc::new(Handle { shared }), defaults: defaults.into(), glue: PhantomData })
+        Ok(Client {
+            handle: Arc::new(Handle { shared }),
+            defaults: defaults.into(),
+            proxies: builder.proxy.routes(),
+            glue: PhantomData,
+        })
     }
 
     /// Sends a request; the returned future resolves to the response head,
@@ -163,13 +176,14 @@ impl<G: Glue> Client<G> {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        let options = options_of(&request);
+        let mut options = options_of(&request);
         let (parts, body) = request.into_parts();
         // The origin stays borrowed from the URL: nothing is copied to find
         // it (an owned copy is made only if the request must wait for room).
         let submitted = convert::origin_ref(&parts.uri).and_then(|origin| {
             let content = request_body::prepare(body)?;
-            let core = convert::core_request(&parts, &content, &self.defaults)?;
+            let mut core = convert::core_request(&parts, &content, &self.defaults)?;
+            let origin = proxy::route(self.proxies.as_deref(), origin, &mut core, &mut options);
             let upload = match content {
                 Prepared::Streamed(upload) => Some(upload),
                 Prepared::Whole(_) => None,
@@ -202,14 +216,18 @@ impl<G: Glue> Client<G> {
             Err(error) => return Ok(ResponseFuture::failed(error)),
         };
         let shared = &self.handle.shared;
+        let via = proxy::forwarding(self.proxies.as_deref(), origin.borrowed());
         let mut request = Some(request);
         let mut upload = None;
-        let made = shared.submit_if_room(origin.borrowed(), || {
+        let made = shared.submit_if_room(via.map_or(origin.borrowed(), |p| p.origin().borrowed()), || {
             let request = request.take().ok_or_else(|| Error::new(ErrorKind::InvalidRequest, "taken twice"))?;
-            let options = options_of(&request);
+            let mut options = options_of(&request);
             let (parts, body) = request.into_parts();
             let content = request_body::prepare(body)?;
-            let core = convert::core_request(&parts, &content, &self.defaults)?;
+            let mut core = convert::core_request(&parts, &content, &self.defaults)?;
+            if let Some(proxy) = via {
+                proxy::forward(proxy, origin.borrowed(), &mut core, &mut options);
+            }
             if let Prepared::Streamed(streamed) = content {
                 upload = Some(streamed);
             }

@@ -37,6 +37,7 @@ pub struct Builder<G: Glue> {
     pub(crate) observer: Option<Observer>,
     /// Fields every request gets unless it has its own of that name.
     pub(crate) default_headers: http::HeaderMap,
+    pub(crate) proxy: crate::proxy::ProxySettings,
     glue: PhantomData<G>,
 }
 
@@ -59,6 +60,7 @@ impl<G: Glue> Default for Builder<G> {
                 headers.insert(http::header::USER_AGENT, http::HeaderValue::from_static(USER_AGENT));
                 headers
             },
+            proxy: Default::default(),
             glue: PhantomData,
         }
     }
@@ -343,6 +345,7 @@ impl<G: Glue> Builder<G> {
             Some(connector) => connector,
             None => G::connector(crate::tls::client_config_with(&self.roots, self.client_certificate.as_ref())?),
         };
+        let connector = self.proxied(connector)?;
         Ok(EngineConfig {
             pool: self.pool,
             runtime: G::runtime(),

@@ -41,6 +41,9 @@ pub use pipelining_driver::{
     OriginStatus, RawResponse, RawResponseFuture, RequestTimeout, ResponseFuture, TrySendError, USER_AGENT, Upgraded,
     WholeResponse, Written, upgrade,
 };
+/// Proxy settings for [`Builder::proxy`](pipelining_driver::Builder::proxy) and
+/// [`Builder::proxy_config`](pipelining_driver::Builder::proxy_config).
+pub use pipelining_driver::{NoProxy, Proxy, ProxyConfig, ProxyError};
 
 /// An [`Upgraded`] connection as a tokio stream: `AsyncRead + AsyncWrite`.
 pub struct TokioUpgraded(pub Upgraded);

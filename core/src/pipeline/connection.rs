@@ -294,7 +294,7 @@ impl<C: Codec> Connection<C> {
         }
         let id = RequestId::from_raw(self.next_id);
         let handling = Handling::of(
-            options.idempotency,
+            &options,
             self.codec.is_idempotent(&request),
             // A streamed content goes alone too: a loss never ties another
             // request's fate to a stream that cannot be replayed.

@@ -26,21 +26,23 @@ pub(crate) struct Handling {
 }
 
 impl Handling {
-    /// For a request submitted with `idempotency` whose method (or command)
-    /// is idempotent or not, under `policy`; an `exclusive` request (one that
-    /// may end the protocol: an HTTP upgrade, CONNECT) is always alone.
+    /// For a request submitted with `options` whose method (or command) is
+    /// idempotent or not, under `policy`; an `exclusive` request (one that
+    /// may end the protocol: an HTTP upgrade, CONNECT) and one whose options
+    /// ask for it are always alone.
     pub(crate) fn of(
-        idempotency: Idempotency,
+        options: &RequestOptions,
         by_method: bool,
         exclusive: bool,
         policy: super::NonIdempotentPolicy,
     ) -> Self {
-        let (replayable, alone) = match idempotency {
+        let (replayable, alone) = match options.idempotency {
             Idempotency::ByMethod => (by_method, !by_method),
             Idempotency::Idempotent => (true, false),
             Idempotency::NeverRetry => (false, false),
         };
-        Handling { replayable, alone: exclusive || (alone && policy == super::NonIdempotentPolicy::Alone) }
+        let alone = exclusive || options.alone || (alone && policy == super::NonIdempotentPolicy::Alone);
+        Handling { replayable, alone }
     }
 }
 
@@ -65,6 +67,12 @@ pub struct RequestOptions {
     /// into a deadline; the earlier of the two holds. A bare connection uses
     /// `deadline` only.
     pub timeout: Option<crate::Duration>,
+    /// Write this request alone: only on a connection with nothing
+    /// outstanding, and nothing behind it until its final response, as a
+    /// non-idempotent request is by default (P5). Its replay policy is
+    /// unchanged. The drivers set it on requests sent through an HTTP proxy
+    /// that is not trusted to pipeline (docs/DESIGN.md Defaults).
+    pub alone: bool,
 }
 
 impl RequestOptions {
@@ -75,6 +83,7 @@ impl RequestOptions {
         deadline: None,
         blocking: false,
         timeout: None,
+        alone: false,
     };
 
     /// Whole-response mode.
@@ -102,6 +111,13 @@ impl RequestOptions {
     #[must_use]
     pub fn blocking(mut self) -> Self {
         self.blocking = true;
+        self
+    }
+
+    /// Written alone, with nothing outstanding beside it.
+    #[must_use]
+    pub fn alone(mut self) -> Self {
+        self.alone = true;
         self
     }
 

@@ -642,7 +642,7 @@ impl<F: CodecFactory> Pool<F> {
             }
         };
         let handling = Handling::of(
-            options.idempotency,
+            &options,
             entry.validator.is_idempotent(&request),
             entry.validator.is_exclusive(&request) || entry.validator.body_stream(&request).is_some(),
             self.config.connection.non_idempotent,

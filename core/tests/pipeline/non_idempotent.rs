@@ -180,3 +180,31 @@ fn post_queued_behind_gets_when_the_connection_drops_is_moved() {
     assert_eq!(pair.failure(p).3, ErrorKind::ConnectionLost);
     assert_eq!(pair.server.count("POST", "/p"), 0);
 }
+
+#[test]
+fn requests_marked_alone_go_one_at_a_time_and_keep_their_replay_policy() {
+    // What a driver asks for requests through an HTTP proxy that is not
+    // trusted to pipeline: GETs written like POSTs, still replayed like GETs.
+    let alone = RequestOptions::default().alone();
+    let mut pair = Pair::new(pipelining(8));
+    pair.server.hold = true;
+    let ids: Vec<_> = (0..3).map(|i| pair.submit_with(get(&format!("/alone/{i}")), alone)).collect();
+    let free = pair.submit(get("/free"));
+    pair.drive();
+    assert_eq!(pair.server.targets(), ["/alone/0"], "one at a time, and nothing behind it");
+    pair.server.release();
+    pair.drive();
+    let transmits: Vec<_> = pair.server.received.iter().map(|r| r.transmit).collect();
+    assert_eq!(transmits, [0, 1, 2, 3], "each in its own write, after the previous response");
+    assert!(pair.server.received.iter().all(|r| r.outstanding == 1), "{:?}", pair.server.received);
+    assert!(ids.iter().chain([&free]).all(|&id| pair.is_ok(id)));
+
+    let mut pair = Pair::new(pipelining(8));
+    pair.server.hold = true;
+    let get_alone = pair.submit_with(get("/a"), alone);
+    let post_alone = pair.submit_with(post("/p"), alone);
+    pair.drive();
+    pair.transport_error_now();
+    assert_eq!(pair.failure(get_alone).1, Retry::Replay, "alone changes where it goes, not its replay");
+    assert_eq!(pair.failure(post_alone).1, Retry::Move, "never written: moved");
+}

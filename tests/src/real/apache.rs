@@ -75,7 +75,7 @@ impl Apache {
     /// Stops Apache and returns every request it logged: with the server
     /// stopped, the log is complete.
     pub fn stop(&mut self) -> Vec<Logged> {
-        self.process.terminate();
+        self.process.terminate(std::time::Duration::from_secs(5));
         parse_access_log(&std::fs::read_to_string(&self.access_log).unwrap_or_default())
     }
 

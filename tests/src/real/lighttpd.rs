@@ -66,7 +66,7 @@ impl Lighttpd {
     /// Stops lighttpd and returns every request it logged: it buffers its
     /// access log and writes it out every few seconds and when it stops.
     pub fn stop(&mut self) -> Vec<Logged> {
-        self.process.terminate();
+        self.process.terminate(std::time::Duration::from_secs(5));
         parse_access_log(&std::fs::read_to_string(&self.access_log).unwrap_or_default())
     }
 

@@ -1,8 +1,8 @@
 //! Real servers run as external programs — nginx, Apache, lighttpd,
-//! Python's `http.server`, a Node `http` server — and what the suites
-//! against them share: temporary directories, free loopback ports,
-//! processes killed when dropped, a tree of files with known content, the
-//! servers' access logs, a client-side record of the requests written on
+//! Python's `http.server`, a Node `http` server, Squid as a proxy — and what
+//! the suites against them share: temporary directories, free loopback
+//! ports, processes killed when dropped, a tree of files with known content,
+//! the servers' access logs, a client-side record of the requests written on
 //! each connection, and an observer log.
 //!
 //! Each server is started by the test itself on `127.0.0.1`, on a port
@@ -21,6 +21,7 @@ mod nginx;
 mod node;
 mod process;
 mod python;
+mod squid;
 mod tree;
 
 pub use access_log::*;
@@ -31,6 +32,7 @@ pub use nginx::*;
 pub use node::*;
 pub use process::*;
 pub use python::*;
+pub use squid::*;
 pub use tree::*;
 
 use std::sync::Mutex;

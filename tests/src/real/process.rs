@@ -157,24 +157,27 @@ impl ServerProcess {
         std::fs::read_to_string(&self.output).unwrap_or_default()
     }
 
-    /// Asks it to stop (SIGTERM, sent with `kill`) and waits for it to exit,
-    /// so that what it buffers is written out (lighttpd flushes its access
-    /// log every few seconds, and when it stops); killed after 5 s.
-    pub fn terminate(&mut self) {
+    /// Asks it to stop (SIGTERM, sent with `kill`) and waits up to `limit`
+    /// for it to exit, so that it writes out what it buffers (lighttpd
+    /// flushes its access log when it stops) and cleans up after itself
+    /// (Squid's shared memory); killed if it has not exited by then.
+    /// Whether it exited by itself.
+    pub fn terminate(&mut self, limit: Duration) -> bool {
         // Once reaped, its process id may be another process's.
         if let Ok(Some(_)) = self.child.try_wait() {
-            return;
+            return true;
         }
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        false
     }
 
     /// Fails the test, with the program's output, if it has exited.

@@ -49,9 +49,38 @@ pub(crate) fn pipelining_with_stdin(args: &[&str], stdin: &str) -> Run {
     run(args, Some(stdin))
 }
 
+/// The variables that choose a proxy (and `REQUEST_METHOD`, which makes
+/// `HTTP_PROXY` ignored): cleared for [`pipelining_with_env`] runs.
+pub(crate) const PROXY_VARS: [&str; 9] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "REQUEST_METHOD",
+];
+
+/// Runs `pipelining ARGS` with stdin closed, the [`PROXY_VARS`] cleared and
+/// then `env` set.
+pub(crate) fn pipelining_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipelining"));
+    for name in PROXY_VARS {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    run_command(command, args, None)
+}
+
 fn run(args: &[&str], stdin: Option<&str>) -> Run {
+    run_command(Command::new(env!("CARGO_BIN_EXE_pipelining")), args, stdin)
+}
+
+fn run_command(mut command: Command, args: &[&str], stdin: Option<&str>) -> Run {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pipelining"))
+    let mut child = command
         .args(args)
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
