@@ -9,7 +9,7 @@ mod support;
 use pipelining_tests::hyper_server::{HyperOptions, HyperServer};
 use pipelining_tests::real::{Squid, SquidConfig};
 use pipelining_tests::{echo_body, pattern};
-use support::{expect_failure, ok_line, pipelining_with_env};
+use support::{expect_failure, ok_line, pipelining_with_env, temp_dir};
 
 /// How a run chooses the proxy: its flags and environment.
 struct Mode<'a> {
@@ -66,23 +66,36 @@ fn https_goes_through_a_squid_connect_tunnel() {
     let origin = HyperServer::with(HyperOptions { pipeline_flush: true, tls: Some(pki.server_config.clone()) });
     let port = origin.addr().port();
     let mut squid = Squid::start(&SquidConfig { connect_ports: vec![port] });
-    let url = format!("https://127.0.0.1:{port}/secure");
-    // The command cannot trust the test CA yet (no --cacert): the tunnel
-    // opens and TLS runs inside it up to the certificate check, which is
-    // what this test can see from outside — the origin's handshake through
-    // Squid, refused by the client for its issuer.
-    let run = pipelining_with_env(&["fetch", "--json", "--max-tries", "1", &url], &[("https_proxy", &squid.url())]);
+    let urls: Vec<String> = (0..4).map(|i| format!("https://127.0.0.1:{port}/secure/{i}")).collect();
+    // Without the test CA the origin's certificate, which came through the
+    // tunnel, is refused.
+    let mut args = vec!["fetch", "--json", "--max-tries", "1"];
+    args.push(&urls[0]);
+    let run = pipelining_with_env(&args, &[("https_proxy", &squid.url())]);
     run.expect_code(1);
     let lines = run.lines();
     assert_eq!(lines.len(), 1, "{}", run.stdout);
-    let line = expect_failure(lines[0], &url, "GET", "connect", 0);
+    let line = expect_failure(lines[0], &urls[0], "GET", "connect", 0);
     let error = line["error"].as_str().unwrap_or_default();
     assert!(error.contains("certificate"), "the origin's certificate came through the tunnel: {error}");
-    assert_eq!(origin.stats().connections(), 1, "one TLS handshake reached the origin");
-    let tunnels = squid.wait_for_log(1, |l| l.method == "CONNECT");
-    assert_eq!(tunnels.len(), 1, "{tunnels:?}");
-    assert_eq!(
-        (tunnels[0].result.as_str(), tunnels[0].url.as_str()),
-        ("TCP_TUNNEL/200", &*format!("127.0.0.1:{port}"))
-    );
+    // With it (`--cacert`), TLS inside the tunnel, pipelined, bodies right.
+    let ca = temp_dir("squid-ca").join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).expect("write the CA");
+    let ca = ca.to_str().expect("UTF-8 path").to_owned();
+    let mut args = vec!["fetch", "--json", "--cacert", &ca];
+    args.extend(urls.iter().map(String::as_str));
+    let run = pipelining_with_env(&args, &[("https_proxy", &squid.url())]);
+    run.expect_code(0);
+    let lines = run.lines();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    for (url, line) in urls.iter().zip(&lines) {
+        let target = url.trim_start_matches(&format!("https://127.0.0.1:{port}"));
+        assert_eq!(*line, ok_line(url, "GET", 200, pipelining_tests::echo_body("GET", target).as_bytes(), 1));
+    }
+    assert_eq!(origin.stats().total_received(), 4, "every request reached the origin once, through the tunnel");
+    let tunnels = squid.wait_for_log(2, |l| l.method == "CONNECT");
+    assert!(tunnels.len() >= 2, "{tunnels:?}");
+    for tunnel in &tunnels {
+        assert_eq!((tunnel.result.as_str(), tunnel.url.as_str()), ("TCP_TUNNEL/200", &*format!("127.0.0.1:{port}")));
+    }
 }
