@@ -223,6 +223,7 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
             kind: pipelining_tokio::ErrorKind::InvalidRequest,
             message: e.to_string(),
             attempts: 0,
+            os_code: None,
         })
     })?;
     let start = Instant::now();

@@ -39,7 +39,7 @@ pub(crate) async fn run<F: SendFactory>(shared: Arc<Shared<F>>, conn: Connection
             shared.observe(Observation::ConnectFailed { conn, error: message.clone() });
             let (mut state, now) = shared.lock_now();
             state.conns.remove(&conn);
-            state.dispatcher.handle_connect_failed(now, conn, &message);
+            state.dispatcher.handle_io_failure(now, conn, &message, error.raw_os_error());
             shared.drive(&mut state);
             shared.wake_collected(state);
             return;
@@ -156,7 +156,7 @@ impl<F: SendFactory> Future for ConnectionIo<F> {
             if written > 0 {
                 state.dispatcher.handle_written(now, this.conn, written);
             }
-            let ended = match read {
+            let ended = match &read {
                 Some(Ok(0)) => {
                     state.dispatcher.handle_eof(now, this.conn);
                     true
@@ -165,8 +165,8 @@ impl<F: SendFactory> Future for ConnectionIo<F> {
                     state.dispatcher.handle_received_buf(now, this.conn, this.read.split());
                     false
                 }
-                Some(Err(_)) => {
-                    state.dispatcher.handle_transport_error(now, this.conn);
+                Some(Err(error)) => {
+                    state.dispatcher.handle_io_failure(now, this.conn, &error.to_string(), error.raw_os_error());
                     true
                 }
                 None => false,

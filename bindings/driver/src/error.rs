@@ -2,6 +2,7 @@
 
 use pipelining::ErrorKind;
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a request failed.
 #[derive(Debug, Clone)]
@@ -9,11 +10,19 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     attempts: u32,
+    /// The system's error behind a transport or connect failure.
+    source: Option<Arc<std::io::Error>>,
 }
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), attempts: 0 }
+        Error { kind, message: message.into(), attempts: 0, source: None }
+    }
+
+    /// The system's error behind it (connection refused, reset, …), when a
+    /// transport or connect failure had one; also [`source`](std::error::Error::source).
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        self.source.as_deref()
     }
 
     /// The C5 name of the failure (`connect`, `timeout`, `protocol`, …),
@@ -40,10 +49,15 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<pipelining::dispatch::RequestError> for Error {
     fn from(error: pipelining::dispatch::RequestError) -> Self {
-        Error { kind: error.kind, message: error.message, attempts: error.attempts }
+        let source = error.os_code.map(|code| Arc::new(std::io::Error::from_raw_os_error(code)));
+        Error { kind: error.kind, message: error.message, attempts: error.attempts, source }
     }
 }

@@ -17,6 +17,9 @@ pub struct RequestError {
     pub message: String,
     /// How many times the request was written, fully or partly.
     pub attempts: u32,
+    /// The system's error number behind it, when a transport or connect
+    /// failure had one (`errno`): a driver makes it the error's source.
+    pub os_code: Option<i32>,
 }
 
 impl fmt::Display for RequestError {

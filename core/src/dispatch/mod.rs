@@ -16,7 +16,7 @@ mod waiters;
 pub use delivery::{Delivery, DispatchConfig, Notice, RequestError, Taken, WaiterId};
 
 use crate::origin::OriginRef;
-use crate::outcome::CodecError;
+use crate::outcome::{Cause, CloseReason, CodecError};
 use crate::pipeline::{Codec, CodecFactory, Refused, RequestId, RequestOptions, SubmitError};
 use crate::pool::{ConfigError, ConnectionId, Instruction, OriginId, Pool, PoolConfig, PoolEvent};
 use crate::slab::IdSlab;
@@ -68,7 +68,9 @@ pub struct Dispatcher<F: CodecFactory> {
     connecting: BTreeMap<ConnectionId, OriginId>,
     /// The last reason a connect to an origin failed, while the pool knows
     /// the origin.
-    connect_errors: BTreeMap<OriginId, String>,
+    connect_errors: BTreeMap<OriginId, IoFailure>,
+    /// The transport failure being absorbed: the requests it fails say it.
+    transport_failure: Option<IoFailure>,
     /// Connections not being read because this request's consumer is
     /// behind.
     paused: BTreeMap<ConnectionId, RequestId>,
@@ -79,6 +81,13 @@ pub struct Dispatcher<F: CodecFactory> {
     /// the response that upgraded them, until the driver takes them (at
     /// their [`Notice::Upgraded`]); at most [`UPGRADES_KEPT`].
     upgrades: VecDeque<(RequestId, ConnectionId, bytes::BytesMut)>,
+}
+
+/// A transport's failure in the system's words.
+#[derive(Clone, Debug)]
+struct IoFailure {
+    message: String,
+    os_code: Option<i32>,
 }
 
 /// Upgraded connections whose leftover bytes wait for the driver at most; an
@@ -105,6 +114,7 @@ where
             instructions: VecDeque::new(),
             connecting: BTreeMap::new(),
             connect_errors: BTreeMap::new(),
+            transport_failure: None,
             upgrades: VecDeque::new(),
             paused: BTreeMap::new(),
             shutting_down: false,
@@ -413,11 +423,24 @@ where
     /// Opening `conn` failed; `error` says why, for the message of the
     /// requests that fail when every allowed connect failed.
     pub fn handle_connect_failed(&mut self, now: Instant, conn: ConnectionId, error: &str) {
+        self.handle_io_failure(now, conn, error, None);
+    }
+
+    /// The transport of `conn` failed, or while connecting its connect, with
+    /// the system's words for it and its error number if it has one (the
+    /// drivers hand both to the caller: `errno` becomes the error's source).
+    pub fn handle_io_failure(&mut self, now: Instant, conn: ConnectionId, message: &str, os_code: Option<i32>) {
+        let failure = IoFailure { message: message.to_string(), os_code };
         if let Some(origin) = self.connecting.remove(&conn) {
-            self.connect_errors.insert(origin, error.to_string());
+            self.connect_errors.insert(origin, failure);
+            self.pool.handle_connect_failed(now, conn);
+            self.absorb(now);
+            return;
         }
-        self.pool.handle_connect_failed(now, conn);
+        self.transport_failure = Some(failure);
+        self.pool.handle_transport_error(now, conn);
         self.absorb(now);
+        self.transport_failure = None;
     }
 
     /// Bytes arrived on `conn`.
@@ -547,7 +570,7 @@ where
     fn fail_unsent(&mut self, kind: ErrorKind, message: &str) -> RequestId {
         let id = self.pool.reserve_id();
         let mut mailbox = Mailbox::new();
-        mailbox.push(Delivery::Failed(RequestError { kind, message: message.to_string(), attempts: 0 }));
+        mailbox.push(Delivery::Failed(RequestError { kind, message: message.to_string(), attempts: 0, os_code: None }));
         self.mailboxes.insert(id.get(), mailbox);
         self.notices.push_back(Notice::Request(id));
         id
@@ -608,15 +631,19 @@ where
                 }
                 PoolEvent::Failed(failure) => {
                     let origin = self.pool.origin(failure.origin).map(alloc::string::ToString::to_string);
-                    let error = RequestError {
-                        kind: failure.kind,
-                        message: message::describe(
-                            &failure,
-                            origin.as_deref(),
-                            self.connect_errors.get(&failure.origin).map(String::as_str),
-                        ),
-                        attempts: failure.attempts,
+                    let connect_error = self.connect_errors.get(&failure.origin);
+                    let mut message =
+                        message::describe(&failure, origin.as_deref(), connect_error.map(|e| e.message.as_str()));
+                    let os_code = match &failure.cause {
+                        Cause::ConnectFailed => connect_error.and_then(|e| e.os_code),
+                        Cause::Lost(CloseReason::Transport) => self.transport_failure.as_ref().and_then(|e| {
+                            message.push_str(": ");
+                            message.push_str(&e.message);
+                            e.os_code
+                        }),
+                        _ => None,
                     };
+                    let error = RequestError { kind: failure.kind, message, attempts: failure.attempts, os_code };
                     if let Some(mailbox) = self.mailboxes.get_mut(failure.id.get()) {
                         mailbox.attempts = failure.attempts;
                     }

@@ -21,6 +21,11 @@ pub(crate) async fn error_refused_port_is_connect<G: Glue>() {
     for (url, got) in urls.iter().zip(&results) {
         let e = expect_err(url, got, ErrorKind::Connect);
         assert_eq!(e.attempts(), 0, "{url}: never written");
+        // The system's error is kept: in the message, and as the source.
+        let io = e.io_error().expect("the OS error");
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused, "{e}");
+        assert!(std::error::Error::source(&e).is_some());
+        assert!(e.message().contains(&io.to_string()) || e.message().to_lowercase().contains("refused"), "{e}");
     }
 }
 
@@ -145,6 +150,12 @@ pub(crate) async fn error_post_lost_after_writing<G: Glue>() {
         let got = fetch(&client, "POST", server.url(target), "data").await;
         let e = expect_err(&format!("POST {target}"), &got, ErrorKind::MayHaveBeenProcessed);
         assert_eq!(e.attempts(), 1);
+        if target == "/reset" {
+            // The reset in the system's words, and as the source.
+            let io = e.io_error().expect("the OS error of the reset");
+            assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset, "{e}");
+            assert!(e.message().contains(&io.to_string()), "{e}");
+        }
     }
     expect_echo("GET", "/after", &fetch(&client, "GET", server.url("/after"), "").await);
     let stats = server.stats();
