@@ -113,6 +113,23 @@ impl<G: Glue> Builder<G> {
         self
     }
 
+    /// A request fails with `timeout` when its response head has not come
+    /// this long after it was written (undici's `headersTimeout`; default
+    /// none).
+    #[must_use]
+    pub fn headers_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.pool.connection.headers_timeout = timeout.map(Into::into);
+        self
+    }
+
+    /// A request fails with `timeout` when its response body sends nothing
+    /// for this long (undici's `bodyTimeout`; default none).
+    #[must_use]
+    pub fn body_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.pool.connection.body_timeout = timeout.map(Into::into);
+        self
+    }
+
     /// Both the connect and the stall timeout (the CLI's `--timeout`).
     #[must_use]
     pub fn timeout(self, timeout: std::time::Duration) -> Self {

@@ -70,6 +70,14 @@ pub struct ConnectionConfig {
     /// for the server's `100` before it goes anyway (RFC 9110 §10.1.1).
     /// Default 1 s, as curl; `None` waits for the `100` or a final response.
     pub continue_timeout: Option<Duration>,
+    /// A request fails with `timeout` when its response head has not come
+    /// this long after its last byte was written (P10; undici's
+    /// `headersTimeout`). Default none; a request's options override it.
+    pub headers_timeout: Option<Duration>,
+    /// A request fails with `timeout` when its response body has sent
+    /// nothing for this long (P10; undici's `bodyTimeout`). Default none; a
+    /// request's options override it.
+    pub body_timeout: Option<Duration>,
 }
 
 impl ConnectionConfig {
@@ -86,6 +94,8 @@ impl ConnectionConfig {
         large_response: None,
         rescue_delay: None,
         continue_timeout: Some(Duration::from_secs(1)),
+        headers_timeout: None,
+        body_timeout: None,
     };
 }
 

@@ -2,7 +2,7 @@
 //! loss, cancellation and timers, generic over a [`Codec`].
 
 use super::classify::{LossContext, classify};
-use super::entry::{Entry, Stage, Wire};
+use super::entry::{Entry, Stage, Waits, Wire};
 use super::options::Handling;
 use super::timer::{Timer, Timers};
 use super::upload::{Upload, UploadPhase};
@@ -82,6 +82,8 @@ pub struct Connection<C: Codec> {
     /// Entries (written or queued) with a deadline; owned by `push` and
     /// `remove`, so `poll_timeout` scans only when there are some.
     with_deadline: usize,
+    /// Entries with a progress timeout running (`Entry::progress`).
+    with_progress: usize,
     recv: BytesMut,
     events: VecDeque<Event<C>>,
     next_id: u64,
@@ -148,6 +150,7 @@ impl<C: Codec> Connection<C> {
             entries: VecDeque::new(),
             in_flight: 0,
             with_deadline: 0,
+            with_progress: 0,
             recv: BytesMut::new(),
             events: VecDeque::new(),
             next_id: 0,
@@ -335,6 +338,11 @@ impl<C: Codec> Connection<C> {
             alone,
             blocking: options.blocking,
             deadline: options.deadline,
+            waits: Waits {
+                head: options.headers_timeout.or(self.config.headers_timeout),
+                body: options.body_timeout.or(self.config.body_timeout),
+            },
+            progress: None,
             collector: options.whole.then(C::Collector::default),
             correlation,
         });
@@ -493,13 +501,15 @@ impl<C: Codec> Connection<C> {
             // Report each request whose last byte the transport just took
             // (a streamed content's last piece is reported as it goes).
             let streaming = self.upload.as_ref().map(|u| u.id);
-            for entry in self.entries.iter().take(self.in_flight) {
+            for idx in 0..self.in_flight {
+                let entry = &self.entries[idx];
                 if streaming == Some(entry.id) {
                     continue;
                 }
                 if let Some(wire) = entry.stage.wire() {
                     if wire.end > before && wire.end <= self.accepted && !entry.stage.has_ended() {
                         self.events.push_back(Event::Written { id: entry.id });
+                        self.start_head_wait(now, idx);
                     }
                 }
             }
@@ -610,11 +620,11 @@ impl<C: Codec> Connection<C> {
         if self.timers.expired(Timer::Idle, now) {
             self.timers.stop(Timer::Idle);
         }
-        if self.with_deadline > 0 {
+        if self.with_deadline > 0 || self.with_progress > 0 {
             let due: Vec<RequestId> = self
                 .entries
                 .iter()
-                .filter(|e| !e.stage.has_ended() && e.deadline.is_some_and(|d| d <= now))
+                .filter(|e| !e.stage.has_ended() && next_due(e).is_some_and(|d| d <= now))
                 .map(|e| e.id)
                 .collect();
             for id in due {
@@ -657,10 +667,10 @@ impl<C: Codec> Connection<C> {
             return None;
         }
         let timers = self.timers.next();
-        if self.with_deadline == 0 {
+        if self.with_deadline == 0 && self.with_progress == 0 {
             return timers;
         }
-        let deadline = self.entries.iter().filter(|e| !e.stage.has_ended()).filter_map(|e| e.deadline).min();
+        let deadline = self.entries.iter().filter(|e| !e.stage.has_ended()).filter_map(next_due).min();
         match (timers, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -796,12 +806,24 @@ impl<C: Codec> Connection<C> {
                 if end {
                     upload.phase = UploadPhase::Done;
                     // Its last byte is through only now.
-                    self.events.push_back(Event::Written { id: upload.id });
+                    let id = upload.id;
+                    self.events.push_back(Event::Written { id });
+                    if let Some(idx) = self.entries.iter().position(|e| e.id == id) {
+                        self.start_head_wait(now, idx);
+                    }
                 } else {
                     self.want_piece();
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Entry `idx` was written in full: its response head may take its
+    /// headers timeout (P10).
+    fn start_head_wait(&mut self, now: Instant, idx: usize) {
+        if let Some(wait) = self.entries[idx].waits.head {
+            self.set_progress(idx, Some(now + wait));
         }
     }
 
@@ -833,6 +855,9 @@ impl<C: Codec> Connection<C> {
             if end {
                 upload.phase = UploadPhase::Done;
                 self.events.push_back(Event::Written { id });
+                if let Some(idx) = self.entries.iter().position(|e| e.id == id) {
+                    self.start_head_wait(now, idx);
+                }
             } else {
                 self.want_piece();
             }
@@ -902,7 +927,23 @@ impl<C: Codec> Connection<C> {
         if entry.deadline.is_some() {
             self.with_deadline -= 1;
         }
+        if entry.progress.is_some() {
+            self.with_progress -= 1;
+        }
         Some(entry)
+    }
+
+    /// Starts (or, `None`, stops) entry `idx`'s progress timeout.
+    fn set_progress(&mut self, idx: usize, at: Option<Instant>) {
+        let entry = &mut self.entries[idx];
+        // A request that already ended waits for nothing.
+        let at = at.filter(|_| !entry.stage.has_ended());
+        match (entry.progress.is_some(), at.is_some()) {
+            (false, true) => self.with_progress += 1,
+            (true, false) => self.with_progress -= 1,
+            _ => {}
+        }
+        entry.progress = at;
     }
 
     fn allocate_correlation(&mut self) -> Option<CorrelationId> {
@@ -1013,6 +1054,10 @@ impl<C: Codec> Connection<C> {
             }
             Role::Head(signals) => {
                 self.receiving_body = 0;
+                // The head came: now each piece of the body may take the
+                // body timeout (P10).
+                let body_wait = self.entries[idx].waits.body.map(|wait| now + wait);
+                self.set_progress(idx, body_wait);
                 self.final_head_for_upload(idx);
                 self.learn(now, idx, signals);
                 self.deliver(now, idx, part);
@@ -1024,6 +1069,9 @@ impl<C: Codec> Connection<C> {
                     self.check_drain(now, idx);
                 } else {
                     self.receiving_body = self.receiving_body.saturating_add(len);
+                    if let Some(wait) = self.entries[idx].waits.body {
+                        self.set_progress(idx, Some(now + wait));
+                    }
                     self.deliver(now, idx, part);
                     if self.config.large_response.is_some_and(|limit| self.receiving_body > limit) {
                         self.hold(idx);
@@ -1275,6 +1323,9 @@ impl<C: Codec> Connection<C> {
         if entry.deadline.take().is_some() {
             self.with_deadline -= 1;
         }
+        if entry.progress.take().is_some() {
+            self.with_progress -= 1;
+        }
         self.events.push_back(Event::Unanswered(Box::new(Unanswered {
             id,
             request,
@@ -1374,6 +1425,7 @@ impl<C: Codec> Connection<C> {
         }
         self.in_flight = 0;
         self.with_deadline = 0;
+        self.with_progress = 0;
         self.timers.stop_all();
         self.phase = Phase::Closed;
         if reason != CloseReason::Upgraded {
@@ -1414,4 +1466,12 @@ pub(crate) fn retire_after(limit: Duration) -> Duration {
     let limit = limit.as_micros();
     let margin = (limit / 4).min(Duration::from_secs(1).as_micros());
     Duration::from_micros(limit - margin)
+}
+
+/// The earliest of a request's deadline and its progress timeout.
+fn next_due<C: Codec>(entry: &Entry<C>) -> Option<Instant> {
+    match (entry.deadline, entry.progress) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }

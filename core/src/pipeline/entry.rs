@@ -82,8 +82,23 @@ pub(crate) struct Entry<C: Codec> {
     /// (`docs/DESIGN.md` P13).
     pub(crate) blocking: bool,
     pub(crate) deadline: Option<Instant>,
+    /// How long its response head may take once it is written, and each
+    /// piece of its body after that (P10).
+    pub(crate) waits: Waits,
+    /// When the wait now running (for its head, or its body's next piece)
+    /// ends: it fails with a timeout then.
+    pub(crate) progress: Option<Instant>,
     /// `Some` in whole-response mode.
     pub(crate) collector: Option<C::Collector>,
     /// Its wire correlation id; kept when it is resent.
     pub(crate) correlation: Option<CorrelationId>,
+}
+
+/// A request's progress timeouts (P10), resolved at submission.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Waits {
+    /// From its last byte written to its response head.
+    pub(crate) head: Option<crate::Duration>,
+    /// Between pieces of its response body.
+    pub(crate) body: Option<crate::Duration>,
 }

@@ -67,6 +67,10 @@ pub struct RequestOptions {
     /// into a deadline; the earlier of the two holds. A bare connection uses
     /// `deadline` only.
     pub timeout: Option<crate::Duration>,
+    /// Overrides the connection's `headers_timeout` for this request (P10).
+    pub headers_timeout: Option<crate::Duration>,
+    /// Overrides the connection's `body_timeout` for this request (P10).
+    pub body_timeout: Option<crate::Duration>,
     /// Write this request alone: only on a connection with nothing
     /// outstanding, and nothing behind it until its final response, as a
     /// non-idempotent request is by default (P5). Its replay policy is
@@ -83,6 +87,8 @@ impl RequestOptions {
         deadline: None,
         blocking: false,
         timeout: None,
+        headers_timeout: None,
+        body_timeout: None,
         alone: false,
     };
 
@@ -104,6 +110,15 @@ impl RequestOptions {
     #[must_use]
     pub fn timeout(mut self, timeout: crate::Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long its response head may take after it was written, and each
+    /// piece of its body after that (P10).
+    #[must_use]
+    pub fn progress_timeouts(mut self, headers: Option<crate::Duration>, body: Option<crate::Duration>) -> Self {
+        self.headers_timeout = headers;
+        self.body_timeout = body;
         self
     }
 

@@ -226,3 +226,48 @@ fn run_until_idle_fires_the_stall_timer_but_not_the_idle_one() {
     pair.run_until_idle();
     assert_eq!(pair.failure(b).2, &Cause::Lost(CloseReason::StallTimeout));
 }
+
+#[test]
+fn headers_and_body_timeouts_bound_each_wait_of_a_request() {
+    use pipelining::RequestOptions;
+    // No head within 300 ms of the request being written: `timeout`, and the
+    // request behind it is handled as after a cancel (P9).
+    let mut config = pipelining(4);
+    config.headers_timeout = Some(pipelining::Duration::from_millis(300));
+    let mut pair = Pair::new(config);
+    pair.script(|_| Reply::nothing());
+    let id = pair.submit(get("/slow-head"));
+    pair.drive();
+    pair.advance_ms(299);
+    assert!(!pair.outcomes.contains_key(&id), "not before the timeout");
+    pair.advance_ms(1);
+    let (_, _, cause, kind) = pair.failure(id);
+    assert_eq!((cause, kind), (&pipelining::Cause::Deadline, pipelining::ErrorKind::Timeout));
+    // A body that stalls between pieces, per request: the head came at once,
+    // then nothing for the body timeout.
+    let mut pair = Pair::new(pipelining(4));
+    pair.script(|r| {
+        Reply::raw(format!("HTTP/1.1 200 OK\r\nX-Target: {}\r\nContent-Length: 10\r\n\r\nabc", r.target))
+            .and(Reply::nothing())
+    });
+    let options = RequestOptions::default().progress_timeouts(None, Some(pipelining::Duration::from_millis(200)));
+    let id = pair.submit_with(get("/slow-body"), options);
+    pair.drive();
+    pair.advance_ms(150);
+    assert!(!pair.outcomes.contains_key(&id));
+    pair.advance_ms(60);
+    let (progress, _, cause, kind) = pair.failure(id);
+    assert_eq!(
+        (progress, cause, kind),
+        (pipelining::Progress::ResponsePartlyReceived, &pipelining::Cause::Deadline, pipelining::ErrorKind::Timeout)
+    );
+    // Pieces that keep coming keep it alive: no timeout over a slow but
+    // steady body.
+    let mut config = pipelining(4);
+    config.body_timeout = Some(pipelining::Duration::from_millis(200));
+    let mut pair = Pair::new(config);
+    let id = pair.submit(get("/steady"));
+    pair.drive();
+    assert!(pair.is_ok(id));
+    assert_eq!(pair.conn.poll_timeout().is_some_and(|t| t <= pair.now), false, "nothing left due");
+}

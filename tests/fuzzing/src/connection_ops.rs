@@ -47,6 +47,8 @@ struct Setup {
     idle_ms: Option<u16>,
     large_response: Option<u8>,
     rescue_ms: Option<u16>,
+    headers_ms: Option<u16>,
+    body_ms: Option<u16>,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -74,6 +76,8 @@ impl Setup {
         config.idle_timeout = self.idle_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
         config.large_response = self.large_response.map(u64::from);
         config.rescue_delay = self.rescue_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
+        config.headers_timeout = self.headers_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
+        config.body_timeout = self.body_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
         config
     }
 }

@@ -55,6 +55,7 @@ struct Setup {
     cancel_threshold: u16,
     large_response: Option<u8>,
     rescue_ms: Option<u16>,
+    headers_ms: Option<u16>,
 }
 
 impl Setup {
@@ -73,6 +74,7 @@ impl Setup {
         config.connect_timeout = self.connect_timeout_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
         config.connection.large_response = self.large_response.map(u64::from);
         config.connection.rescue_delay = self.rescue_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
+        config.connection.headers_timeout = self.headers_ms.map(|ms| Duration::from_millis(u64::from(ms.max(1))));
         config
     }
 }
