@@ -3,6 +3,7 @@
 //! whole windows instead, each sent only when the last is fully answered.
 
 use crate::flags::{self, ClientFlags};
+use crate::request_flags::{self, HeaderFlag, RequestTemplate};
 use crate::{exit, json, request_list};
 use clap::Args;
 use futures_util::StreamExt;
@@ -45,6 +46,9 @@ pub(crate) struct BenchArgs {
     /// roots (as curl's --cacert).
     #[arg(long, value_name = "FILE")]
     cacert: Option<std::path::PathBuf>,
+    /// Add this header field to every request (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = request_flags::parse_header)]
+    header_fields: Vec<HeaderFlag>,
 }
 
 /// Runs `pipelining bench`.
@@ -61,6 +65,10 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         Ok(cacert) => cacert,
         Err(e) => return exit::usage_error(e),
     };
+    let headers = match RequestTemplate::headers_only(&args.header_fields) {
+        Ok(template) => template.headers().clone(),
+        Err(e) => return exit::usage_error(e),
+    };
     let options = BenchOptions {
         url: args.url,
         // Every measurement starts one try per request: a failure is an error.
@@ -69,6 +77,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         batch: args.batch,
         verbose: args.verbose,
         cacert,
+        headers,
     };
     match measure_and_print(&options, args.compare, args.json).await {
         // A client that cannot be built (a --cacert without a certificate)
@@ -103,6 +112,8 @@ struct BenchOptions {
     verbose: bool,
     /// `--cacert`'s certificates, trusted instead of the built-in roots.
     cacert: Option<Vec<u8>>,
+    /// `-H`'s fields, on every request.
+    headers: http::HeaderMap,
 }
 
 /// What one measurement found.
@@ -229,6 +240,9 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
             issued += 1;
             let mut request = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
             *request.uri_mut() = uri.clone();
+            if !options.headers.is_empty() {
+                *request.headers_mut() = options.headers.clone();
+            }
             in_flight.push(Exchange::Head { response: client.send_raw(request), sent: start });
         }
         let Some(sample) = in_flight.next().await else { break };

@@ -13,6 +13,7 @@
 //! Everything else (each subcommand's flags and output, the shared flag
 //! parsers, the exit codes) is private to the crate.
 
+mod basic_auth;
 mod bench;
 pub mod demo;
 mod dns;
@@ -21,6 +22,7 @@ mod fetch;
 mod flags;
 mod json;
 mod redis;
+mod request_flags;
 mod request_list;
 mod verbose;
 
