@@ -4,6 +4,7 @@
 
 use crate::flags::{self, ClientFlags};
 use crate::proxy_flags::ProxyFlags;
+use crate::request_flags::{self, HeaderFlag, RequestTemplate};
 use crate::{exit, json, request_list};
 use clap::Args;
 use futures_util::StreamExt;
@@ -49,6 +50,9 @@ pub(crate) struct BenchArgs {
     cacert: Option<std::path::PathBuf>,
     #[command(flatten)]
     proxy: ProxyFlags,
+    /// Add this header field to every request (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = request_flags::parse_header)]
+    header_fields: Vec<HeaderFlag>,
 }
 
 /// Runs `pipelining bench`.
@@ -69,6 +73,10 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         Ok(cacert) => cacert,
         Err(e) => return exit::usage_error(e),
     };
+    let headers = match RequestTemplate::headers_only(&args.header_fields) {
+        Ok(template) => template.headers().clone(),
+        Err(e) => return exit::usage_error(e),
+    };
     let options = BenchOptions {
         url: args.url,
         // Every measurement starts one try per request: a failure is an error.
@@ -78,6 +86,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         verbose: args.verbose,
         cacert,
         proxies,
+        headers,
     };
     match measure_and_print(&options, args.compare, args.json).await {
         // A client that cannot be built (a --cacert without a certificate)
@@ -114,6 +123,8 @@ struct BenchOptions {
     cacert: Option<Vec<u8>>,
     /// Where requests go through a proxy (`--proxy`, the environment).
     proxies: ProxyConfig,
+    /// `-H`'s fields, on every request.
+    headers: http::HeaderMap,
 }
 
 /// What one measurement found.
@@ -241,6 +252,9 @@ async fn measure(options: &BenchOptions, depth: usize) -> Result<Measurement, pi
             issued += 1;
             let mut request = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
             *request.uri_mut() = uri.clone();
+            if !options.headers.is_empty() {
+                *request.headers_mut() = options.headers.clone();
+            }
             in_flight.push(Exchange::Head { response: client.send_raw(request), sent: start });
         }
         let Some(sample) = in_flight.next().await else { break };

@@ -13,6 +13,7 @@
 //! Everything else (each subcommand's flags and output, the shared flag
 //! parsers, the exit codes) is private to the crate.
 
+mod basic_auth;
 mod bench;
 pub mod demo;
 mod dns;
@@ -22,6 +23,7 @@ mod flags;
 mod json;
 mod proxy_flags;
 mod redis;
+mod request_flags;
 mod request_list;
 mod verbose;
 

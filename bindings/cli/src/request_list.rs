@@ -1,5 +1,6 @@
 //! The requests of `pipelining fetch` (docs/DESIGN.md C1): positional URLs
-//! first, then `--input` lines (`URL` or `METHOD URL`).
+//! first, then `--input` lines (`URL` or `METHOD URL`); a request without a
+//! method of its own takes the run's default (`-X`, POST with `-d`, GET).
 
 use std::fmt;
 
@@ -50,11 +51,16 @@ fn spec(method: http::Method, url: &str) -> Result<RequestSpec, String> {
     Ok(RequestSpec { url: url.to_owned(), method, uri: parse_url(url)? })
 }
 
-/// The positional URLs, then the lines of `input`.
-pub(crate) fn collect(urls: &[String], input: Option<&str>) -> Result<Vec<RequestSpec>, BadRequest> {
+/// The positional URLs, then the lines of `input`; a line's own method
+/// wins over `method`, which every other request gets.
+pub(crate) fn collect(
+    urls: &[String],
+    input: Option<&str>,
+    method: &http::Method,
+) -> Result<Vec<RequestSpec>, BadRequest> {
     let mut specs = Vec::with_capacity(urls.len());
     for url in urls {
-        specs.push(spec(http::Method::GET, url).map_err(|reason| BadRequest { line: None, reason })?);
+        specs.push(spec(method.clone(), url).map_err(|reason| BadRequest { line: None, reason })?);
     }
     for (index, line) in input.unwrap_or_default().lines().enumerate() {
         let line = line.trim();
@@ -64,7 +70,7 @@ pub(crate) fn collect(urls: &[String], input: Option<&str>) -> Result<Vec<Reques
         let bad = |reason: String| BadRequest { line: Some(index + 1), reason };
         let fields: Vec<&str> = line.split_whitespace().collect();
         let parsed = match fields.as_slice() {
-            [url] => spec(http::Method::GET, url),
+            [url] => spec(method.clone(), url),
             [method, url] => match http::Method::from_bytes(method.as_bytes()) {
                 Ok(method) => spec(method, url),
                 Err(_) => Err(format!("invalid method {method:?}")),
@@ -83,7 +89,7 @@ mod tests {
     #[test]
     fn positional_urls_come_first_then_input_lines() {
         let input = "# comment\n\nhttp://h/b\nPOST http://h/c\n  DELETE   https://h:8443/d  \n";
-        let specs = collect(&["http://h/a".into()], Some(input)).unwrap();
+        let specs = collect(&["http://h/a".into()], Some(input), &http::Method::GET).unwrap();
         let got: Vec<(String, &str)> = specs.iter().map(|s| (s.method.to_string(), s.url.as_str())).collect();
         assert_eq!(
             got,
@@ -105,9 +111,16 @@ mod tests {
             ("not a url\n", 1),
             ("/relative\n", 1),
         ] {
-            let err = collect(&[], Some(input)).unwrap_err();
+            let err = collect(&[], Some(input), &http::Method::GET).unwrap_err();
             assert_eq!(err.line, Some(line), "{input:?}: {err}");
         }
-        assert_eq!(collect(&["nope".into()], None).unwrap_err().line, None);
+        assert_eq!(collect(&["nope".into()], None, &http::Method::GET).unwrap_err().line, None);
+    }
+
+    #[test]
+    fn a_method_on_the_line_wins_over_the_default() {
+        let specs = collect(&["http://h/a".into()], Some("http://h/b\nHEAD http://h/c\n"), &http::Method::PUT).unwrap();
+        let got: Vec<&str> = specs.iter().map(|s| s.method.as_str()).collect();
+        assert_eq!(got, ["PUT", "PUT", "HEAD"]);
     }
 }

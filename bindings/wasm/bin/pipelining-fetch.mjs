@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // pipelining-fetch [URL...] [--input FILE|-] [--depth N] [--connections N]
 //                  [--max-tries N] [--timeout SECS] [--json] [-o DIR] [--fail]
+//                  [-H 'NAME: VALUE']... [-X METHOD] [-d DATA|@FILE|@-]
+//                  [-u USER:PASSWORD] [--headers] [--cacert FILE]
 //
 // The Node command of docs/DESIGN.md C4: `pipelining fetch` over the WebAssembly
 // core, with the same JSON lines, error kinds and exit codes.

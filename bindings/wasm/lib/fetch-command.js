@@ -3,34 +3,153 @@
 // Same flags, same request list (`URL` or `METHOD URL` lines, blank lines
 // and `#` comments ignored), same JSON lines with the same keys in the same
 // order, same `error_kind` names and exit codes (0: every request got a
-// response; 1: any failed; 2: usage, including a malformed input line, in
-// which case nothing is sent).
-import { createHash } from 'node:crypto';
+// response; 1: any failed; 2: usage, including a malformed input line, a
+// header that cannot be sent or a file that cannot be read, in which case
+// nothing is sent).
+import { X509Certificate, createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from './client.js';
+import { Connection } from './wasm.js';
 
 export const USAGE = `Usage: pipelining-fetch [URL...] [--input FILE|-] [--depth N] [--connections N]
                         [--max-tries N] [--timeout SECS] [--json] [-o DIR] [--fail]
+                        [-H 'NAME: VALUE']... [-X METHOD] [-d DATA|@FILE|@-]
+                        [-u USER:PASSWORD] [--headers] [--cacert FILE]
 
 Fetch URLs over pipelined HTTP/1.1 connections; one line (or JSON object)
 per request, in request order.
 
-  --input FILE|-     one request per line: URL or METHOD URL (- reads stdin)
-  --depth N          requests in flight per connection (default 8)
-  --connections N    connections per origin (default 2)
-  --max-tries N      tries per request (default 3)
-  --timeout SECS     connect and stall timeout in seconds (decimals allowed)
-  --json             one compact JSON object per request on stdout
-  -o DIR             write each body to DIR/<n>.body (n 1-based, 6 digits)
-  --fail             count a status of 400 or more as a failure
-  -h, --help         print this help
+  --input FILE|-         one request per line: URL or METHOD URL (- reads stdin)
+  --depth N              requests in flight per connection (default 8)
+  --connections N        connections per origin (default 2)
+  --max-tries N          tries per request (default 3)
+  --timeout SECS         connect and stall timeout in seconds (decimals allowed)
+  --json                 one compact JSON object per request on stdout
+  -o DIR                 write each body to DIR/<n>.body (n 1-based, 6 digits);
+                         a body that cannot be written fails (error_kind output)
+  --fail                 count a status of 400 or more as a failure
+  -H, --header 'N: V'    add this header field to every request (repeatable)
+  -X, --request METHOD   the method of every request whose line names none
+                         (default GET, or POST with -d)
+  -d, --data DATA        every request's body, sent exactly (@FILE reads a file,
+                         @- stdin); with the form Content-Type unless -H gives one
+  -u, --user USER:PW     send Authorization: Basic with these credentials
+  --headers              add each response's header fields, in order, to its
+                         JSON object ("headers": [[name, value], ...], last)
+                         or under its line
+  --cacert FILE          trust the CA certificates of this PEM (or DER) file
+                         instead of Node's built-in roots
+  -h, --help             print this help
+
+--proxy (and the proxy environment variables) are not supported by this
+command yet: they wait for issue 21.
 `;
 
 /** A usage error: exit 2, nothing sent. */
 export class UsageError extends Error {}
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** What a header value may not hold: control characters other than tab (RFC 9110 §5.5). */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** The form type curl's `-d` declares unless a `-H` gives another. */
+const FORM = 'application/x-www-form-urlencoded';
+
+/**
+ * `-H 'Name: value'` as a `[name, value]` pair: the name a token (lower
+ * case, as the Rust command sends it), the value without surrounding
+ * spaces and tabs, as one character per byte of its UTF-8.
+ */
+export function parseHeader(field) {
+  const colon = field.indexOf(':');
+  if (colon < 0) throw new UsageError(`invalid value ${JSON.stringify(field)} for -H: expected \`Name: value\``);
+  const name = field.slice(0, colon);
+  if (!TOKEN.test(name)) {
+    throw new UsageError(`invalid value ${JSON.stringify(field)} for -H: ${JSON.stringify(name)} is not a header name`);
+  }
+  const value = field.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+  if (CONTROL.test(value)) {
+    throw new UsageError(`invalid value ${JSON.stringify(field)} for -H: the value of ${name} has a control character`);
+  }
+  return [name.toLowerCase(), Buffer.from(value, 'utf8').toString('latin1')];
+}
+
+/** `-u USER:PASSWORD` as an `Authorization` value: the text as given, in base64. */
+export function basicCredentials(credentials) {
+  if (!credentials.includes(':')) {
+    throw new UsageError(`invalid value for -u: expected USER:PASSWORD (a colon between the user and the password)`);
+  }
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
+/** `-d`: `{file}` for @FILE, `{stdin: true}` for @-, `{text}` otherwise. */
+function parseData(data) {
+  if (!data.startsWith('@')) return { text: data };
+  if (data === '@-') return { stdin: true };
+  if (data === '@') throw new UsageError('invalid value "@" for -d: @ needs a file name (@FILE, or @- for stdin)');
+  return { file: data.slice(1) };
+}
+
+/**
+ * What every request carries: `-H`'s fields in order, then Authorization
+ * from `-u` and the form Content-Type of `-d` where no `-H` named them;
+ * checked by the core as the client will check each request (a field the
+ * codec sets itself, a Content-Length other than the body's, two Host
+ * fields are usage errors).
+ */
+export function requestTemplate({ headers = [], method, body, user }) {
+  const fields = [...headers];
+  const named = (name) => fields.some(([n]) => n === name);
+  if (user !== undefined && !named('authorization')) fields.push(['authorization', basicCredentials(user)]);
+  if (body !== undefined && !named('content-type')) fields.push(['content-type', FORM]);
+  const probe = new Connection(0, 'check');
+  try {
+    probe.submit(0, { method: 'GET', target: '/', headers: fields, body: body ?? null });
+  } catch (error) {
+    throw new UsageError(`cannot send these headers: ${error.message}`);
+  } finally {
+    probe.free();
+  }
+  return { method: method ?? (body === undefined ? 'GET' : 'POST'), headers: fields, body };
+}
+
+/**
+ * `--cacert FILE`'s certificates as PEM texts for Node's `ca` (which
+ * replaces the built-in roots, as the Rust command's does): PEM with at
+ * least one well-formed CERTIFICATE, or one DER certificate.
+ */
+export function readCacert(path) {
+  let bytes;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read --cacert ${path}: ${error.message}`);
+  }
+  const text = bytes.toString('latin1');
+  const certificate = (input) => {
+    try {
+      return new X509Certificate(input).toString();
+    } catch (error) {
+      return error;
+    }
+  };
+  if (!text.includes('-----BEGIN ')) {
+    const pem = certificate(bytes);
+    if (pem instanceof Error) {
+      throw new UsageError(`--cacert ${path}: root certificate: neither PEM (no -----BEGIN line) nor valid DER (${pem.message})`);
+    }
+    return [pem];
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new UsageError(`--cacert ${path}: root certificate: no CERTIFICATE in the PEM`);
+  return blocks.map((block) => {
+    const pem = certificate(block);
+    if (pem instanceof Error) throw new UsageError(`--cacert ${path}: root certificate: bad PEM: ${pem.message}`);
+    return pem;
+  });
+}
 
 function integer(flag, text, max) {
   if (!/^\+?\d+$/.test(text)) throw new UsageError(`invalid value ${JSON.stringify(text)} for ${flag}: not a whole number`);
@@ -59,6 +178,12 @@ export function parseArgs(argv) {
     json: false,
     output: undefined,
     fail: false,
+    headers: [],
+    method: undefined,
+    data: undefined,
+    user: undefined,
+    responseHeaders: false,
+    cacert: undefined,
     help: false,
   };
   const seen = new Set();
@@ -73,10 +198,31 @@ export function parseArgs(argv) {
     ['--max-tries', (v, f) => (options.maxTries = integer(f, v, 100))],
     ['--timeout', (v, f) => (options.timeout = seconds(f, v))],
     ['-o', (v) => (options.output = v)],
+    ['--header', (v) => options.headers.push(parseHeader(v))],
+    ['--request', (v) => {
+      if (!TOKEN.test(v)) throw new UsageError(`invalid value ${JSON.stringify(v)} for -X: not a method`);
+      options.method = v;
+    }],
+    ['--data', (v) => (options.data = parseData(v))],
+    ['--user', (v) => {
+      basicCredentials(v);
+      options.user = v;
+    }],
+    ['--cacert', (v) => (options.cacert = v)],
   ]);
+  // Short forms, as clap spells them; a value may follow the letter (-oDIR).
+  const short = new Map([
+    ['-o', '-o'],
+    ['-H', '--header'],
+    ['-X', '--request'],
+    ['-d', '--data'],
+    ['-u', '--user'],
+  ]);
+  const repeatable = new Set(['--header']);
   const flags = new Map([
     ['--json', () => (options.json = true)],
     ['--fail', () => (options.fail = true)],
+    ['--headers', () => (options.responseHeaders = true)],
     ['--help', () => (options.help = true)],
     ['-h', () => (options.help = true)],
   ]);
@@ -91,17 +237,19 @@ export function parseArgs(argv) {
       continue;
     }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const given = eq >= 0 ? arg.slice(0, eq) : arg;
+    const name = short.get(given) ?? given;
+    const attached = !arg.startsWith('--') && arg.length > 2 ? short.get(arg.slice(0, 2)) : undefined;
     if (valued.has(name)) {
       let value;
       if (eq >= 0) value = arg.slice(eq + 1);
-      else if (name === '-o' || i + 1 < argv.length) value = argv[++i];
-      if (value === undefined) throw new UsageError(`${name} needs a value`);
-      once(name);
+      else if (i + 1 < argv.length) value = argv[++i];
+      if (value === undefined) throw new UsageError(`${given} needs a value`);
+      if (!repeatable.has(name)) once(name);
       valued.get(name)(value, name);
-    } else if (name.startsWith('-o') && name.length > 2 && !name.startsWith('--')) {
-      once('-o');
-      options.output = name.slice(2);
+    } else if (attached !== undefined) {
+      if (!repeatable.has(attached)) once(attached);
+      valued.get(attached)(arg.slice(2), attached);
     } else if (flags.has(name) && eq < 0) {
       once(name);
       flags.get(name)();
@@ -127,13 +275,17 @@ function checkUrl(url) {
   return null;
 }
 
-/** Positional URLs, then `--input` lines; throws {@link UsageError} naming the line. */
-export function collect(urls, input) {
+/**
+ * Positional URLs, then `--input` lines; a line's own method wins over
+ * `method`, which every other request gets. Throws {@link UsageError}
+ * naming the line.
+ */
+export function collect(urls, input, method = 'GET') {
   const specs = [];
   for (const url of urls) {
     const bad = checkUrl(url);
     if (bad) throw new UsageError(bad);
-    specs.push({ method: 'GET', url });
+    specs.push({ method, url });
   }
   const lines = input === undefined ? [] : input.split('\n');
   lines.forEach((raw, index) => {
@@ -143,23 +295,23 @@ export function collect(urls, input) {
     const fail = (reason) => {
       throw new UsageError(`--input line ${index + 1}: ${reason}`);
     };
-    let method = 'GET';
+    let own = method;
     let url;
     if (fields.length === 1) [url] = fields;
     else if (fields.length === 2) {
-      [method, url] = fields;
-      if (!TOKEN.test(method)) fail(`invalid method ${JSON.stringify(method)}`);
+      [own, url] = fields;
+      if (!TOKEN.test(own)) fail(`invalid method ${JSON.stringify(own)}`);
     } else fail(`expected \`URL\` or \`METHOD URL\`, got ${fields.length} fields`);
     const bad = checkUrl(url);
     if (bad) fail(bad);
-    specs.push({ method, url });
+    specs.push({ method: own, url });
   });
   return specs;
 }
 
-/** The C1 JSON line: keys in this exact order. */
-export function jsonLine(spec, outcome) {
-  return JSON.stringify({
+/** The C1 JSON line: keys in this exact order; with `--headers`, a last key `headers`. */
+export function jsonLine(spec, outcome, withHeaders = false) {
+  const line = {
     url: spec.url,
     method: spec.method,
     status: outcome.status,
@@ -168,22 +320,32 @@ export function jsonLine(spec, outcome) {
     attempts: outcome.attempts,
     error: outcome.error,
     error_kind: outcome.errorKind,
-  });
+  };
+  if (withHeaders) line.headers = outcome.headers ?? null;
+  return JSON.stringify(line);
 }
 
 function humanLine(spec, outcome) {
+  let line;
   if (outcome.errorKind === null) {
     const s = outcome.attempts === 1 ? '' : 's';
-    return `${outcome.status} ${spec.method} ${spec.url} (${outcome.bodyBytes} bytes, ${outcome.attempts} attempt${s})`;
+    line = `${outcome.status} ${spec.method} ${spec.url} (${outcome.bodyBytes} bytes, ${outcome.attempts} attempt${s})`;
+  } else {
+    line = `ERROR ${outcome.errorKind} ${spec.method} ${spec.url}: ${outcome.error}`;
   }
-  return `ERROR ${outcome.errorKind} ${spec.method} ${spec.url}: ${outcome.error}`;
+  for (const [name, value] of outcome.headers ?? []) line += `\n  ${name}: ${value}`;
+  return line;
 }
 
 function failed(kind, error, attempts) {
-  return { status: null, bodyBytes: null, bodySha256: null, attempts, error, errorKind: kind };
+  return { status: null, bodyBytes: null, bodySha256: null, attempts, error, errorKind: kind, headers: null };
 }
 
-async function outcomeOf(promise, path, fail) {
+/**
+ * One request's outcome. `destination` is `{path}` (write the body there),
+ * `{unusable}` (the -o directory could not be made: why) or undefined.
+ */
+async function outcomeOf(promise, destination, fail, withHeaders) {
   let response;
   try {
     response = await promise;
@@ -191,11 +353,12 @@ async function outcomeOf(promise, path, fail) {
     return failed(error?.kind ?? 'connection_lost', error?.message ?? String(error), error?.attempts ?? 0);
   }
   if (fail && response.status >= 400) return failed('http_status', `HTTP status ${response.status}`, response.attempts);
-  if (path) {
+  if (destination?.unusable !== undefined) return failed('output', destination.unusable, response.attempts);
+  if (destination?.path !== undefined) {
     try {
-      writeFileSync(path, response.body);
+      writeFileSync(destination.path, response.body);
     } catch (error) {
-      process.stderr.write(`pipelining-fetch: cannot write ${path}: ${error.message}\n`);
+      return failed('output', `cannot write ${destination.path}: ${error.message}`, response.attempts);
     }
   }
   return {
@@ -205,30 +368,37 @@ async function outcomeOf(promise, path, fail) {
     attempts: response.attempts,
     error: null,
     errorKind: null,
+    // Names in lower case; values one character per byte, as received.
+    headers: withHeaders ? response.headers.map(([name, value]) => [name.toLowerCase(), value]) : null,
   };
 }
 
 /**
  * Runs the command; resolves to the exit code. `io` has `stdout` and
- * `stderr` (writable streams) and `stdin` (a function returning the text of
- * standard input).
+ * `stderr` (writable streams) and `stdin` (a function returning standard
+ * input, as text or bytes).
  */
 export async function main(argv, io = {}) {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
-  const readStdin = io.stdin ?? (() => readFileSync(0, 'utf8'));
+  const readStdin = io.stdin ?? (() => readFileSync(0));
   let options;
   let specs;
+  let template;
+  let ca;
   try {
     options = parseArgs(argv);
     if (options.help) {
       stdout.write(USAGE);
       return 0;
     }
+    if (options.data?.stdin && options.input === '-') {
+      throw new UsageError('-d @- and --input - cannot both read stdin');
+    }
     let input;
     if (options.input === '-') {
       try {
-        input = readStdin();
+        input = Buffer.from(readStdin()).toString('utf8');
       } catch (error) {
         throw new UsageError(`cannot read stdin: ${error.message}`);
       }
@@ -239,33 +409,65 @@ export async function main(argv, io = {}) {
         throw new UsageError(`cannot read ${options.input}: ${error.message}`);
       }
     }
-    // Every request is validated before any is sent.
-    specs = collect(options.urls, input);
+    // Every file is read, and every request validated, before any is sent.
+    let body;
+    const data = options.data;
+    if (data?.text !== undefined) body = Buffer.from(data.text, 'utf8');
+    else if (data?.stdin) {
+      try {
+        body = Buffer.from(readStdin());
+      } catch (error) {
+        throw new UsageError(`cannot read -d @-: ${error.message}`);
+      }
+    } else if (data?.file !== undefined) {
+      try {
+        body = readFileSync(data.file);
+      } catch (error) {
+        throw new UsageError(`cannot read -d @${data.file}: ${error.message}`);
+      }
+    }
+    template = requestTemplate({ headers: options.headers, method: options.method, body, user: options.user });
+    specs = collect(options.urls, input, template.method);
     if (specs.length === 0) throw new UsageError('no requests: give URLs or --input');
+    if (options.cacert !== undefined) ca = readCacert(options.cacert);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     stderr.write(`pipelining-fetch: ${error.message}\n${error.message.startsWith('--input') ? '' : '\n' + USAGE}`);
     return 2;
   }
-  if (options.output !== undefined) mkdirSync(options.output, { recursive: true });
+  // A directory that cannot be made fails every request's write (with
+  // `output`), as a file that cannot be written fails its own.
+  let unusable;
+  if (options.output !== undefined) {
+    try {
+      mkdirSync(options.output, { recursive: true });
+    } catch (error) {
+      unusable = `cannot create the -o directory ${options.output}: ${error.message}`;
+    }
+  }
   const client = new Client({
     depth: options.depth,
     connections: options.connections,
     maxTries: options.maxTries,
     queueLimit: 1024,
     timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+    tls: ca === undefined ? undefined : { ca },
   });
+  const headers = template.headers.length > 0 ? template.headers : undefined;
   // Every request is queued now, so they are written in this order.
   const outcomes = specs.map((spec, index) => {
-    const path = options.output === undefined ? undefined : join(options.output, `${String(index + 1).padStart(6, '0')}.body`);
-    return outcomeOf(client.request({ method: spec.method, url: spec.url }), path, options.fail);
+    let destination;
+    if (unusable !== undefined) destination = { unusable };
+    else if (options.output !== undefined) destination = { path: join(options.output, `${String(index + 1).padStart(6, '0')}.body`) };
+    const request = client.request({ method: spec.method, url: spec.url, headers, body: template.body });
+    return outcomeOf(request, destination, options.fail, options.responseHeaders);
   });
   let allOk = true;
   try {
     for (const [index, spec] of specs.entries()) {
       const outcome = await outcomes[index];
       allOk &&= outcome.errorKind === null;
-      stdout.write((options.json ? jsonLine(spec, outcome) : humanLine(spec, outcome)) + '\n');
+      stdout.write((options.json ? jsonLine(spec, outcome, options.responseHeaders) : humanLine(spec, outcome)) + '\n');
     }
   } finally {
     client.close();

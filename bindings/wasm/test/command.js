@@ -1,7 +1,8 @@
 // Running the two fetch commands: the Node one (bin/pipelining-fetch.mjs)
 // and the Rust one (`pipelining fetch`, built with cargo on first use).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,20 +33,37 @@ export function nodeFetch(args, options) {
 let rustBinary;
 
 /**
- * The Rust `pipelining` binary: `cargo build -p pipelining-cli` (a no-op
+ * A binary of the workspace: `cargo build -p PACKAGE --bin NAME` (a no-op
  * when `cargo test` built it already), in the target directory cargo
  * metadata reports (CARGO_TARGET_DIR respected).
  */
-export function rustCommand() {
-  if (rustBinary) return rustBinary;
-  execFileSync('cargo', ['build', '-p', 'pipelining-cli'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+function cargoBinary(pkg, name) {
+  execFileSync('cargo', ['build', '-p', pkg, '--bin', name], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const metadata = JSON.parse(
     execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 }),
   );
-  const binary = join(metadata.target_directory, 'debug', 'pipelining');
-  if (!existsSync(binary)) throw new Error(`cargo build -p pipelining-cli did not produce ${binary}`);
-  rustBinary = binary;
+  const binary = join(metadata.target_directory, 'debug', name);
+  if (!existsSync(binary)) throw new Error(`cargo build -p ${pkg} --bin ${name} did not produce ${binary}`);
   return binary;
+}
+
+/** The Rust `pipelining` binary. */
+export function rustCommand() {
+  rustBinary ??= cargoBinary('pipelining-cli', 'pipelining');
+  return rustBinary;
+}
+
+/**
+ * A fresh test CA and a server certificate it signed for `localhost` and
+ * `127.0.0.1`, made by the workspace's own generator (the `test_pki` binary
+ * of pipelining-tests, rcgen): `{dir, caPath, ca, cert, key}` (PEM texts;
+ * `cert` is the chain, `caPath` the CA's file).
+ */
+export function testPki() {
+  const dir = mkdtempSync(join(tmpdir(), 'pipelining-pki-'));
+  execFileSync(cargoBinary('pipelining-tests', 'test_pki'), [dir]);
+  const read = (name) => readFileSync(join(dir, name), 'utf8');
+  return { dir, caPath: join(dir, 'ca.pem'), ca: read('ca.pem'), cert: read('server.pem'), key: read('server.key') };
 }
 
 export function rustFetch(args, options) {

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { UsageError, collect, parseArgs } from '../lib/fetch-command.js';
-import { nodeFetch } from './command.js';
+import { UsageError, basicCredentials, collect, parseArgs, parseHeader, readCacert, requestTemplate } from '../lib/fetch-command.js';
+import { nodeFetch, testPki } from './command.js';
 import { response, scriptedServer } from './servers.js';
 
 // Every test has a time limit, so a lost request fails its test instead
@@ -40,6 +40,102 @@ test('flags parse like clap: values, = forms, ranges, repeats', LIMIT, () => {
   }
 });
 
+test('request flags parse like clap: -H repeats, short values attach, the rest once', LIMIT, () => {
+  const o = parseArgs([
+    '-H', 'X-A: 1', '--header', 'x-a:  2 ', '-HX-B:3', '--header=X-C: 4',
+    '-X', 'PUT', '-d', 'a=1', '-u', 'me:pw', '--headers', '--cacert', 'ca.pem', 'http://h/a',
+  ]);
+  assert.deepEqual(
+    [o.headers, o.method, o.data, o.user, o.responseHeaders, o.cacert, o.urls],
+    [[['x-a', '1'], ['x-a', '2'], ['x-b', '3'], ['x-c', '4']], 'PUT', { text: 'a=1' }, 'me:pw', true, 'ca.pem', ['http://h/a']],
+  );
+  assert.deepEqual([parseArgs(['-XDELETE']).method, parseArgs(['-d@f.bin']).data, parseArgs(['-d', '@-']).data], ['DELETE', { file: 'f.bin' }, { stdin: true }]);
+  assert.deepEqual(parseArgs(['--data=']).data, { text: '' });
+  for (const bad of [
+    ['-d', 'a', '-d', 'b'],
+    ['-X', 'GET', '-X', 'PUT'],
+    ['-u', 'a:b', '--user', 'c:d'],
+    ['--cacert', 'a', '--cacert', 'b'],
+    ['--headers', '--headers'],
+    ['-X', 'G T'],
+    ['-u', 'nocolon'],
+    ['-d', '@'],
+    ['-H'],
+    ['-H', 'NoColon'],
+  ]) {
+    assert.throws(() => parseArgs(bad), UsageError, bad.join(' '));
+  }
+});
+
+test('-H: a token, a colon, a trimmed value; UTF-8 sent as bytes', LIMIT, () => {
+  assert.deepEqual(parseHeader('X-Trace:  a b\t'), ['x-trace', 'a b']);
+  assert.deepEqual(parseHeader('Empty:'), ['empty', '']);
+  assert.deepEqual(parseHeader('Colons: a:b'), ['colons', 'a:b']);
+  assert.deepEqual(parseHeader('X: café'), ['x', 'caf\xc3\xa9'], 'one character per byte of the UTF-8');
+  for (const [bad, says] of [
+    ['NoColon', /Name: value/],
+    [': value', /not a header name/],
+    ['Two Words: v', /not a header name/],
+    ['Bad@Name: v', /not a header name/],
+    ['X: a\r\nInjected: b', /control character/],
+    ['X: nul\0', /control character/],
+    ['X: del\x7f', /control character/],
+  ]) {
+    assert.throws(() => parseHeader(bad), (e) => e instanceof UsageError && says.test(e.message), bad);
+  }
+});
+
+test('-u: the text as given, in base64 (RFC 7617)', LIMIT, () => {
+  assert.equal(basicCredentials('Aladdin:open sesame'), 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
+  assert.equal(basicCredentials('a:b:c'), 'Basic YTpiOmM=');
+  assert.equal(basicCredentials('u:%20'), 'Basic dTolMjA=');
+  assert.throws(() => basicCredentials('no-colon'), /USER:PASSWORD/);
+});
+
+test('the request template: method, field precedence, and the core\'s own check', LIMIT, () => {
+  assert.equal(requestTemplate({}).method, 'GET');
+  assert.equal(requestTemplate({ body: Buffer.from('x') }).method, 'POST', 'POST with -d, as curl');
+  assert.equal(requestTemplate({ body: Buffer.from('x'), method: 'PATCH' }).method, 'PATCH');
+  assert.deepEqual(requestTemplate({ headers: [['x-a', '1']], body: Buffer.from('a=1'), user: 'u:p' }).headers, [
+    ['x-a', '1'],
+    ['authorization', 'Basic dTpw'],
+    ['content-type', 'application/x-www-form-urlencoded'],
+  ]);
+  const own = [['authorization', 'Bearer t'], ['content-type', 'application/json']];
+  assert.deepEqual(requestTemplate({ headers: own, body: Buffer.from('{}'), user: 'u:p' }).headers, own);
+  for (const [template, says] of [
+    [{ headers: [['transfer-encoding', 'chunked']] }, /Transfer-Encoding/],
+    [{ headers: [['content-length', '4']], body: Buffer.from('abc') }, /Content-Length/],
+    [{ headers: [['host', 'a'], ['host', 'b']] }, /Host/],
+  ]) {
+    assert.throws(() => requestTemplate(template), (e) => e instanceof UsageError && says.test(e.message));
+  }
+  requestTemplate({ headers: [['content-length', '3'], ['host', 'other']], body: Buffer.from('abc') });
+});
+
+test('--cacert: PEM certificates, or one DER; anything else is a usage error', LIMIT, () => {
+  const pki = testPki();
+  const [pem] = readCacert(pki.caPath);
+  assert.match(pem, /^-----BEGIN CERTIFICATE-----\n/);
+  const twice = join(pki.dir, 'twice.pem');
+  writeFileSync(twice, pki.ca + pki.ca);
+  assert.equal(readCacert(twice).length, 2);
+  const der = join(pki.dir, 'ca.der');
+  const body = pki.ca.replace(/-----[A-Z ]+-----/g, '').replace(/\s/g, '');
+  writeFileSync(der, Buffer.from(body, 'base64'));
+  assert.deepEqual(readCacert(der), [pem]);
+  for (const [text, says] of [
+    ['just some text\n', /neither PEM/],
+    ['-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', /no CERTIFICATE/],
+    ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', /bad PEM/],
+  ]) {
+    const path = join(pki.dir, 'bad.pem');
+    writeFileSync(path, text);
+    assert.throws(() => readCacert(path), (e) => e instanceof UsageError && says.test(e.message), text);
+  }
+  assert.throws(() => readCacert(join(pki.dir, 'missing.pem')), /cannot read --cacert/);
+});
+
 test('input lines: URL or METHOD URL, blank and # lines ignored, errors name the line', LIMIT, () => {
   const specs = collect(['http://h/a'], '# comment\n\nhttp://h/b\r\nPOST http://h/c\n  DELETE   https://h:8443/d  \n');
   assert.deepEqual(specs, [
@@ -58,6 +154,11 @@ test('input lines: URL or METHOD URL, blank and # lines ignored, errors name the
     assert.throws(() => collect([], input), (e) => e instanceof UsageError && e.message.startsWith(`--input line ${line}:`));
   }
   assert.throws(() => collect(['nope'], undefined), UsageError);
+  // A line's own method wins over the default (-X, or POST with -d).
+  assert.deepEqual(
+    collect(['http://h/a'], 'http://h/b\nHEAD http://h/c\n', 'PUT').map((s) => s.method),
+    ['PUT', 'PUT', 'HEAD'],
+  );
 });
 
 test('a malformed input line exits 2 and sends nothing', LIMIT, async () => {

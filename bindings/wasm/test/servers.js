@@ -1,6 +1,7 @@
 // Test servers: Node's own `http` server, and a scripted raw `net` server
 // whose every response (and fault) the test decides.
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 
 /** Starts a Node `http` server on loopback; resolves to {url, server, close}. */
@@ -28,15 +29,18 @@ function parseRequests(buffer) {
     const head = buffer.subarray(0, end).toString('latin1').split('\r\n');
     const [method, target, version] = head[0].split(' ');
     const headers = {};
+    const fields = [];
     for (const line of head.slice(1)) {
       const colon = line.indexOf(':');
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      const name = line.slice(0, colon).trim().toLowerCase();
+      headers[name] = line.slice(colon + 1).trim();
+      fields.push([name, headers[name]]);
     }
     const length = Number(headers['content-length'] ?? 0);
     if (buffer.length < end + 4 + length) break;
     const body = buffer.subarray(end + 4, end + 4 + length);
     buffer = buffer.subarray(end + 4 + length);
-    requests.push({ method, target, version, headers, body });
+    requests.push({ method, target, version, headers, fields, body });
   }
   return [requests, buffer];
 }
@@ -86,7 +90,15 @@ export async function scriptedServer(respond) {
         const key = `${request.method} ${request.target}`;
         const seen = counts.get(key) ?? 0;
         counts.set(key, seen + 1);
-        log.push({ conn, index, method: request.method, target: request.target, body: request.body.toString() });
+        log.push({
+          conn,
+          index,
+          method: request.method,
+          target: request.target,
+          body: request.body.toString(),
+          bodyBytes: request.body,
+          fields: request.fields,
+        });
         let action = respond(request, { conn, index, seen });
         index++;
         if (Buffer.isBuffer(action) || typeof action === 'string') action = { write: action };
@@ -116,6 +128,34 @@ export async function scriptedServer(respond) {
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * An HTTPS server (Node's `https`) on loopback presenting `cert` (PEM chain)
+ * with `key`; answers every request 200 with `METHOD TARGET` as the body,
+ * and logs `{method, target}`. Its URL names `localhost`, the name the test
+ * certificate is for.
+ */
+export async function httpsServer({ cert, key }) {
+  const log = [];
+  const server = https.createServer({ cert, key }, (req, res) => {
+    log.push({ method: req.method, target: req.url });
+    req.resume();
+    req.on('end', () => res.end(`${req.method} ${req.url}`));
+  });
+  // A refused handshake (an untrusted certificate) is the client's doing.
+  server.on('tlsClientError', () => {});
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `https://localhost:${port}`,
+    log,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
         server.close(() => resolve());
       }),
   };

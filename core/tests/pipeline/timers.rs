@@ -269,5 +269,5 @@ fn headers_and_body_timeouts_bound_each_wait_of_a_request() {
     let id = pair.submit(get("/steady"));
     pair.drive();
     assert!(pair.is_ok(id));
-    assert_eq!(pair.conn.poll_timeout().is_some_and(|t| t <= pair.now), false, "nothing left due");
+    assert!(pair.conn.poll_timeout().is_none_or(|t| t > pair.now), "nothing left due");
 }
