@@ -3,6 +3,7 @@
 //                  [--max-tries N] [--timeout SECS] [--json] [-o DIR] [--fail]
 //                  [-H 'NAME: VALUE']... [-X METHOD] [-d DATA|@FILE|@-]
 //                  [-u USER:PASSWORD] [--headers] [--cacert FILE]
+//                  [--proxy URL] [--noproxy LIST]
 //
 // The Node command of docs/DESIGN.md C4: `pipelining fetch` over the WebAssembly
 // core, with the same JSON lines, error kinds and exit codes.

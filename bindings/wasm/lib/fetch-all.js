@@ -19,7 +19,7 @@ export async function fetchAll(requests, options = {}) {
       requests.map((request) => {
         const init = typeof request === 'string' ? { url: request } : request;
         const method = init.method ?? 'GET';
-        return client.request(init).then(
+        return client.request({ ...init, whole: true }).then(
           (response) => ({ url: String(init.url), method, ...response, error: null }),
           (error) => ({
             url: String(init.url),

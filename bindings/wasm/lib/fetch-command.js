@@ -16,6 +16,7 @@ export const USAGE = `Usage: pipelining-fetch [URL...] [--input FILE|-] [--depth
                         [--max-tries N] [--timeout SECS] [--json] [-o DIR] [--fail]
                         [-H 'NAME: VALUE']... [-X METHOD] [-d DATA|@FILE|@-]
                         [-u USER:PASSWORD] [--headers] [--cacert FILE]
+                        [--proxy URL] [--noproxy LIST]
 
 Fetch URLs over pipelined HTTP/1.1 connections; one line (or JSON object)
 per request, in request order.
@@ -40,10 +41,18 @@ per request, in request order.
                          or under its line
   --cacert FILE          trust the CA certificates of this PEM (or DER) file
                          instead of Node's built-in roots
+  --proxy URL            send requests through this HTTP proxy,
+                         http://[USER:PASSWORD@]HOST[:PORT] (https:// URLs
+                         through CONNECT); overrides http_proxy, https_proxy
+                         and all_proxy
+  --noproxy LIST         reach these hosts directly: a comma-separated
+                         NO_PROXY list (names match their subdomains too; IP
+                         addresses, CIDR blocks, :PORT), or '*' to use no
+                         proxy at all; overrides no_proxy
   -h, --help             print this help
 
---proxy (and the proxy environment variables) are not supported by this
-command yet: they wait for issue 21.
+The proxy environment variables (http_proxy, https_proxy, all_proxy,
+no_proxy and their upper-case forms) are honoured as by \`pipelining fetch\`.
 `;
 
 /** A usage error: exit 2, nothing sent. */
@@ -184,6 +193,8 @@ export function parseArgs(argv) {
     user: undefined,
     responseHeaders: false,
     cacert: undefined,
+    proxy: undefined,
+    noProxy: undefined,
     help: false,
   };
   const seen = new Set();
@@ -209,6 +220,8 @@ export function parseArgs(argv) {
       options.user = v;
     }],
     ['--cacert', (v) => (options.cacert = v)],
+    ['--proxy', (v) => (options.proxy = v)],
+    ['--noproxy', (v) => (options.noProxy = v)],
   ]);
   // Short forms, as clap spells them; a value may follow the letter (-oDIR).
   const short = new Map([
@@ -258,6 +271,32 @@ export function parseArgs(argv) {
     }
   }
   return options;
+}
+
+/**
+ * The client of a run. Proxies as the Rust command takes them
+ * (bindings/cli/src/proxy_flags.rs): `--noproxy '*'` turns them off,
+ * `--proxy` replaces the environment's proxies (its `no_proxy` still
+ * applies), `--noproxy` replaces the exceptions; the pool decides, by the
+ * core's rules. A bad proxy URL is a usage error.
+ */
+function makeClient(options, ca, env) {
+  try {
+    return new Client({
+      depth: options.depth,
+      connections: options.connections,
+      maxTries: options.maxTries,
+      queueLimit: 1024,
+      timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+      tls: ca === undefined ? undefined : { ca },
+      proxy: options.proxy,
+      noProxy: options.noProxy,
+      proxyFromEnv: env,
+    });
+  } catch (error) {
+    const message = error.message.startsWith('proxy: ') ? `--proxy: ${error.message.slice(7)}` : error.message;
+    throw new UsageError(message);
+  }
 }
 
 /** Checks a URL the way `pipelining fetch` does: absolute http(s) with a host. */
@@ -375,8 +414,9 @@ async function outcomeOf(promise, destination, fail, withHeaders) {
 
 /**
  * Runs the command; resolves to the exit code. `io` has `stdout` and
- * `stderr` (writable streams) and `stdin` (a function returning standard
- * input, as text or bytes).
+ * `stderr` (writable streams), `stdin` (a function returning standard
+ * input, as text or bytes) and `env` (the environment variables the proxy
+ * settings are read from; `process.env` by default).
  */
 export async function main(argv, io = {}) {
   const stdout = io.stdout ?? process.stdout;
@@ -386,6 +426,8 @@ export async function main(argv, io = {}) {
   let specs;
   let template;
   let ca;
+  let client;
+  const env = io.env ?? process.env;
   try {
     options = parseArgs(argv);
     if (options.help) {
@@ -430,6 +472,7 @@ export async function main(argv, io = {}) {
     specs = collect(options.urls, input, template.method);
     if (specs.length === 0) throw new UsageError('no requests: give URLs or --input');
     if (options.cacert !== undefined) ca = readCacert(options.cacert);
+    client = makeClient(options, ca, env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     stderr.write(`pipelining-fetch: ${error.message}\n${error.message.startsWith('--input') ? '' : '\n' + USAGE}`);
@@ -445,21 +488,13 @@ export async function main(argv, io = {}) {
       unusable = `cannot create the -o directory ${options.output}: ${error.message}`;
     }
   }
-  const client = new Client({
-    depth: options.depth,
-    connections: options.connections,
-    maxTries: options.maxTries,
-    queueLimit: 1024,
-    timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
-    tls: ca === undefined ? undefined : { ca },
-  });
   const headers = template.headers.length > 0 ? template.headers : undefined;
   // Every request is queued now, so they are written in this order.
   const outcomes = specs.map((spec, index) => {
     let destination;
     if (unusable !== undefined) destination = { unusable };
     else if (options.output !== undefined) destination = { path: join(options.output, `${String(index + 1).padStart(6, '0')}.body`) };
-    const request = client.request({ method: spec.method, url: spec.url, headers, body: template.body });
+    const request = client.request({ method: spec.method, url: spec.url, headers, body: template.body, whole: true });
     return outcomeOf(request, destination, options.fail, options.responseHeaders);
   });
   let allOk = true;

@@ -1,6 +1,7 @@
 // Reads what `Pool.take` returns: one item of a request's outcome packed
 // into bytes. The layout is written by `bindings/wasm/src/packed.rs`
-// (its doc comment is the reference); this is its only reader.
+// (its doc comment is the reference); this is its only reader. Also the
+// bits of `Pool.submit`'s `flags`, the other number both sides agree on.
 import { errorKinds } from './wasm.js';
 
 /** The layout version this reader knows (`VERSION` in src/packed.rs). */
@@ -8,6 +9,12 @@ export const LAYOUT = 1;
 
 /** What an item is (word 1). */
 export const ITEM = Object.freeze({ complete: 0, failed: 1, interim: 2, head: 3, data: 4, trailers: 5, end: 6 });
+
+/**
+ * `Pool.submit`'s `flags` (`WHOLE` and `BLOCKING` in src/request.rs): the
+ * idempotency in bits 0–1, then a whole response, then blocking.
+ */
+export const SUBMIT = Object.freeze({ byMethod: 0, idempotent: 1, neverRetry: 2, whole: 4, blocking: 8 });
 
 const KINDS = errorKinds();
 

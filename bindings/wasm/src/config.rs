@@ -28,7 +28,9 @@ fn at_least_one(source: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
 /// A connection's settings: `depth`, `queueLimit`, `stallTimeoutMs`,
 /// `idleTimeoutMs`, `cancelThreshold`, `capability`
 /// (`"unknown"`/`"pipelining"`/`"one_at_a_time"`), `nonIdempotent`
-/// (`"alone"`/`"pipelined"`), `staleAfterMs`.
+/// (`"alone"`/`"pipelined"`), `staleAfterMs`, `headersTimeoutMs` (a
+/// response head may take this long after its request was written),
+/// `bodyTimeoutMs` (a response body may go this long without a byte).
 pub(crate) fn connection(options: &JsValue) -> Result<ConnectionConfig, JsValue> {
     let mut config = ConnectionConfig::DEFAULT;
     if js::is_absent(options) {
@@ -66,6 +68,12 @@ pub(crate) fn connection(options: &JsValue) -> Result<ConnectionConfig, JsValue>
     }
     if let Some(Some(ms)) = js::millis(options, "staleAfterMs")? {
         config.stale_after = time::duration(ms);
+    }
+    if let Some(ms) = js::millis(options, "headersTimeoutMs")? {
+        config.headers_timeout = ms.map(time::duration);
+    }
+    if let Some(ms) = js::millis(options, "bodyTimeoutMs")? {
+        config.body_timeout = ms.map(time::duration);
     }
     Ok(config)
 }

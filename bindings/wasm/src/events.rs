@@ -208,9 +208,9 @@ fn failed(failure: &Unanswered<H1Codec>) -> Object {
     object
 }
 
-/// A pool's instruction: `connect` names the origin, `close` says how the
-/// connection ended (`summary`, `null` for a connect given up), `pause` and
-/// `resume` are about reading.
+/// A pool's instruction: `connect` names the origin, `close` names it too
+/// and says how the connection ended (`summary`, `null` for a connect given
+/// up), `pause` and `resume` are about reading.
 pub(crate) fn instruction<'a>(instruction: Instruction, origin_of: impl Fn(OriginId) -> Option<&'a Origin>) -> JsValue {
     let (kind, conn) = match &instruction {
         Instruction::Connect { conn, .. } => ("connect", *conn),
@@ -225,7 +225,8 @@ pub(crate) fn instruction<'a>(instruction: Instruction, origin_of: impl Fn(Origi
         Instruction::Connect { origin, .. } => {
             js::set(&object, "origin", origin_of(origin).map_or(JsValue::NULL, |o| self::origin(o).into()));
         }
-        Instruction::Close { summary, .. } => {
+        Instruction::Close { summary, origin, .. } => {
+            js::set(&object, "origin", origin_of(origin).map_or(JsValue::NULL, |o| self::origin(o).into()));
             let summary = match summary {
                 Some(closed) => {
                     let summary = Object::new();

@@ -47,6 +47,7 @@ mod events;
 mod js;
 mod packed;
 mod pool;
+mod proxy;
 mod request;
 mod time;
 mod types;

@@ -3,7 +3,7 @@
 //! built field by field across the boundary (each field a call).
 //!
 //! The layout, little-endian, written here and read by `unpack` in
-//! `lib/client.js` only:
+//! `lib/packed.js` only:
 //!
 //! * ten `u32` words:
 //!   0. the layout version, [`VERSION`];

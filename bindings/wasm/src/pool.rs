@@ -2,11 +2,14 @@
 //! every driver shares.
 
 use crate::error::{error_with_code, invalid, submit_error};
+use crate::proxy::ProxiedConnect;
 use crate::types::{PoolOptions, or_undefined};
-use crate::{config, events, js, packed, request, time};
+use crate::{config, events, js, packed, proxy, request, time};
+use bytes::{Bytes, BytesMut};
 use pipelining::dispatch::{DispatchConfig, Dispatcher, Notice, WaiterId};
 use pipelining::h1::{H1Factory, Request};
-use pipelining::{ConnectionId, OriginRef, Refused, RequestId, SubmitError};
+use pipelining::proxy::{ConnectHandshake, ProxyConfig, TunnelState};
+use pipelining::{ConnectionId, Instruction, OriginRef, Refused, RequestId, RequestOptions, SubmitError};
 use wasm_bindgen::prelude::*;
 
 /// A sans-IO pool of pipelined HTTP/1.1 connections keyed by origin, with
@@ -36,6 +39,14 @@ use wasm_bindgen::prelude::*;
 /// Origins are passed as scheme, host and port strings on every call: the
 /// pool interns them and forgets idle ones, so nothing here grows with the
 /// number of origins ever seen.
+///
+/// Proxies (the options `proxy`, `noProxy`, `proxyEnv`, `proxyPipelining`,
+/// read by `src/proxy.rs`) are routed here too: a request for an `http://`
+/// origin that goes through a proxy is rewritten to absolute form and
+/// queued for the proxy's origin; a `connect` instruction for an `https://`
+/// origin behind a proxy names the proxy (`proxy`) and carries the
+/// `CONNECT` request to write to it (`tunnel`), whose answer goes to
+/// `handleTunnel`.
 #[wasm_bindgen]
 pub struct Pool {
     inner: Dispatcher<H1Factory>,
@@ -44,14 +55,52 @@ pub struct Pool {
     transmit_conn: f64,
     /// The buffer `take` packs into.
     packed: Vec<u8>,
+    proxies: Option<ProxyConfig>,
+    /// Connects under way to a proxy.
+    proxied: Vec<ProxiedConnect>,
 }
 
-/// An origin from its three parts, checked.
+/// An origin from its three parts, checked: a host of printable ASCII
+/// without `/` (brackets only around an IPv6 address), so it can be
+/// written on a `CONNECT` line too.
 fn origin<'a>(scheme: &'a str, host: &'a str, port: f64) -> Result<OriginRef<'a>, JsValue> {
-    if host.is_empty() || scheme.is_empty() || !(0.0..=65_535.0).contains(&port) || port.fract() != 0.0 {
+    let origin = OriginRef::new(scheme, host, port as u16);
+    let printable = |b: u8| (0x21..0x7f).contains(&b) && !matches!(b, b'/' | b'[' | b']');
+    if scheme.is_empty()
+        || origin.host().is_empty()
+        || !origin.host().bytes().all(printable)
+        || !(0.0..=65_535.0).contains(&port)
+        || port.fract() != 0.0
+    {
         return Err(invalid("an origin is a scheme, a host and a port below 65536"));
     }
-    Ok(OriginRef::new(scheme, host, port as u16))
+    Ok(origin)
+}
+
+/// Where requests for `origin` are queued: the proxy's origin for an
+/// `http://` origin behind a proxy (what is learned there belongs to the
+/// proxy), the origin itself otherwise.
+fn pool_origin<'a>(proxies: Option<&'a ProxyConfig>, origin: OriginRef<'a>) -> OriginRef<'a> {
+    match proxies {
+        Some(config) if origin.scheme().eq_ignore_ascii_case("http") => {
+            config.proxy_for(origin).map_or(origin, |p| p.origin().borrowed())
+        }
+        _ => origin,
+    }
+}
+
+/// The origin to submit `request` to, rewritten for a proxy if it goes
+/// through one ([`ProxyConfig::route`]).
+fn route<'a>(
+    proxies: Option<&'a ProxyConfig>,
+    origin: OriginRef<'a>,
+    request: &mut Request,
+    options: &mut RequestOptions,
+) -> OriginRef<'a> {
+    match proxies {
+        Some(config) => config.route(origin, request, options),
+        None => origin,
+    }
 }
 
 fn conn(id: f64) -> ConnectionId {
@@ -79,19 +128,27 @@ impl Pool {
     /// `connections`, `maxTries`, `queueLimit` (per origin),
     /// `connectTimeoutMs`, `requestTimeoutMs`, `breakWindowMs`,
     /// `demotionMs`, `budgetMemoryMs`, `originMemoryMs`, `maxOrigins`,
-    /// `limits`. Throws an `Error` with `kind` `invalid_request` for a
-    /// setting that cannot work (a depth, connection count, try count or
-    /// queue limit of 0).
+    /// `bodyBufferBytes`, `limits`, and the proxy settings `proxy`,
+    /// `noProxy`, `proxyEnv`, `proxyPipelining` (`src/proxy.rs`). Throws an
+    /// `Error` with `kind` `invalid_request` for a setting that cannot work
+    /// (a depth, connection count, try count, queue limit or body buffer of
+    /// 0; a malformed or unsupported proxy URL, named by where it came
+    /// from).
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PoolOptions>) -> Result<Pool, JsValue> {
         let options = or_undefined(options);
         let config = config::pool(&options)?;
         let limits = config::limits(&options)?;
         let request_timeout = js::millis(&options, "requestTimeoutMs")?.flatten().map(time::duration);
-        let inner = Dispatcher::new(H1Factory { limits }, config, DispatchConfig::DEFAULT)
+        let mut dispatch = DispatchConfig::DEFAULT;
+        if let Some(n) = js::count(&options, "bodyBufferBytes")? {
+            dispatch.body_buffer = n as u64;
+        }
+        let proxies = proxy::config(&options)?;
+        let inner = Dispatcher::new(H1Factory { limits }, config, dispatch)
             .map_err(|e| invalid(&e.to_string()))?
             .with_request_timeout(request_timeout);
-        Ok(Pool { inner, transmit: Vec::new(), transmit_conn: 0.0, packed: Vec::new() })
+        Ok(Pool { inner, transmit: Vec::new(), transmit_conn: 0.0, packed: Vec::new(), proxies, proxied: Vec::new() })
     }
 
     // ---- getters ----
@@ -131,7 +188,7 @@ impl Pool {
         host: &str,
         port: f64,
     ) -> Result<JsValue, JsValue> {
-        let origin = self::origin(scheme, host, port)?;
+        let origin = pool_origin(self.proxies.as_ref(), self::origin(scheme, host, port)?);
         Ok(self
             .inner
             .pool()
@@ -144,10 +201,17 @@ impl Pool {
     /// Submits a request to an origin and returns its id, or `-1` when the
     /// origin has no room (its queue is full or others wait for it: call
     /// `waitForRoom`). `headers` is a flat `[name, value, …]` array (or
-    /// `undefined`), `body` a `Uint8Array`, a string or nothing,
-    /// `idempotency` 0 (by method), 1 (idempotent) or 2 (never retry),
-    /// `whole` whether the response comes as one item. Throws an `Error`
-    /// with `kind` `invalid_request` (code `"invalid"`) or
+    /// `undefined`); `body` is nothing, bytes at hand (a `Uint8Array` or a
+    /// string, UTF-8), or a stream supplied later with `sendBody` when a
+    /// `sendBody` notice asks: its exact length as a number, or `-1` when
+    /// unknown (its `Content-Length` field, if any, gives it). Small bytes
+    /// go with the head; large bytes and streams follow it, with `Expect:
+    /// 100-continue` when large or unsized (the core's `ContentPlan`).
+    /// `flags`: the idempotency in bits 0–1 (0 by method, 1 idempotent, 2
+    /// never retry), `4` whole response in one item, `8` blocking (nothing
+    /// written behind it until its head arrives). `headersTimeoutMs` and
+    /// `bodyTimeoutMs` override the pool's for this request. Throws an
+    /// `Error` with `kind` `invalid_request` (code `"invalid"`) or
     /// `connection_lost` (code `"closed"`: shutting down).
     #[allow(clippy::too_many_arguments)]
     pub fn submit(
@@ -159,13 +223,15 @@ impl Pool {
         method: &str,
         target: &str,
         #[wasm_bindgen(unchecked_param_type = "(string | Uint8Array)[] | undefined")] headers: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | null | undefined")] body: JsValue,
-        idempotency: u8,
-        whole: bool,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | number | null | undefined")] body: JsValue,
+        flags: u32,
+        #[wasm_bindgen(js_name = "headersTimeoutMs")] headers_timeout_ms: Option<f64>,
+        #[wasm_bindgen(js_name = "bodyTimeoutMs")] body_timeout_ms: Option<f64>,
     ) -> Result<f64, JsValue> {
         let origin = self::origin(scheme, host, port)?;
-        let core = request::raw(method, target, &headers, &body)?;
-        let options = request::raw_options(idempotency, whole)?;
+        let mut core = request::raw(method, target, &headers, &body)?;
+        let mut options = request::raw_options(flags, headers_timeout_ms, body_timeout_ms)?;
+        let origin = route(self.proxies.as_ref(), origin, &mut core, &mut options);
         admitted(self.inner.submit(time::instant(now_ms), origin, core, options))
     }
 
@@ -180,7 +246,7 @@ impl Pool {
         host: &str,
         port: f64,
     ) -> Result<f64, JsValue> {
-        let origin = self::origin(scheme, host, port)?;
+        let origin = pool_origin(self.proxies.as_ref(), self::origin(scheme, host, port)?);
         Ok(self.inner.wait_for_room(time::instant(since_ms), origin).get() as f64)
     }
 
@@ -201,15 +267,17 @@ impl Pool {
         method: &str,
         target: &str,
         #[wasm_bindgen(unchecked_param_type = "(string | Uint8Array)[] | undefined")] headers: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | null | undefined")] body: JsValue,
-        idempotency: u8,
-        whole: bool,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | number | null | undefined")] body: JsValue,
+        flags: u32,
+        #[wasm_bindgen(js_name = "headersTimeoutMs")] headers_timeout_ms: Option<f64>,
+        #[wasm_bindgen(js_name = "bodyTimeoutMs")] body_timeout_ms: Option<f64>,
     ) -> Result<f64, JsValue> {
         let waiter = WaiterId::from_raw(waiter as u64);
         let parsed = self::origin(scheme, host, port).and_then(|origin| {
-            Ok((origin, request::raw(method, target, &headers, &body)?, request::raw_options(idempotency, whole)?))
+            let core = request::raw(method, target, &headers, &body)?;
+            Ok((origin, core, request::raw_options(flags, headers_timeout_ms, body_timeout_ms)?))
         });
-        let (origin, core, options) = match parsed {
+        let (origin, mut core, mut options) = match parsed {
             Ok(parsed) => parsed,
             Err(error) => {
                 // A request that cannot be sent gives its place up, or the
@@ -218,6 +286,7 @@ impl Pool {
                 return Err(error);
             }
         };
+        let origin = route(self.proxies.as_ref(), origin, &mut core, &mut options);
         admitted(self.inner.submit_waiting(time::instant(now_ms), waiter, origin, core, options))
     }
 
@@ -242,6 +311,39 @@ impl Pool {
         self.inner.cancel(time::instant(now_ms), RequestId::from_raw(id as u64));
     }
 
+    /// The next piece of request `id`'s streamed body, after a `sendBody`
+    /// notice asked for it; `end` on the last piece (an empty last piece is
+    /// fine). Throws (`invalid_request`) when no piece is wanted now (the
+    /// request may have ended) or the pieces exceed, or end short of, the
+    /// declared length (then the request fails too).
+    #[wasm_bindgen(js_name = sendBody)]
+    pub fn send_body(
+        &mut self,
+        #[wasm_bindgen(js_name = "nowMs")] now_ms: f64,
+        id: f64,
+        piece: Vec<u8>,
+        end: bool,
+    ) -> Result<(), JsValue> {
+        let id = RequestId::from_raw(id as u64);
+        self.inner.send_body(time::instant(now_ms), id, Bytes::from(piece), end).map_err(|e| invalid(&e.to_string()))
+    }
+
+    /// The source of request `id`'s streamed body failed: the request fails
+    /// (`invalid_request`) and its connection closes.
+    #[wasm_bindgen(js_name = abortBody)]
+    pub fn abort_body(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64, id: f64) {
+        self.inner.abort_body(time::instant(now_ms), RequestId::from_raw(id as u64));
+    }
+
+    /// The proxy requests for this origin go through, as `host:port`, or
+    /// `undefined` when they go directly (the pool's proxy settings and
+    /// their exceptions).
+    #[wasm_bindgen(js_name = proxyFor)]
+    pub fn proxy_for(&self, scheme: &str, host: &str, port: f64) -> Result<Option<String>, JsValue> {
+        let origin = self::origin(scheme, host, port)?;
+        Ok(self.proxies.as_ref().and_then(|c| c.proxy_for(origin)).map(pipelining::proxy::Proxy::authority))
+    }
+
     /// Finishes gracefully: no new submissions (waiters are told, and
     /// `submitWaiting` refuses them), outstanding requests finish, then
     /// every connection closes; `isFinished` says when it is over.
@@ -263,6 +365,7 @@ impl Pool {
     /// The transport asked for by a `connect` instruction is open.
     #[wasm_bindgen(js_name = handleConnected)]
     pub fn handle_connected(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64, conn: f64) {
+        self.forget_proxied(self::conn(conn));
         self.inner.handle_connected(time::instant(now_ms), self::conn(conn));
     }
 
@@ -271,7 +374,57 @@ impl Pool {
     /// every allowed connect failed.
     #[wasm_bindgen(js_name = handleConnectFailed)]
     pub fn handle_connect_failed(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64, conn: f64, error: &str) {
-        self.inner.handle_connect_failed(time::instant(now_ms), self::conn(conn), error);
+        let conn = self::conn(conn);
+        match self.forget_proxied(conn) {
+            // A proxy's connect fails in the proxy's name.
+            Some(name) => self.inner.handle_connect_failed(time::instant(now_ms), conn, &js::text(&[&name, ": ", error])),
+            None => self.inner.handle_connect_failed(time::instant(now_ms), conn, error),
+        }
+    }
+
+    /// What the proxy answered to the `CONNECT` of a `connect` instruction
+    /// with a `tunnel` (`null`: it closed the connection). Returns
+    /// `undefined` while its answer is incomplete (read on); the bytes read
+    /// past it (usually none), which belong to the tunnel, once it is open
+    /// (start TLS on the socket, those bytes first, then `handleConnected`);
+    /// `null` when the proxy refused (its status is in the failure's
+    /// message) or answered nonsense: the connect has then failed and the
+    /// socket is to be closed.
+    #[wasm_bindgen(js_name = handleTunnel, unchecked_return_type = "Uint8Array | null | undefined")]
+    pub fn handle_tunnel(
+        &mut self,
+        #[wasm_bindgen(js_name = "nowMs")] now_ms: f64,
+        conn: f64,
+        data: Option<Vec<u8>>,
+    ) -> Result<JsValue, JsValue> {
+        let conn = self::conn(conn);
+        let Some(at) = self.proxied.iter().position(|p| p.conn == conn && p.tunnel.is_some()) else {
+            return Err(invalid("no tunnel is being opened on this connection"));
+        };
+        let entry = &mut self.proxied[at];
+        let Some((handshake, read)) = entry.tunnel.as_mut() else { return Ok(JsValue::UNDEFINED) };
+        let state = match data {
+            Some(data) => {
+                read.extend_from_slice(&data);
+                handshake.handle_received(read)
+            }
+            None => handshake.handle_eof(),
+        };
+        match state {
+            Ok(TunnelState::Waiting) => Ok(JsValue::UNDEFINED),
+            Ok(TunnelState::Open) => {
+                let leftover = js::uint8array(read);
+                // Past the tunnel, failures (TLS) are the target's own.
+                self.proxied.swap_remove(at);
+                Ok(leftover.into())
+            }
+            Err(e) => {
+                let message = js::text(&[&entry.name, " ", &e.to_string()]);
+                self.proxied.swap_remove(at);
+                self.inner.handle_connect_failed(time::instant(now_ms), conn, &message);
+                Ok(JsValue::NULL)
+            }
+        }
     }
 
     /// Bytes arrived on `conn`.
@@ -330,10 +483,23 @@ impl Pool {
     /// `{type: "resume", conn}`.
     #[wasm_bindgen(js_name = pollInstruction, unchecked_return_type = "PoolInstruction | undefined")]
     pub fn poll_instruction(&mut self) -> JsValue {
-        match self.inner.poll_instruction() {
-            Some(instruction) => events::instruction(instruction, |id| self.inner.pool().origin(id)),
-            None => JsValue::UNDEFINED,
+        let Some(instruction) = self.inner.poll_instruction() else { return JsValue::UNDEFINED };
+        let via = match &instruction {
+            Instruction::Connect { conn, origin } => self.proxy_connect(*conn, *origin),
+            Instruction::Close { conn, .. } => {
+                self.forget_proxied(*conn);
+                None
+            }
+            _ => None,
+        };
+        let object = events::instruction(instruction, |id| self.inner.pool().origin(id));
+        if let Some((proxy, tunnel)) = via {
+            js::set(&object, "proxy", proxy);
+            if let Some(tunnel) = tunnel {
+                js::set(&object, "tunnel", tunnel);
+            }
         }
+        object
     }
 
     /// When to call `handleTimeout` next, in the caller's milliseconds, or
@@ -361,10 +527,57 @@ impl Pool {
                 Some(Notice::Learned { origin, fact }) => {
                     events::learned_notice(self.inner.pool().origin(origin), fact)
                 }
+                Some(Notice::SendBody(id)) => {
+                    let object = js::tagged("sendBody");
+                    js::set(&object, "id", events::id_number(id.get()));
+                    object.into()
+                }
                 // Nothing for a driver to do.
                 Some(_) => continue,
             };
         }
+    }
+}
+
+impl Pool {
+    /// For a connect to a proxy: the proxy's `host:port`, and for a tunnel
+    /// the `CONNECT` request to write; the connect is remembered until it
+    /// ends. `None` for a connect to an origin reached directly.
+    fn proxy_connect(
+        &mut self,
+        conn: ConnectionId,
+        origin: pipelining::OriginId,
+    ) -> Option<(String, Option<js_sys::Uint8Array>)> {
+        let config = self.proxies.as_ref()?;
+        let origin = self.inner.pool().origin(origin)?;
+        let (proxy, tunnel) = if origin.scheme() == "https" {
+            let proxy = config.proxy_for(origin)?;
+            // Every pool origin can be written on a CONNECT line (see
+            // `origin`); should one not be, nothing is written and the
+            // connect times out rather than bypass the proxy.
+            let handshake = ConnectHandshake::new(proxy, origin.borrowed()).ok();
+            let request = handshake.as_ref().map_or(&[][..], ConnectHandshake::request);
+            let bytes = js::uint8array(request);
+            (proxy, Some((handshake, bytes)))
+        } else {
+            let proxy = [config.http.as_ref(), config.https.as_ref()].into_iter().flatten().find(|p| p.origin() == origin)?;
+            (proxy, None)
+        };
+        let authority = proxy.authority();
+        let name = js::text(&["proxy ", &authority]);
+        let (tunnel, bytes) = match tunnel {
+            Some((Some(handshake), bytes)) => (Some((handshake, BytesMut::new())), Some(bytes)),
+            Some((None, bytes)) => (None, Some(bytes)),
+            None => (None, None),
+        };
+        self.proxied.push(ProxiedConnect { conn, name, tunnel });
+        Some((authority, bytes))
+    }
+
+    /// Forgets a connect to a proxy once it ended; returns its name.
+    fn forget_proxied(&mut self, conn: ConnectionId) -> Option<String> {
+        let at = self.proxied.iter().position(|p| p.conn == conn)?;
+        Some(self.proxied.swap_remove(at).name)
     }
 }
 

@@ -65,6 +65,10 @@ export interface ConnectionOptions {
   capability?: Capability;
   nonIdempotent?: "alone" | "pipelined";
   staleAfterMs?: number;
+  /** A request fails `timeout` when its response head has not come this long after it was written (undici's `headersTimeout`). */
+  headersTimeoutMs?: number | null;
+  /** A request fails `timeout` when its response body sends nothing for this long (undici's `bodyTimeout`). */
+  bodyTimeoutMs?: number | null;
   limits?: LimitsOptions;
 }
 
@@ -82,6 +86,16 @@ export interface PoolOptions extends ConnectionOptions {
   originMemoryMs?: number;
   /** Idle origins remembered at most. */
   maxOrigins?: number;
+  /** Content bytes of a streamed response held for a consumer that is behind before its connection stops being read (256 KiB). */
+  bodyBufferBytes?: number;
+  /** An HTTP proxy for `http://` and `https://` origins: `http://[user:password@]host[:port]`. */
+  proxy?: string;
+  /** Origins reached directly: a `NO_PROXY` list, replacing the environment's; `*` turns proxies off. */
+  noProxy?: string;
+  /** Environment variables to read proxies from (`http_proxy`, `https_proxy`, `all_proxy`, `no_proxy`, upper-case too), e.g. `process.env`; not read when absent. */
+  proxyEnv?: Record<string, string | undefined>;
+  /** Trust the proxies to pipeline absolute-form requests (off: one at a time on each proxy connection). */
+  proxyPipelining?: boolean;
 }
 
 /** Where a pool's connections go. */
@@ -134,20 +148,28 @@ export type ConnectionEvent =
   | { type: "sendBody"; id: number }
   | ({ type: "closed" } & ClosedSummary);
 
-/** What a `Pool` asks of its driver's transports (`pollInstruction`). */
+/**
+ * What a `Pool` asks of its driver's transports (`pollInstruction`). A
+ * `connect` through a proxy names it (`proxy`, `host:port`: connect there);
+ * with a `tunnel`, write those bytes (`CONNECT`) first and hand the answer
+ * to `handleTunnel`.
+ */
 export type PoolInstruction =
-  | { type: "connect"; conn: number; origin: Origin }
-  | { type: "close"; conn: number; summary: ClosedSummary | null }
+  | { type: "connect"; conn: number; origin: Origin; proxy?: string; tunnel?: Uint8Array }
+  | { type: "close"; conn: number; origin: Origin | null; summary: ClosedSummary | null }
   | { type: "pause"; conn: number }
   | { type: "resume"; conn: number };
 
 /**
  * Whom a `Pool`'s driver must wake (`pollNotice`): a number is a request id
- * with something to `take`; `room` lets a waiter `submitWaiting`.
+ * with something to `take`; `room` lets a waiter `submitWaiting`;
+ * `sendBody` asks for the next piece of a streamed request body
+ * (`sendBody`); `learned` says what the pool learned about an origin.
  */
 export type PoolNotice =
   | number
   | { type: "room"; waiter: number }
+  | { type: "sendBody"; id: number }
   | ({ type: "learned"; origin: Origin | null; text: string } & (
       | { fact: "capability"; capability: Capability }
       | { fact: "demoted"; until: number }

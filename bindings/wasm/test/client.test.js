@@ -54,7 +54,7 @@ after(() => server.close(), LIMIT);
 test('a hundred GETs come back matched, pipelined over two connections', LIMIT, async () => {
   const client = new Client({ depth: 8, connections: 2 });
   const ks = Array.from({ length: 100 }, (_, i) => (i * 37) % 3000);
-  const responses = await Promise.all(ks.map((k) => client.request({ url: `${server.url}/n/${k}` })));
+  const responses = await Promise.all(ks.map((k) => client.request({ whole: true, url: `${server.url}/n/${k}` })));
   for (const [i, r] of responses.entries()) {
     assert.equal(r.status, 200);
     assert.equal(dec(r.body), bodyOf(ks[i]), `body of request ${i}`);
@@ -69,6 +69,7 @@ test('a hundred GETs come back matched, pipelined over two connections', LIMIT, 
 test('POST bodies and headers go out, statuses and headers come back', LIMIT, async () => {
   const client = new Client();
   const r = await client.request({
+    whole: true,
     method: 'POST',
     url: `${server.url}/echo?q=1`,
     headers: { 'X-Custom': 'yes', 'X-Id': 'p1' },
@@ -81,19 +82,19 @@ test('POST bodies and headers go out, statuses and headers come back', LIMIT, as
   assert.equal(headers['x-method'], 'POST');
   assert.equal(headers['x-seen'], 'yes');
   assert.equal(posts.get('p1'), 1);
-  const bytes = await client.request({ method: 'PUT', url: `${server.url}/echo`, body: new Uint8Array([0, 255, 1]) });
+  const bytes = await client.request({ whole: true, method: 'PUT', url: `${server.url}/echo`, body: new Uint8Array([0, 255, 1]) });
   assert.deepEqual([...bytes.body], [0, 255, 1]);
-  const missing = await client.request({ url: `${server.url}/nothing` });
+  const missing = await client.request({ whole: true, url: `${server.url}/nothing` });
   assert.equal(missing.status, 404);
   assert.equal(dec(missing.body), 'missing');
-  const chunked = await client.request({ url: `${server.url}/chunked` });
+  const chunked = await client.request({ whole: true, url: `${server.url}/chunked` });
   assert.equal(dec(chunked.body), 'one,two');
   client.close();
 });
 
 test('a large body arrives whole', LIMIT, async () => {
   const client = new Client();
-  const r = await client.request({ url: `${server.url}/n/1000000` });
+  const r = await client.request({ whole: true, url: `${server.url}/n/1000000` });
   assert.equal(r.body.length, 1_000_000);
   assert.equal(dec(r.body), bodyOf(1_000_000));
   client.close();
@@ -115,8 +116,8 @@ test('invalid requests reject with invalid_request before anything is sent', LIM
 test('an aborted request fails with cancelled, the others complete', LIMIT, async () => {
   const client = new Client({ connections: 1 });
   const controller = new AbortController();
-  const slow = client.request({ url: `${server.url}/slow`, signal: controller.signal });
-  const fast = client.request({ url: `${server.url}/n/5` });
+  const slow = client.request({ whole: true, url: `${server.url}/slow`, signal: controller.signal });
+  const fast = client.request({ whole: true, url: `${server.url}/n/5` });
   setTimeout(() => controller.abort(), 50);
   await assert.rejects(slow, (e) => e.kind === 'cancelled');
   assert.equal(dec((await fast).body), bodyOf(5));
@@ -125,7 +126,7 @@ test('an aborted request fails with cancelled, the others complete', LIMIT, asyn
 
 test('a per-request deadline fails with timeout', LIMIT, async () => {
   const client = new Client({ requestTimeoutMs: 100 });
-  await assert.rejects(client.request({ url: `${server.url}/slow` }), (e) => e.kind === 'timeout');
+  await assert.rejects(client.request({ whole: true, url: `${server.url}/slow` }), (e) => e.kind === 'timeout');
   client.close();
 });
 
@@ -151,7 +152,7 @@ test('fetchAll gives one outcome per request, in order, failures included', LIMI
 
 test('more requests than the origin queue holds wait for room, in order', LIMIT, async () => {
   const client = new Client({ queueLimit: 4, depth: 2, connections: 1 });
-  const responses = await Promise.all(Array.from({ length: 40 }, (_, k) => client.request({ url: `${server.url}/n/${k}` })));
+  const responses = await Promise.all(Array.from({ length: 40 }, (_, k) => client.request({ whole: true, url: `${server.url}/n/${k}` })));
   assert.deepEqual(
     responses.map((r) => dec(r.body)),
     Array.from({ length: 40 }, (_, k) => bodyOf(k)),
@@ -163,7 +164,7 @@ test('idle connections do not keep the process alive', LIMIT, async () => {
   const script = `
     import { Client } from ${JSON.stringify(join(here, '..', 'lib', 'index.js'))};
     const client = new Client();
-    const r = await client.request({ url: ${JSON.stringify(server.url + '/n/2')} });
+    const r = await client.request({ whole: true, url: ${JSON.stringify(server.url + '/n/2')} });
     console.log(r.status);
   `;
   // Not spawnSync: the server runs in this process.

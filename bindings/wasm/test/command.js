@@ -54,16 +54,25 @@ export function rustCommand() {
 }
 
 /**
- * A fresh test CA and a server certificate it signed for `localhost` and
- * `127.0.0.1`, made by the workspace's own generator (the `test_pki` binary
- * of pipelining-tests, rcgen): `{dir, caPath, ca, cert, key}` (PEM texts;
- * `cert` is the chain, `caPath` the CA's file).
+ * A fresh test CA, a server certificate it signed for `localhost` and
+ * `127.0.0.1` and a client certificate it signed, made by the workspace's
+ * own generator (the `test_pki` binary of pipelining-tests, rcgen):
+ * `{dir, caPath, ca, cert, key, clientCert, clientKey}` (PEM texts; `cert`
+ * and `clientCert` are chains, `caPath` the CA's file).
  */
 export function testPki() {
   const dir = mkdtempSync(join(tmpdir(), 'pipelining-pki-'));
   execFileSync(cargoBinary('pipelining-tests', 'test_pki'), [dir]);
   const read = (name) => readFileSync(join(dir, name), 'utf8');
-  return { dir, caPath: join(dir, 'ca.pem'), ca: read('ca.pem'), cert: read('server.pem'), key: read('server.key') };
+  return {
+    dir,
+    caPath: join(dir, 'ca.pem'),
+    ca: read('ca.pem'),
+    cert: read('server.pem'),
+    key: read('server.key'),
+    clientCert: read('client.pem'),
+    clientKey: read('client.key'),
+  };
 }
 
 export function rustFetch(args, options) {

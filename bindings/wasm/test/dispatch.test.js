@@ -18,7 +18,7 @@ test('beyond a queue limit of 2 at depth 1, requests wait for room and none over
   const server = await pacedServer(5);
   const client = new Client({ queueLimit: 2, depth: 1, connections: 1 });
   try {
-    const first = Array.from({ length: 12 }, (_, k) => client.request({ url: `${server.url}/r${k}` }));
+    const first = Array.from({ length: 12 }, (_, k) => client.request({ whole: true, url: `${server.url}/r${k}` }));
     // Two fit the origin's queue; the other ten wait, holding their requests.
     assert.equal(client.waiting, 10);
     assert.equal(client.pending, 12);
@@ -26,7 +26,7 @@ test('beyond a queue limit of 2 at depth 1, requests wait for room and none over
     // it goes behind them, though room may have opened meanwhile.
     const late = first[0].then(() => {
       assert.ok(client.waiting > 0, 'others still wait');
-      return client.request({ url: `${server.url}/late` });
+      return client.request({ whole: true, url: `${server.url}/late` });
     });
     const responses = await Promise.all([...first, late]);
     const expected = [...Array.from({ length: 12 }, (_, k) => `/r${k}`), '/late'];
@@ -47,7 +47,7 @@ test('a request aborted while it waits for room leaves its place; the rest keep 
   try {
     const controller = new AbortController();
     const requests = Array.from({ length: 6 }, (_, k) =>
-      client.request({ url: `${server.url}/r${k}`, signal: k === 3 ? controller.signal : undefined }),
+      client.request({ whole: true, url: `${server.url}/r${k}`, signal: k === 3 ? controller.signal : undefined }),
     );
     assert.equal(client.waiting, 5);
     controller.abort();
@@ -79,7 +79,7 @@ test("a failed connect's message names the origin and the system's error", LIMIT
   const port = await refusedPort();
   const client = new Client({ maxTries: 2 });
   try {
-    await assert.rejects(client.request({ url: `http://127.0.0.1:${port}/x` }), (e) => {
+    await assert.rejects(client.request({ whole: true, url: `http://127.0.0.1:${port}/x` }), (e) => {
       assert.ok(e instanceof PipeliningError);
       assert.equal(e.kind, 'connect');
       assert.equal(e.attempts, 0);
@@ -95,7 +95,7 @@ test('setDepth changes how deep the connection pipelines, from now on', LIMIT, a
   const server = await pacedServer(30);
   const client = new Client({ depth: 1, connections: 1, assumePipelining: true });
   try {
-    const batch = (tag) => Promise.all(Array.from({ length: 6 }, (_, k) => client.request({ url: `${server.url}/${tag}${k}` })));
+    const batch = (tag) => Promise.all(Array.from({ length: 6 }, (_, k) => client.request({ whole: true, url: `${server.url}/${tag}${k}` })));
     await batch('a');
     assert.equal(server.maxOutstanding(), 1);
     client.setDepth(4);
@@ -115,12 +115,12 @@ test('setDepth changes how deep the connection pipelines, from now on', LIMIT, a
 test('close() lets outstanding requests finish, refuses new ones and resolves when all is closed', LIMIT, async () => {
   const server = await pacedServer(20);
   const client = new Client({ queueLimit: 2, depth: 1, connections: 1 });
-  const queued = [client.request({ url: `${server.url}/q0` }), client.request({ url: `${server.url}/q1` })];
-  const waiting = client.request({ url: `${server.url}/w` });
+  const queued = [client.request({ whole: true, url: `${server.url}/q0` }), client.request({ whole: true, url: `${server.url}/q1` })];
+  const waiting = client.request({ whole: true, url: `${server.url}/w` });
   assert.equal(client.waiting, 1);
   const closed = client.close();
   assert.equal(client.close(), closed, 'one promise');
-  await assert.rejects(client.request({ url: `${server.url}/after` }), (e) => e instanceof PipeliningError && e.kind === 'connection_lost');
+  await assert.rejects(client.request({ whole: true, url: `${server.url}/after` }), (e) => e instanceof PipeliningError && e.kind === 'connection_lost');
   await assert.rejects(waiting, (e) => e instanceof PipeliningError && e.kind === 'connection_lost');
   assert.deepEqual((await Promise.all(queued)).map((r) => dec(r.body)), ['/q0', '/q1']);
   await closed;
@@ -133,7 +133,7 @@ test('an idle origin is forgotten after its memory expires', LIMIT, async () => 
   const server = await pacedServer(0);
   const client = new Client({ idleTimeoutMs: 20, originMemoryMs: 50 });
   try {
-    await client.request({ url: `${server.url}/x` });
+    await client.request({ whole: true, url: `${server.url}/x` });
     assert.equal(client.originStatus(server.url).capability, 'pipelining');
     // The connection idles out after 20 ms, the origin's memory 50 ms later.
     const deadline = Date.now() + 5_000;

@@ -16,7 +16,7 @@ const bodyFor = (target) => `body of ${target}|`.repeat(3);
 
 /** Sends every request and settles each: [{ok, body?, kind?, attempts}]. */
 async function run(client, requests) {
-  const settled = await Promise.allSettled(requests.map((r) => client.request(r)));
+  const settled = await Promise.allSettled(requests.map((r) => client.request({ ...r, whole: true })));
   client.close();
   return settled.map((s) =>
     s.status === 'fulfilled'
@@ -203,15 +203,16 @@ test('every try lost: max_tries after maxTries writes', LIMIT, async () => {
 });
 
 test('a reset while a window is being written: what reached the server counts as written', LIMIT, async () => {
-  // 64 PUTs of 200 KB: far more than the socket buffers hold, so the reset
-  // comes while the window's write is still under way. The server takes two
-  // of them whole first.
+  // 200 PUTs of 64 KiB, pipelined 200 deep (whole bodies: at most 64 KiB
+  // goes with the head and stays replayable): far more than the socket
+  // buffers hold, so the reset comes while the window's write is still
+  // under way. The server takes two of them whole first.
   const server = await resetMidWindowServer({ whole: 2 });
   try {
-    const body = 'b'.repeat(200_000);
-    const client = new Client({ depth: 64, connections: 1 });
-    await client.request({ url: `${server.url}/probe` });
-    const window = Array.from({ length: 64 }, (_, k) => ({ method: 'PUT', url: `${server.url}/w${k}`, body }));
+    const body = 'b'.repeat(64 * 1024);
+    const client = new Client({ depth: 200, connections: 1 });
+    await client.request({ url: `${server.url}/probe`, whole: true });
+    const window = Array.from({ length: 200 }, (_, k) => ({ method: 'PUT', url: `${server.url}/w${k}`, body }));
     const results = await run(client, window);
     assert.ok(results.every((r) => r.ok), 'every PUT is resent and answered');
     assert.ok(server.received.length >= 2, 'the server received part of the window before resetting');

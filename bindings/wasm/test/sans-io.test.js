@@ -2,7 +2,9 @@
 // objects, time in milliseconds, errors with a kind.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ITEM, LAYOUT, unpack } from '../lib/packed.js';
+import { ITEM, LAYOUT, SUBMIT, unpack } from '../lib/packed.js';
+
+const WHOLE = SUBMIT.whole;
 import { Connection, Pool } from '../lib/wasm.js';
 
 // Every test has a time limit, so a lost request fails its test instead
@@ -98,21 +100,21 @@ test('misuse throws an Error whose kind is a C5 name', LIMIT, () => {
   throwsKind(() => c.submit(0, { target: '/3' }), 'connection_lost', 'closed');
   throwsKind(() => new Connection(0, 'h', { depth: 0 }), 'invalid_request');
   const p = new Pool();
-  throwsKind(() => p.submit(0, 'http', 'h', 70000, 'GET', '/', undefined, null, 0, true), 'invalid_request', 'invalid');
-  throwsKind(() => p.submit(0, 'http', '', 80, 'GET', '/', undefined, null, 0, true), 'invalid_request', 'invalid');
-  throwsKind(() => p.submit(0, 'http', 'h', 80, 'G ET', '/', undefined, null, 0, true), 'invalid_request', 'invalid');
-  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', ['A'], null, 0, true), 'invalid_request', 'invalid');
-  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, 3, true), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', 'h', 70000, 'GET', '/', undefined, null, WHOLE), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', '', 80, 'GET', '/', undefined, null, WHOLE), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', 'h', 80, 'G ET', '/', undefined, null, WHOLE), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', ['A'], null, WHOLE), 'invalid_request', 'invalid');
+  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, 3 | WHOLE), 'invalid_request', 'invalid');
   throwsKind(() => p.setDepth(0, 0), 'invalid_request');
   for (const setting of ['depth', 'connections', 'maxTries', 'queueLimit']) {
     assert.throws(() => new Pool({ [setting]: 0 }), (e) => e.kind === 'invalid_request' && e.message === `${setting} must be at least 1`);
   }
   p.shutDown(0);
-  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, 0, true), 'connection_lost', 'closed');
+  throwsKind(() => p.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, WHOLE), 'connection_lost', 'closed');
 });
 
 const ORIGIN = ['http', 'h', 8080];
-const get = (pool, now, target, whole = true) => pool.submit(now, ...ORIGIN, 'GET', target, undefined, null, 0, whole);
+const get = (pool, now, target, whole = true) => pool.submit(now, ...ORIGIN, 'GET', target, undefined, null, whole ? WHOLE : 0);
 
 function instructions(pool) {
   const out = [];
@@ -194,7 +196,7 @@ test('the pool asks for connections, routes transmits, and hands outcomes over w
 
 test('failed connects end in a connect failure that names the origin and the error', LIMIT, () => {
   const pool = new Pool({ maxTries: 2 });
-  const id = pool.submit(0, 'http', 'down', 1, 'GET', '/', undefined, null, 0, true);
+  const id = pool.submit(0, 'http', 'down', 1, 'GET', '/', undefined, null, WHOLE);
   for (let round = 0; round < 2; round++) {
     const connect = instructions(pool).find((i) => i.type === 'connect');
     pool.handleConnectFailed(round + 1, connect.conn, 'connect ECONNREFUSED 10.0.0.1:1');
@@ -225,8 +227,8 @@ test('callers beyond a full queue wait first come first served; a waiter past it
   // /1 left the queue for the connection: the first in line is told.
   assert.deepEqual(notices(pool), [{ type: 'room', waiter: w2 }]);
   const args = [...ORIGIN, 'GET'];
-  assert.equal(pool.submitWaiting(3, w3, ...args, '/3', undefined, null, 0, true), -1, 'not its turn');
-  const second = pool.submitWaiting(3, w2, ...args, '/2', undefined, null, 0, true);
+  assert.equal(pool.submitWaiting(3, w3, ...args, '/3', undefined, null, WHOLE), -1, 'not its turn');
+  const second = pool.submitWaiting(3, w2, ...args, '/2', undefined, null, WHOLE);
   assert.equal(second, first + 1);
   assert.equal(pool.waiting, 1);
   assert.equal(get(pool, 4, '/4'), -1);
@@ -238,7 +240,7 @@ test('callers beyond a full queue wait first come first served; a waiter past it
   // has passed; it is told, and gets a request that has failed.
   pool.handleTimeout(101.5);
   assert.deepEqual(notices(pool).filter((n) => typeof n !== 'number'), [{ type: 'room', waiter: w3 }]);
-  const third = pool.submitWaiting(102, w3, ...args, '/3', undefined, null, 0, true);
+  const third = pool.submitWaiting(102, w3, ...args, '/3', undefined, null, WHOLE);
   const [timedOut] = takeAll(pool, 102, third);
   assert.deepEqual([timedOut.item, timedOut.kind, timedOut.attempts], [ITEM.failed, 'timeout', 0]);
   assert.equal(pool.waiting, 0);
@@ -281,7 +283,7 @@ test('take packs every kind of item; the layout carries its version', LIMIT, () 
   assert.deepEqual({ status, reason, version, headers, body: dec(body), trailers }, { ...reference, body: dec(reference.body) });
 
   const pool = new Pool();
-  const id = pool.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, 0, true);
+  const id = pool.submit(0, 'http', 'h', 80, 'GET', '/', undefined, null, WHOLE);
   pool.cancel(0, id);
   assert.equal(pool.take(0, id), undefined, 'a cancelled request keeps nothing');
   const packed = new Uint8Array(40);
@@ -299,12 +301,12 @@ test('a waiter whose request cannot be sent leaves the line to the next', LIMIT,
   pool.pollTransmit(1);
   assert.deepEqual(notices(pool), [{ type: 'room', waiter: w2 }]);
   assert.throws(
-    () => pool.submitWaiting(2, w2, ...ORIGIN, 'GET', '/2', ['X', 'a\r\nb'], null, 0, true),
+    () => pool.submitWaiting(2, w2, ...ORIGIN, 'GET', '/2', ['X', 'a\r\nb'], null, WHOLE),
     (e) => e.kind === 'invalid_request',
   );
   assert.equal(pool.waiting, 1);
   assert.deepEqual(notices(pool), [{ type: 'room', waiter: w3 }], 'the next in line is told');
-  assert.ok(pool.submitWaiting(3, w3, ...ORIGIN, 'GET', '/3', undefined, null, 0, true) >= 0);
-  assert.throws(() => pool.submitWaiting(3, 99, ...ORIGIN, 'GET', '/9', undefined, null, 7, true), (e) => e.kind === 'invalid_request');
+  assert.ok(pool.submitWaiting(3, w3, ...ORIGIN, 'GET', '/3', undefined, null, WHOLE) >= 0);
+  assert.throws(() => pool.submitWaiting(3, 99, ...ORIGIN, 'GET', '/9', undefined, null, 7 | WHOLE), (e) => e.kind === 'invalid_request');
   assert.equal(pool.waiting, 0);
 });

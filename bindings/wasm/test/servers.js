@@ -136,13 +136,17 @@ export async function scriptedServer(respond) {
 /**
  * An HTTPS server (Node's `https`) on loopback presenting `cert` (PEM chain)
  * with `key`; answers every request 200 with `METHOD TARGET` as the body,
- * and logs `{method, target}`. Its URL names `localhost`, the name the test
- * certificate is for.
+ * and logs `{method, target, client}` (`client`: the common name of the
+ * client's certificate, or null). With `clientCa` every client must
+ * present a certificate that CA signed. Its URL names `localhost`, the
+ * name the test certificate is for.
  */
-export async function httpsServer({ cert, key }) {
+export async function httpsServer({ cert, key, clientCa }) {
   const log = [];
-  const server = https.createServer({ cert, key }, (req, res) => {
-    log.push({ method: req.method, target: req.url });
+  const mutual = clientCa === undefined ? {} : { ca: clientCa, requestCert: true, rejectUnauthorized: true };
+  const server = https.createServer({ cert, key, ...mutual }, (req, res) => {
+    const client = req.socket.getPeerCertificate?.()?.subject?.CN ?? null;
+    log.push({ method: req.method, target: req.url, client });
     req.resume();
     req.on('end', () => res.end(`${req.method} ${req.url}`));
   });
@@ -261,6 +265,130 @@ export async function resetMidWindowServer({ whole = 2, waitMs = 300 } = {}) {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    log,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A Node `http` server on loopback that records every request — `{conn,
+ * method, url, headers, body}` in arrival order (`log`) — and, per
+ * connection, how many requests it held unanswered at once
+ * (`maxOutstanding()`): more than one means the client pipelined.
+ * `respond(req, body, res)` answers (default: 200 with `METHOD URL` and
+ * the body's length); each answer waits `delayMs` so that a pipelining
+ * client's next requests arrive meanwhile.
+ */
+export async function recordingServer({ delayMs = 0, respond } = {}) {
+  const log = [];
+  let connections = 0;
+  let max = 0;
+  const server = http.createServer((req, res) => {
+    const socket = req.socket;
+    socket.conn ??= connections++;
+    socket.outstanding = (socket.outstanding ?? 0) + 1;
+    max = Math.max(max, socket.outstanding);
+    res.on('finish', () => socket.outstanding--);
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      log.push({ conn: socket.conn, method: req.method, url: req.url, headers: req.headers, body });
+      const answer = () => {
+        if (respond) respond(req, body, res);
+        else res.end(`${req.method} ${req.url} ${body.length}`);
+      };
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    log,
+    server,
+    maxOutstanding: () => max,
+    connections: () => connections,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * An HTTP forward proxy on loopback: absolute-form requests are forwarded
+ * to their origin (one upstream request each) and the answer relayed;
+ * `CONNECT host:port` opens a tunnel, unless `refuse(req)` names a status
+ * to answer with instead. `log` records `{method, url, auth}` (`auth` the
+ * `Proxy-Authorization` received) of every request it was sent.
+ */
+export async function proxyServer({ refuse } = {}) {
+  const log = [];
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    log.push({ method: req.method, url: req.url, auth: req.headers['proxy-authorization'] ?? null });
+    let target;
+    try {
+      target = new URL(req.url);
+    } catch {
+      res.statusCode = 400;
+      res.end('absolute-form only');
+      return;
+    }
+    const headers = { ...req.headers };
+    delete headers['proxy-authorization'];
+    delete headers['proxy-connection'];
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: target.pathname + target.search, headers, agent: false },
+      (answer) => {
+        res.writeHead(answer.statusCode, answer.statusMessage, answer.rawHeaders);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      res.statusCode = 502;
+      res.end('bad gateway');
+    });
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('connect', (req, client, head) => {
+    log.push({ method: req.method, url: req.url, auth: req.headers['proxy-authorization'] ?? null });
+    sockets.add(client);
+    client.on('error', () => {});
+    const status = refuse?.(req);
+    if (status) {
+      client.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    const colon = req.url.lastIndexOf(':');
+    const upstream = net.connect(Number(req.url.slice(colon + 1)), req.url.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), () => {
+      client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => sockets.delete(upstream));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
     log,
     close: () =>
       new Promise((resolve) => {

@@ -56,8 +56,11 @@ fn packed(item: Uint8Array) -> ([u32; 10], Vec<u8>) {
     (std::array::from_fn(word), bytes)
 }
 
+/// `Pool.submit`'s flag for a whole response.
+const WHOLE: u32 = 4;
+
 fn submit(pool: &mut Pool, now: f64, method: &str, target: &str) -> Result<f64, JsValue> {
-    pool.submit(now, "http", "example.com", 8080.0, method, target, JsValue::UNDEFINED, JsValue::NULL, 0, true)
+    pool.submit(now, "http", "example.com", 8080.0, method, target, JsValue::UNDEFINED, JsValue::NULL, WHOLE, None, None)
 }
 
 fn types(events: &[JsValue]) -> Vec<String> {
@@ -286,8 +289,9 @@ fn callers_beyond_a_full_queue_wait_in_line() {
             target,
             JsValue::UNDEFINED,
             JsValue::NULL,
-            0,
-            true,
+            WHOLE,
+            None,
+            None,
         )
     };
     assert_eq!(retry(&mut pool, second, "/3").unwrap(), -1.0, "not its turn");

@@ -8,6 +8,7 @@
 
 mod chunked;
 mod codec;
+mod content_plan;
 mod decode;
 mod encode;
 mod error;
@@ -24,6 +25,7 @@ mod response;
 pub(crate) mod syntax;
 
 pub use codec::{H1Codec, H1Factory};
+pub use content_plan::{COLLECT_AT_MOST, ContentPlan, EXPECT_CONTINUE_FROM};
 pub use decode::{ResponseDecoder, ResponsePart};
 pub use encode::{EncodeError, encode_request, validate_request};
 pub use error::{DecodeError, HeadSyntax};

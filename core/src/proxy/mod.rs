@@ -74,12 +74,14 @@
 mod config;
 mod credentials;
 mod error;
+mod forward;
 mod no_proxy;
 mod tunnel;
 mod url;
 
 pub use config::{ProxyConfig, ProxyVarError};
 pub use error::ProxyError;
+pub use forward::forward;
 pub use no_proxy::NoProxy;
 pub use tunnel::{ConnectHandshake, TunnelError, TunnelState};
 pub use url::Proxy;

@@ -1,0 +1,99 @@
+// Backpressure from a slow reader reaches the socket: a 256 MiB response
+// streamed through undici's fetch and PipeliningDispatcher, of which 32 MiB
+// are read at 8 MiB/s before the body is cancelled, grows the reading
+// process's RSS by less than 32 MiB (measured in a child process run with
+// --expose-gc, after a forced collection), and the server could hand the
+// socket only a little more than was read.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const MiB = 1024 * 1024;
+const TOTAL = 256 * MiB;
+const READ = 32 * MiB;
+const RATE = 8 * MiB;
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The reader: its RSS before and after (each after a forced gc), and at its peak. */
+const CHILD = `
+import { fetch } from 'undici';
+import { PipeliningDispatcher } from ${JSON.stringify(join(here, '..', 'lib', 'index.js'))};
+import { setTimeout as sleep } from 'node:timers/promises';
+const [url, read, rate] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+const dispatcher = new PipeliningDispatcher();
+const settle = async () => { for (let i = 0; i < 3; i++) { globalThis.gc(); await sleep(50); } };
+// Warm up: everything loaded and compiled before the baseline.
+await (await fetch(url + '/small', { dispatcher })).arrayBuffer();
+await settle();
+const before = process.memoryUsage().rss;
+let peak = before;
+const response = await fetch(url + '/huge', { dispatcher });
+const reader = response.body.getReader();
+const start = performance.now();
+let got = 0;
+while (got < read) {
+  const { value, done } = await reader.read();
+  if (done) break;
+  got += value.length;
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const due = (got / rate) * 1000 - (performance.now() - start);
+  if (due > 0) await sleep(due);
+}
+await reader.cancel();
+await settle();
+const after = process.memoryUsage().rss;
+await dispatcher.close();
+console.log(JSON.stringify({ before, after, peak, got, seconds: (performance.now() - start) / 1000 }));
+`;
+
+test('a 256 MiB response read 32 MiB at 8 MiB/s then cancelled: RSS grows by less than 32 MiB', { timeout: 120_000 }, async (t) => {
+  let handed = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === '/small') {
+      res.end('small');
+      return;
+    }
+    res.writeHead(200, { 'Content-Length': String(TOTAL) });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const pump = () => {
+      while (handed < TOTAL) {
+        handed += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    res.on('close', () => res.removeAllListeners('drain'));
+    pump();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', '--input-type=module', '-e', CHILD, url, String(READ), String(RATE)],
+      { cwd: join(here, '..'), timeout: 90_000 },
+    );
+    const { before, after, peak, got, seconds } = JSON.parse(stdout);
+    const growth = after - before;
+    t.diagnostic(
+      `read ${got} bytes in ${seconds.toFixed(1)} s; RSS ${(before / MiB).toFixed(1)} MiB before, ` +
+        `${(after / MiB).toFixed(1)} after (+${(growth / MiB).toFixed(1)}), peak ${(peak / MiB).toFixed(1)}; ` +
+        `the server handed the socket ${(handed / MiB).toFixed(1)} MiB`,
+    );
+    assert.ok(got >= READ, `read ${got} bytes`);
+    assert.ok(seconds >= (READ / RATE) * 0.9, 'read at the given rate');
+    assert.ok(growth < 32 * MiB, `RSS grew by ${(growth / MiB).toFixed(1)} MiB`);
+    assert.ok(handed < READ + 64 * MiB, `the server could hand ${(handed / MiB).toFixed(1)} MiB to a reader of 32 MiB: no backpressure`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
