@@ -657,6 +657,12 @@ where
                 // Messages that answer no request have no taker yet.
                 PoolEvent::Unsolicited { .. } => {}
                 PoolEvent::SendBody { id } => self.notices.push_back(Notice::SendBody(id)),
+                PoolEvent::SetupRefused { origin, why } => {
+                    // What the requests failing next say.
+                    let mut message = String::from("the server refused the connection's setup: ");
+                    message.push_str(&why);
+                    self.connect_errors.insert(origin, IoFailure { message, os_code: None });
+                }
                 PoolEvent::Upgraded { id, conn, leftover } => {
                     if self.upgrades.len() >= UPGRADES_KEPT {
                         self.upgrades.pop_front();

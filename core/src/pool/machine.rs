@@ -646,7 +646,8 @@ impl<F: CodecFactory> Pool<F> {
             entry.validator.is_idempotent(&request),
             entry.validator.is_exclusive(&request) || entry.validator.body_stream(&request).is_some(),
             self.config.connection.non_idempotent,
-        );
+        )
+        .with_rule(entry.validator.replay_rule(&request));
         let id = RequestId::from_raw(self.next_request);
         self.next_request += 1;
         entry.queue.push_back(id);
@@ -956,6 +957,7 @@ impl<F: CodecFactory> Pool<F> {
                 Event::Unanswered(unanswered) => self.on_unanswered(origin, conn, *unanswered, reroute),
                 Event::SlowHead => self.on_slow_head(conn, origin),
                 Event::SendBody { id } => self.events.push_back(PoolEvent::SendBody { id }),
+                Event::SetupRefused(why) => self.events.push_back(PoolEvent::SetupRefused { origin, why }),
                 Event::Written { id } => self.events.push_back(PoolEvent::Written { id, conn }),
                 Event::Unsolicited(part) => self.events.push_back(PoolEvent::Unsolicited { conn, part }),
                 Event::Capability(capability) => {
@@ -1123,6 +1125,13 @@ impl<F: CodecFactory> Pool<F> {
         if let Some(limit) = idle_limit {
             self.events.push_back(PoolEvent::Learned { origin, fact: Fact::IdleTimeout(limit) });
         }
+        if summary.reason == CloseReason::SetupRefused {
+            // A refused setup (a wrong password) will be refused again: the
+            // requests waiting for the origin fail now, with `connect`,
+            // rather than retrying it; later submissions try afresh.
+            self.fail_queue(origin, Cause::ConnectFailed);
+        }
+        let Some(entry) = self.origins.get_mut(origin) else { return };
         match summary.lesson {
             Lesson::PipelineBreak => {
                 entry.replay_alone = true;
