@@ -81,7 +81,14 @@ pub struct Dispatcher<F: CodecFactory> {
     /// the response that upgraded them, until the driver takes them (at
     /// their [`Notice::Upgraded`]); at most [`UPGRADES_KEPT`].
     upgrades: VecDeque<(RequestId, ConnectionId, bytes::BytesMut)>,
+    /// Messages that answer no request, for their taker, in arrival order;
+    /// at most `unsolicited_buffer` before their connection is paused.
+    unsolicited: VecDeque<(ConnectionId, PartOf<F>)>,
 }
+
+/// The request id a connection paused for its unsolicited messages is
+/// noted under: none of the pool's.
+const UNSOLICITED: RequestId = RequestId::from_raw(u64::MAX);
 
 /// A transport's failure in the system's words.
 #[derive(Clone, Debug)]
@@ -116,6 +123,7 @@ where
             connect_errors: BTreeMap::new(),
             transport_failure: None,
             upgrades: VecDeque::new(),
+            unsolicited: VecDeque::new(),
             paused: BTreeMap::new(),
             shutting_down: false,
             closed: false,
@@ -335,6 +343,24 @@ where
     pub fn abort_body(&mut self, now: Instant, id: RequestId) {
         self.pool.abort_body(now, id);
         self.absorb(now);
+    }
+
+    /// The next message that answered no request (a pub/sub message, a RESP3
+    /// push), with its connection, in arrival order. Taking the backlog down
+    /// to half its limit resumes a connection paused for it.
+    pub fn take_unsolicited(&mut self, now: Instant) -> Option<(ConnectionId, PartOf<F>)> {
+        let taken = self.unsolicited.pop_front()?;
+        if self.unsolicited.len() <= self.config.unsolicited_buffer / 2 {
+            let waiting: Vec<ConnectionId> =
+                self.paused.iter().filter(|&(_, &id)| id == UNSOLICITED).map(|(&conn, _)| conn).collect();
+            for conn in waiting {
+                self.resume(now, conn);
+            }
+            if !self.instructions.is_empty() {
+                self.absorb(now);
+            }
+        }
+        Some(taken)
     }
 
     /// After [`Notice::Upgraded`]: the connection request `id` upgraded and
@@ -654,8 +680,20 @@ where
                         mailbox.written = Some((conn, now));
                     }
                 }
-                // Messages that answer no request have no taker yet.
-                PoolEvent::Unsolicited { .. } => {}
+                // Messages that answer no request go to their taker, if the
+                // client has one.
+                PoolEvent::Unsolicited { conn, part } => {
+                    let keep = self.config.unsolicited_buffer;
+                    if keep > 0 {
+                        if self.unsolicited.is_empty() {
+                            self.notices.push_back(Notice::Unsolicited);
+                        }
+                        self.unsolicited.push_back((conn, part));
+                        if self.unsolicited.len() > keep && !self.paused.contains_key(&conn) {
+                            self.pause(now, UNSOLICITED, conn);
+                        }
+                    }
+                }
                 PoolEvent::SendBody { id } => self.notices.push_back(Notice::SendBody(id)),
                 PoolEvent::SetupRefused { origin, why } => {
                     // What the requests failing next say.

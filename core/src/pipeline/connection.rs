@@ -7,8 +7,8 @@ use super::options::Handling;
 use super::timer::{Timer, Timers};
 use super::upload::{Upload, UploadPhase};
 use super::{
-    BodyError, Capability, ReplayRule, CloseSummary, Codec, ConnectionConfig, CorrelationId, Decoded, Event, Matching, Recipient,
-    Refused, Remaining, RequestId, RequestOptions, ResponseSignals, Role, SubmitError, Unanswered,
+    BodyError, Capability, CloseSummary, Codec, ConnectionConfig, CorrelationId, Decoded, Event, Matching, Recipient,
+    Refused, Remaining, ReplayRule, RequestId, RequestOptions, ResponseSignals, Role, SubmitError, Unanswered,
 };
 use crate::outcome::{Cause, CloseReason, CodecError, Lesson, Progress, Retry};
 use crate::{Duration, ErrorKind, Instant};
