@@ -212,8 +212,7 @@ fn a_refused_setup_closes_the_connection_and_fails_the_queue_with_connect() {
     assert!(matches!(events.last(), Some(Event::Closed(s)) if s.reason == CloseReason::SetupRefused));
     // Through a dispatcher: the waiting commands fail at once with
     // `connect`, naming the server's refusal.
-    let mut factory = RespFactory::default();
-    factory.config = setup();
+    let factory = RespFactory { config: setup() };
     let mut pool = PoolConfig::default();
     pool.connection.capability = Capability::Pipelining;
     let mut d = Dispatcher::new(factory, pool, DispatchConfig::default()).unwrap();
@@ -262,8 +261,7 @@ fn a_subscriber_takes_messages_that_answer_nothing() {
     }
     // A dispatcher keeps them for a taker, pausing the connection past its
     // buffer and resuming it once the taker caught up.
-    let mut factory = RespFactory::default();
-    factory.config = config;
+    let factory = RespFactory { config };
     let mut pool = PoolConfig::default();
     pool.connection.capability = Capability::Pipelining;
     pool.connection.idle_timeout = None;

@@ -775,7 +775,7 @@ impl<C: Codec> Connection<C> {
             // validate() accepted it; a codec that disagrees with itself
             // must not corrupt the stream.
             buf.truncate(before);
-            if let Some(entry) = self.remove(idx) {
+            if let Some(entry) = self.remove(idx).filter(|e| !e.internal) {
                 self.events.push_back(Event::Unanswered(Box::new(Unanswered {
                     id: entry.id,
                     request: entry.request,
@@ -1409,7 +1409,9 @@ impl<C: Codec> Connection<C> {
         // our own limits says nothing about the server's pipelining.
         let lesson = if error.kind() == ErrorKind::Limit { Lesson::Nothing } else { Lesson::PipelineBreak };
         let entry = &mut self.entries[idx];
-        if let Some(wire) = entry.stage.wire().filter(|_| !entry.stage.has_ended()) {
+        // A setup request's broken answer is the connection's own loss: no
+        // caller hears of it.
+        if let Some(wire) = entry.stage.wire().filter(|_| !entry.stage.has_ended() && !entry.internal) {
             entry.stage = Stage::Draining { wire, dropped: 0 };
             let (id, request, replayable) = (entry.id, entry.request.clone(), entry.replayable);
             self.events.push_back(Event::Unanswered(Box::new(Unanswered {
