@@ -72,6 +72,8 @@ pub enum CloseReason {
     CancelDrain,
     /// The request budget is spent and nothing is outstanding.
     BudgetSpent,
+    /// The server refused the connection's setup (a wrong password).
+    SetupRefused,
 }
 
 impl CloseReason {
@@ -89,6 +91,7 @@ impl CloseReason {
             CloseReason::Upgraded => "upgraded",
             CloseReason::CancelDrain => "cancel_drain",
             CloseReason::BudgetSpent => "budget_spent",
+            CloseReason::SetupRefused => "setup_refused",
         }
     }
 
@@ -107,6 +110,7 @@ impl CloseReason {
             CloseReason::Upgraded => "the connection switched protocols",
             CloseReason::CancelDrain => "the connection was closed to drop a cancelled response",
             CloseReason::BudgetSpent => "the connection's request budget was spent",
+            CloseReason::SetupRefused => "the server refused the connection's setup",
         }
     }
 }
@@ -312,6 +316,7 @@ mod tests {
             CloseReason::Upgraded,
             CloseReason::CancelDrain,
             CloseReason::BudgetSpent,
+            CloseReason::SetupRefused,
         ] {
             causes.push(Cause::Lost(reason));
         }
@@ -368,7 +373,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 18 * 4 * 2 * 3 * 5);
+        assert_eq!(checked, 19 * 4 * 2 * 3 * 5);
     }
 
     #[test]

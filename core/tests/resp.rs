@@ -21,7 +21,7 @@ fn decode_split(input: &[u8], chunks: &[usize]) -> (Decoded, Option<RespError>) 
     let mut codec = RespCodec::default();
     let mut buf = BytesMut::new();
     let mut out = Vec::new();
-    let answering = Command::new(["GET", "k"]);
+    let answering = pipelining::resp::Request::from(Command::new(["GET", "k"]));
     let mut at = 0;
     for &end in chunks.iter().chain(std::iter::once(&input.len())) {
         buf.extend_from_slice(&input[at..end]);
@@ -121,7 +121,7 @@ fn replies_match_commands_in_order_and_an_error_reply_is_a_response() {
     let mut c = connection();
     let ids: Vec<_> = [vec!["SET", "k", "v"], vec!["INCR", "k"], vec!["GET", "k"]]
         .into_iter()
-        .map(|args| c.submit(now, Command::new(args), RequestOptions::default()).unwrap())
+        .map(|args| c.submit(now, Command::new(args).into(), RequestOptions::default()).unwrap())
         .collect();
     let mut out = Vec::new();
     // INCR is not idempotent: it goes alone (P5), so three transmits.
@@ -161,16 +161,16 @@ fn replies_match_commands_in_order_and_an_error_reply_is_a_response() {
 fn a_killed_connection_replays_reads_and_never_resends_a_written_incr() {
     let now = Instant::ZERO;
     let mut c = connection();
-    let get = c.submit(now, Command::new(["GET", "k"]), RequestOptions::default()).unwrap();
+    let get = c.submit(now, Command::new(["GET", "k"]).into(), RequestOptions::default()).unwrap();
     let mut out = Vec::new();
     let n = c.poll_transmit(now, &mut out).unwrap();
     c.handle_written(now, n);
-    let incr = c.submit(now, Command::new(["INCR", "n"]), RequestOptions::default()).unwrap();
+    let incr = c.submit(now, Command::new(["INCR", "n"]).into(), RequestOptions::default()).unwrap();
     c.handle_received(now, b"$1\r\nv\r\n");
     out.clear();
     let n = c.poll_transmit(now, &mut out).unwrap();
     c.handle_written(now, n);
-    let queued = c.submit(now, Command::new(["GET", "k"]), RequestOptions::default()).unwrap();
+    let queued = c.submit(now, Command::new(["GET", "k"]).into(), RequestOptions::default()).unwrap();
     c.handle_eof(now);
     let mut outcomes = Vec::new();
     while let Some(e) = c.poll_event() {

@@ -54,7 +54,7 @@ impl<G: Glue> RedisClient<G> {
     /// the command ([`Command::is_idempotent`]) unless `idempotency` says
     /// otherwise. An error reply (`-ERR …`) is an `Ok` [`Value::Error`].
     pub fn command(&self, command: Command, idempotency: Idempotency) -> MessageFuture<RespFactory> {
-        self.inner.request(&self.server, command, idempotency)
+        self.inner.request(&self.server, command.into(), idempotency)
     }
 }
 

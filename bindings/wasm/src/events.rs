@@ -49,6 +49,7 @@ pub(crate) fn close_reason(reason: CloseReason) -> &'static str {
         CloseReason::Upgraded => "upgraded",
         CloseReason::CancelDrain => "cancel_drain",
         CloseReason::BudgetSpent => "budget_spent",
+        CloseReason::SetupRefused => "setup_refused",
         _ => "other",
     }
 }
@@ -183,6 +184,11 @@ pub(crate) fn connection_event(event: Event<H1Codec>) -> JsValue {
             object
         }
         Event::SlowHead => js::tagged("slowHead"),
+        Event::SetupRefused(why) => {
+            let object = js::tagged("setupRefused");
+            js::set(&object, "why", why.as_str());
+            object
+        }
         Event::SendBody { id } => {
             let object = js::tagged("sendBody");
             js::set(&object, "id", id_number(id.get()));

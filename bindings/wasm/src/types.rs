@@ -145,6 +145,7 @@ export type ConnectionEvent =
   | { type: "unsolicited"; part: ResponsePart }
   | { type: "capability"; capability: Capability }
   | { type: "slowHead" }
+  | { type: "setupRefused"; why: string }
   | { type: "sendBody"; id: number }
   | ({ type: "closed" } & ClosedSummary);
 

@@ -127,6 +127,9 @@ pub enum Notice {
         /// Its origin.
         origin: OriginId,
     },
+    /// A message that answers no request waits
+    /// ([`take_unsolicited`](super::Dispatcher::take_unsolicited)).
+    Unsolicited,
     /// Request `id`'s connection takes the next piece of its streamed
     /// content: [`send_body`](super::Dispatcher::send_body).
     SendBody(RequestId),
@@ -157,11 +160,17 @@ pub struct DispatchConfig {
     /// behind; past it the response's connection stops being read until the
     /// consumer takes half of it (`docs/DESIGN.md` P1). Default 256 KiB.
     pub body_buffer: u64,
+    /// Messages that answer no request (pub/sub, RESP3 pushes) kept for a
+    /// taker ([`Dispatcher::take_unsolicited`](super::Dispatcher::take_unsolicited));
+    /// past this many the connection they come on stops being read until
+    /// the taker catches up to half. 0 (the default) drops them: a client
+    /// with no taker.
+    pub unsolicited_buffer: usize,
 }
 
 impl DispatchConfig {
     /// The defaults.
-    pub const DEFAULT: DispatchConfig = DispatchConfig { body_buffer: 256 * 1024 };
+    pub const DEFAULT: DispatchConfig = DispatchConfig { body_buffer: 256 * 1024, unsolicited_buffer: 0 };
 }
 
 impl Default for DispatchConfig {

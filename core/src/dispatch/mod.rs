@@ -20,8 +20,9 @@ use crate::outcome::{Cause, CloseReason, CodecError};
 use crate::pipeline::{Codec, CodecFactory, Refused, RequestId, RequestOptions, SubmitError};
 use crate::pool::{ConfigError, ConnectionId, Instruction, OriginId, Pool, PoolConfig, PoolEvent};
 use crate::slab::IdSlab;
+use crate::sorted::{SortedMap, SortedSet};
 use crate::{Duration, ErrorKind, Instant};
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use mailbox::Mailbox;
@@ -58,22 +59,25 @@ pub struct Dispatcher<F: CodecFactory> {
     mailboxes: IdSlab<Mailbox<F::Codec>>,
     waiters: Waiters,
     /// Waiters whose deadline passed while they waited, until they learn it.
-    expired: BTreeSet<WaiterId>,
+    expired: SortedSet<WaiterId>,
     /// A request deadline, counted from submission (or from the first try to
     /// submit, for a waiter).
     request_timeout: Option<Duration>,
     notices: VecDeque<Notice>,
     instructions: VecDeque<Instruction>,
+    // The sorted maps below hold one entry per connection, waiter or origin
+    // with a failed connect: small, and connection and waiter ids only grow,
+    // so new entries join at the back.
     /// Connects under way, with their origins (for connect errors).
-    connecting: BTreeMap<ConnectionId, OriginId>,
+    connecting: SortedMap<ConnectionId, OriginId>,
     /// The last reason a connect to an origin failed, while the pool knows
     /// the origin.
-    connect_errors: BTreeMap<OriginId, IoFailure>,
+    connect_errors: SortedMap<OriginId, IoFailure>,
     /// The transport failure being absorbed: the requests it fails say it.
     transport_failure: Option<IoFailure>,
     /// Connections not being read because this request's consumer is
     /// behind.
-    paused: BTreeMap<ConnectionId, RequestId>,
+    paused: SortedMap<ConnectionId, RequestId>,
     shutting_down: bool,
     /// The pool was closed after the shutdown drained it.
     closed: bool,
@@ -81,7 +85,14 @@ pub struct Dispatcher<F: CodecFactory> {
     /// the response that upgraded them, until the driver takes them (at
     /// their [`Notice::Upgraded`]); at most [`UPGRADES_KEPT`].
     upgrades: VecDeque<(RequestId, ConnectionId, bytes::BytesMut)>,
+    /// Messages that answer no request, for their taker, in arrival order;
+    /// at most `unsolicited_buffer` before their connection is paused.
+    unsolicited: VecDeque<(ConnectionId, PartOf<F>)>,
 }
+
+/// The request id a connection paused for its unsolicited messages is
+/// noted under: none of the pool's.
+const UNSOLICITED: RequestId = RequestId::from_raw(u64::MAX);
 
 /// A transport's failure in the system's words.
 #[derive(Clone, Debug)]
@@ -108,15 +119,16 @@ where
             config,
             mailboxes: IdSlab::default(),
             waiters: Waiters::default(),
-            expired: BTreeSet::new(),
+            expired: SortedSet::new(),
             request_timeout: None,
             notices: VecDeque::new(),
             instructions: VecDeque::new(),
-            connecting: BTreeMap::new(),
-            connect_errors: BTreeMap::new(),
+            connecting: SortedMap::new(),
+            connect_errors: SortedMap::new(),
             transport_failure: None,
             upgrades: VecDeque::new(),
-            paused: BTreeMap::new(),
+            unsolicited: VecDeque::new(),
+            paused: SortedMap::new(),
             shutting_down: false,
             closed: false,
         })
@@ -335,6 +347,24 @@ where
     pub fn abort_body(&mut self, now: Instant, id: RequestId) {
         self.pool.abort_body(now, id);
         self.absorb(now);
+    }
+
+    /// The next message that answered no request (a pub/sub message, a RESP3
+    /// push), with its connection, in arrival order. Taking the backlog down
+    /// to half its limit resumes a connection paused for it.
+    pub fn take_unsolicited(&mut self, now: Instant) -> Option<(ConnectionId, PartOf<F>)> {
+        let taken = self.unsolicited.pop_front()?;
+        if self.unsolicited.len() <= self.config.unsolicited_buffer / 2 {
+            let waiting: Vec<ConnectionId> =
+                self.paused.iter().filter(|&(_, &id)| id == UNSOLICITED).map(|(&conn, _)| conn).collect();
+            for conn in waiting {
+                self.resume(now, conn);
+            }
+            if !self.instructions.is_empty() {
+                self.absorb(now);
+            }
+        }
+        Some(taken)
     }
 
     /// After [`Notice::Upgraded`]: the connection request `id` upgraded and
@@ -654,9 +684,27 @@ where
                         mailbox.written = Some((conn, now));
                     }
                 }
-                // Messages that answer no request have no taker yet.
-                PoolEvent::Unsolicited { .. } => {}
+                // Messages that answer no request go to their taker, if the
+                // client has one.
+                PoolEvent::Unsolicited { conn, part } => {
+                    let keep = self.config.unsolicited_buffer;
+                    if keep > 0 {
+                        if self.unsolicited.is_empty() {
+                            self.notices.push_back(Notice::Unsolicited);
+                        }
+                        self.unsolicited.push_back((conn, part));
+                        if self.unsolicited.len() > keep && !self.paused.contains_key(&conn) {
+                            self.pause(now, UNSOLICITED, conn);
+                        }
+                    }
+                }
                 PoolEvent::SendBody { id } => self.notices.push_back(Notice::SendBody(id)),
+                PoolEvent::SetupRefused { origin, why } => {
+                    // What the requests failing next say.
+                    let mut message = String::from("the server refused the connection's setup: ");
+                    message.push_str(&why);
+                    self.connect_errors.insert(origin, IoFailure { message, os_code: None });
+                }
                 PoolEvent::Upgraded { id, conn, leftover } => {
                     if self.upgrades.len() >= UPGRADES_KEPT {
                         self.upgrades.pop_front();

@@ -151,6 +151,24 @@ pub struct BodyStream {
     pub expect_continue: bool,
 }
 
+/// How a request lost with its connection may be resent, beyond its
+/// idempotency (`docs/DESIGN.md` P8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReplayRule {
+    /// By its idempotency: written and idempotent, it is replayed.
+    #[default]
+    Standard,
+    /// Several messages that the server applies together or not at all
+    /// (Redis's `MULTI … EXEC`): resent whole while its last message was not
+    /// all written, whatever its commands, since the server discarded what
+    /// it queued; never once its last message was (it may have run).
+    Unit,
+    /// Never resent once any of it was written, and then reported as a loss
+    /// (`connection_lost`), not as possibly processed: resending would void
+    /// what it guarantees (a Redis transaction under `WATCH`).
+    NeverOnceWritten,
+}
+
 /// A wire protocol the pipeline can drive.
 pub trait Codec {
     /// A request as the caller submits it. Cloning should be cheap
@@ -184,6 +202,28 @@ pub trait Codec {
     fn is_exclusive(&self, request: &Self::Request) -> bool {
         let _ = request;
         false
+    }
+
+    /// How the request may be resent after a loss, beyond its idempotency.
+    fn replay_rule(&self, request: &Self::Request) -> ReplayRule {
+        let _ = request;
+        ReplayRule::Standard
+    }
+
+    /// Requests every new connection sends first and waits for before
+    /// anything else: the per-connection state a client was configured with
+    /// (Redis's `AUTH`, `SELECT`, `HELLO`, `CLIENT SETNAME`). They are not
+    /// the caller's: no event names them.
+    fn setup(&self) -> Vec<Self::Request> {
+        Vec::new()
+    }
+
+    /// Why `response`, the answer to a setup request, refuses the
+    /// connection (a wrong password), if it does: the connection closes and
+    /// the requests waiting for its origin fail with `connect`, naming it.
+    fn setup_refused(&self, response: &Self::Response) -> Option<alloc::string::String> {
+        let _ = response;
+        None
     }
 
     /// Whether the request's content is supplied after its head, a piece at

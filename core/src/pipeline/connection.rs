@@ -8,12 +8,13 @@ use super::timer::{Timer, Timers};
 use super::upload::{Upload, UploadPhase};
 use super::{
     BodyError, Capability, CloseSummary, Codec, ConnectionConfig, CorrelationId, Decoded, Event, Matching, Recipient,
-    Refused, Remaining, RequestId, RequestOptions, ResponseSignals, Role, SubmitError, Unanswered,
+    Refused, Remaining, ReplayRule, RequestId, RequestOptions, ResponseSignals, Role, SubmitError, Unanswered,
 };
 use crate::outcome::{Cause, CloseReason, CodecError, Lesson, Progress, Retry};
 use crate::{Duration, ErrorKind, Instant};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
+use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::BytesMut;
 
@@ -132,6 +133,8 @@ pub struct Connection<C: Codec> {
     /// The written request whose content the caller is supplying a piece at
     /// a time (at most one: such a request is alone on its connection).
     upload: Option<Upload>,
+    /// Setup requests not yet answered: nothing else is written meanwhile.
+    setup_pending: usize,
     timers: Timers,
     /// The driver stopped reading (a consumer is behind): the stall timer is
     /// suspended, since silence is ours, not the server's.
@@ -172,9 +175,29 @@ impl<C: Codec> Connection<C> {
             blocking_written: 0,
             upgraded_by: None,
             upload: None,
+            setup_pending: 0,
             timers: Timers::default(),
             reading_paused: false,
         };
+        // The connection's own setup goes first, before anything queued.
+        for (k, request) in connection.codec.setup().into_iter().enumerate() {
+            connection.entries.push_back(Entry {
+                id: RequestId::from_raw(SETUP_IDS - k as u64),
+                request,
+                stage: Stage::Queued,
+                replayable: false,
+                alone: false,
+                rule: super::ReplayRule::Standard,
+                internal: true,
+                blocking: false,
+                deadline: None,
+                waits: Waits::default(),
+                progress: None,
+                collector: Some(C::Collector::default()),
+                correlation: None,
+            });
+            connection.setup_pending += 1;
+        }
         connection.arm_idle(now);
         connection
     }
@@ -225,7 +248,7 @@ impl<C: Codec> Connection<C> {
 
     /// The ids of the requests not yet ended, in write order.
     pub fn pending_ids(&self) -> impl Iterator<Item = RequestId> + '_ {
-        self.entries.iter().filter(|e| !e.stage.has_ended()).map(|e| e.id)
+        self.entries.iter().filter(|e| !e.stage.has_ended() && !e.internal).map(|e| e.id)
     }
 
     /// Whether a large response is being received: nothing is written
@@ -303,7 +326,8 @@ impl<C: Codec> Connection<C> {
             // request's fate to a stream that cannot be replayed.
             self.codec.is_exclusive(&request) || self.codec.body_stream(&request).is_some(),
             self.config.non_idempotent,
-        );
+        )
+        .with_rule(self.codec.replay_rule(&request));
         self.submit_as(now, id, request, options, None, handling)?;
         self.next_id += 1;
         Ok(id)
@@ -326,7 +350,7 @@ impl<C: Codec> Connection<C> {
         if self.queued() >= self.config.queue_limit {
             return Err(Refused { request, error: SubmitError::QueueFull { limit: self.config.queue_limit } });
         }
-        let Handling { replayable, alone } = handling;
+        let Handling { replayable, alone, rule } = handling;
         if options.deadline.is_some() {
             self.with_deadline += 1;
         }
@@ -336,6 +360,8 @@ impl<C: Codec> Connection<C> {
             stage: Stage::Queued,
             replayable,
             alone,
+            rule,
+            internal: false,
             blocking: options.blocking,
             deadline: options.deadline,
             waits: Waits {
@@ -503,7 +529,7 @@ impl<C: Codec> Connection<C> {
             let streaming = self.upload.as_ref().map(|u| u.id);
             for idx in 0..self.in_flight {
                 let entry = &self.entries[idx];
-                if streaming == Some(entry.id) {
+                if streaming == Some(entry.id) || entry.internal {
                     continue;
                 }
                 if let Some(wire) = entry.stage.wire() {
@@ -712,6 +738,10 @@ impl<C: Codec> Connection<C> {
 
     fn may_write_next(&self) -> bool {
         let Some(next) = self.entries.get(self.in_flight) else { return false };
+        // Until the setup is answered, only the setup goes out.
+        if self.setup_pending > 0 && !next.internal {
+            return false;
+        }
         !self.is_closing()
             && self.budget() != Some(0)
             && self.in_flight < self.effective_depth()
@@ -745,7 +775,7 @@ impl<C: Codec> Connection<C> {
             // validate() accepted it; a codec that disagrees with itself
             // must not corrupt the stream.
             buf.truncate(before);
-            if let Some(entry) = self.remove(idx) {
+            if let Some(entry) = self.remove(idx).filter(|e| !e.internal) {
                 self.events.push_back(Event::Unanswered(Box::new(Unanswered {
                     id: entry.id,
                     request: entry.request,
@@ -1144,6 +1174,9 @@ impl<C: Codec> Connection<C> {
 
     fn complete(&mut self, now: Instant, idx: usize, part: C::Part) {
         let Some(mut entry) = self.remove(idx) else { return };
+        if entry.internal {
+            return self.setup_answered(now, entry, part);
+        }
         self.responses += 1;
         if !entry.stage.has_ended() {
             let event = match entry.collector.take() {
@@ -1220,6 +1253,30 @@ impl<C: Codec> Connection<C> {
             self.arm_idle(now);
         }
         self.close_if_spent(now);
+    }
+
+    /// A setup request was answered: the connection goes on once all are,
+    /// or closes if the server refused one.
+    fn setup_answered(&mut self, now: Instant, mut entry: Entry<C>, part: C::Part) {
+        self.setup_pending = self.setup_pending.saturating_sub(1);
+        let response = entry.collector.take().and_then(|mut collector| {
+            self.codec.collect(&mut collector, part).ok()?;
+            self.codec.finish(collector)
+        });
+        let refused = match &response {
+            Some(response) => self.codec.setup_refused(response),
+            None => Some(String::from("no answer to the connection's setup")),
+        };
+        if let Some(why) = refused {
+            self.events.push_back(Event::SetupRefused(why));
+            self.close_with(now, CloseReason::SetupRefused, Lesson::Nothing);
+            return;
+        }
+        if self.in_flight == 0 {
+            self.timers.stop(Timer::Stall);
+        } else {
+            self.restart_stall(now);
+        }
     }
 
     /// The response to entry `idx` is large (P13): nothing more is written
@@ -1352,7 +1409,9 @@ impl<C: Codec> Connection<C> {
         // our own limits says nothing about the server's pipelining.
         let lesson = if error.kind() == ErrorKind::Limit { Lesson::Nothing } else { Lesson::PipelineBreak };
         let entry = &mut self.entries[idx];
-        if let Some(wire) = entry.stage.wire().filter(|_| !entry.stage.has_ended()) {
+        // A setup request's broken answer is the connection's own loss: no
+        // caller hears of it.
+        if let Some(wire) = entry.stage.wire().filter(|_| !entry.stage.has_ended() && !entry.internal) {
             entry.stage = Stage::Draining { wire, dropped: 0 };
             let (id, request, replayable) = (entry.id, entry.request.clone(), entry.replayable);
             self.events.push_back(Event::Unanswered(Box::new(Unanswered {
@@ -1397,6 +1456,9 @@ impl<C: Codec> Connection<C> {
         let fifo = self.codec.matching() == Matching::Fifo;
         let streaming = self.upload.take().map(|u| u.id);
         for (idx, entry) in core::mem::take(&mut self.entries).into_iter().enumerate() {
+            if entry.internal {
+                continue;
+            }
             let response_started = match entry.stage {
                 Stage::Draining { .. } => continue,
                 Stage::Receiving(_) => true,
@@ -1405,8 +1467,15 @@ impl<C: Codec> Connection<C> {
             let receiving =
                 response_started || (fifo && idx == 0 && front_mid_response && entry.stage.wire().is_some());
             // A streamed content cannot be read twice: once any of the
-            // request was written it is never resent (P8).
-            let replayable = entry.replayable && streaming != Some(entry.id);
+            // request was written it is never resent (P8). A unit is resent
+            // whole while its last message was not all written; one under a
+            // guarantee a resend would void, never once written.
+            let written = entry.stage.wire().map_or(Progress::NotWritten, |w| w.progress(self.accepted));
+            let (replayable, reported) = match entry.rule {
+                ReplayRule::Standard => (entry.replayable && streaming != Some(entry.id), entry.replayable),
+                ReplayRule::Unit => (written < Progress::Written && !receiving, false),
+                ReplayRule::NeverOnceWritten => (false, true),
+            };
             let (progress, mut retry) = classify(entry.stage.wire(), receiving, replayable, &context);
             if response_started && entry.collector.is_none() && retry != Retry::Never {
                 // Streaming: parts of this response were already handed to
@@ -1417,7 +1486,7 @@ impl<C: Codec> Connection<C> {
             self.events.push_back(Event::Unanswered(Box::new(Unanswered {
                 id: entry.id,
                 request: entry.request,
-                replayable: entry.replayable,
+                replayable: reported,
                 progress,
                 retry,
                 cause: Cause::Lost(reason),
@@ -1475,3 +1544,7 @@ fn next_due<C: Codec>(entry: &Entry<C>) -> Option<Instant> {
         (a, b) => a.or(b),
     }
 }
+
+/// Ids of a connection's own setup requests, counting down from here: far
+/// above any a caller or pool hands out.
+const SETUP_IDS: u64 = u64::MAX - 1;

@@ -78,6 +78,10 @@ pub(crate) struct Entry<C: Codec> {
     /// Written only on an otherwise empty connection, nothing behind it
     /// until its response is complete (`docs/DESIGN.md` P5).
     pub(crate) alone: bool,
+    /// How it may be resent after a loss, beyond `replayable`.
+    pub(crate) rule: super::ReplayRule,
+    /// A setup request of the connection's own (no event names it).
+    pub(crate) internal: bool,
     /// Nothing is written behind it until part of its response has arrived
     /// (`docs/DESIGN.md` P13).
     pub(crate) blocking: bool,

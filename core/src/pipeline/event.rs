@@ -107,6 +107,11 @@ pub enum Event<C: Codec> {
     /// [`rescue_candidates`](super::Connection::rescue_candidates) may be
     /// sent again on another connection.
     SlowHead,
+    /// The server refused the connection's setup ([`Codec::setup`]): this
+    /// says why; the connection closes next.
+    ///
+    /// [`Codec::setup`]: super::Codec::setup
+    SetupRefused(alloc::string::String),
     /// The connection takes the next piece of request `id`'s streamed
     /// content now ([`Connection::send_body`](super::Connection::send_body)).
     SendBody {
@@ -143,6 +148,7 @@ impl<C: Codec> fmt::Debug for Event<C> {
             Event::Unsolicited(part) => f.debug_tuple("Unsolicited").field(part).finish(),
             Event::Capability(c) => f.debug_tuple("Capability").field(c).finish(),
             Event::SlowHead => f.write_str("SlowHead"),
+            Event::SetupRefused(why) => f.debug_tuple("SetupRefused").field(why).finish(),
             Event::SendBody { id } => f.debug_struct("SendBody").field("id", id).finish(),
             Event::Closed(c) => f.debug_tuple("Closed").field(c).finish(),
         }

@@ -19,7 +19,8 @@ mod timer;
 mod upload;
 
 pub use codec::{
-    BodyStream, Codec, CodecFactory, CorrelationId, Decoded, Matching, Recipient, Remaining, ResponseSignals, Role,
+    BodyStream, Codec, CodecFactory, CorrelationId, Decoded, Matching, Recipient, Remaining, ReplayRule,
+    ResponseSignals, Role,
 };
 pub use config::{Capability, ConnectionConfig, NonIdempotentPolicy};
 pub use connection::Connection;

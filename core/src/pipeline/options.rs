@@ -23,6 +23,7 @@ pub enum Idempotency {
 pub(crate) struct Handling {
     pub(crate) replayable: bool,
     pub(crate) alone: bool,
+    pub(crate) rule: super::ReplayRule,
 }
 
 impl Handling {
@@ -42,7 +43,13 @@ impl Handling {
             Idempotency::NeverRetry => (false, false),
         };
         let alone = exclusive || options.alone || (alone && policy == super::NonIdempotentPolicy::Alone);
-        Handling { replayable, alone }
+        Handling { replayable, alone, rule: super::ReplayRule::Standard }
+    }
+
+    /// With the codec's replay rule for the request.
+    pub(crate) fn with_rule(mut self, rule: super::ReplayRule) -> Self {
+        self.rule = rule;
+        self
     }
 }
 

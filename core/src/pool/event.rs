@@ -125,6 +125,15 @@ pub enum PoolEvent<C: Codec> {
         /// The message.
         part: C::Part,
     },
+    /// A connection to `origin` was refused its setup (a wrong password):
+    /// `why`, in the server's words. The requests waiting for the origin
+    /// fail with `connect` next.
+    SetupRefused {
+        /// The origin.
+        origin: OriginId,
+        /// The server's refusal.
+        why: alloc::string::String,
+    },
     /// Request `id`'s connection takes the next piece of its streamed
     /// content now ([`Pool::send_body`](super::Pool::send_body)).
     SendBody {
@@ -221,6 +230,7 @@ impl<C: Codec> fmt::Debug for PoolEvent<C> {
             PoolEvent::Unsolicited { conn, part } => write!(f, "Unsolicited({conn:?}, {part:?})"),
             PoolEvent::Learned { origin, fact } => write!(f, "Learned({origin:?}, {fact:?})"),
             PoolEvent::SendBody { id } => write!(f, "SendBody({id:?})"),
+            PoolEvent::SetupRefused { origin, why } => write!(f, "SetupRefused({origin:?}, {why:?})"),
             PoolEvent::Upgraded { id, conn, leftover } => {
                 write!(f, "Upgraded({id:?}, {conn:?}, {} bytes)", leftover.len())
             }

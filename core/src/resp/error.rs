@@ -65,6 +65,22 @@ pub enum CommandError {
     /// A command needs at least its name.
     #[error("empty command")]
     Empty,
+    /// A command that would change the connection's state (or take it
+    /// over), which one connection of several must not hold alone.
+    #[error("{command} is not sent as an ordinary command: {hint}")]
+    StateChange {
+        /// The command's name.
+        command: alloc::string::String,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// A subscriber sends only (un)subscribe commands, one channel each, and
+    /// `PING`.
+    #[error("{command} is not for a subscriber: it sends (un)subscribe commands with one channel each, and PING")]
+    NotForSubscriber {
+        /// The command's name.
+        command: alloc::string::String,
+    },
 }
 
 impl CommandError {

@@ -9,11 +9,13 @@ mod codec;
 mod command;
 mod error;
 mod parse;
+mod request;
 mod value;
 
-pub use codec::{RespCodec, RespFactory};
-pub use command::Command;
+pub use codec::{RespCodec, RespConfig, RespFactory, RespSetup};
+pub use command::{Command, ReplayClass};
 pub use error::{CommandError, RespError};
+pub use request::{Request, Transaction};
 pub use value::Value;
 
 /// Bounds on what a server may send.

@@ -647,6 +647,7 @@ impl Pair {
             Event::Capability(c) => self.capabilities.push(*c),
             Event::SlowHead => self.slow_heads += 1,
             Event::SendBody { id } => self.body_wanted.push(*id),
+            Event::SetupRefused(why) => panic!("HTTP connections have no setup: {why}"),
             Event::Closed(closed) => {
                 for sub in &self.subs {
                     assert!(self.outcomes.contains_key(&sub.id), "{:?} {} never ended (P12)", sub.id, sub.target);

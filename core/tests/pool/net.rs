@@ -420,6 +420,9 @@ impl Net {
             PoolEvent::Unsolicited { conn, part } => {
                 self.violations.push(format!("{conn:?}: unsolicited {part:?}"));
             }
+            PoolEvent::SetupRefused { why, .. } => {
+                self.violations.push(format!("HTTP connections have no setup: {why}"));
+            }
             PoolEvent::SendBody { id } => {
                 self.violations.push(format!("{id:?} asked for a streamed content: these have whole contents"));
             }

@@ -445,6 +445,7 @@ impl Harness {
                 assert_ne!(capability, Capability::Unknown, "learnt nothing");
             }
             Event::SendBody { id } => panic!("{id}: these requests have whole contents"),
+            Event::SetupRefused(why) => panic!("HTTP connections have no setup: {why}"),
             Event::SlowHead => {
                 assert!(self.config.rescue_delay.is_some(), "a slow head reported with rescue off");
                 assert!(s.conn.in_flight() >= 2, "a slow head with nothing behind it");

@@ -558,6 +558,7 @@ impl Harness {
             PoolEvent::Unsolicited { conn, part } => panic!("HTTP/1.1 has no unsolicited messages: {conn:?} {part:?}"),
             PoolEvent::Learned { .. } => {}
             PoolEvent::SendBody { id } => panic!("{id}: these requests have whole contents"),
+            PoolEvent::SetupRefused { why, .. } => panic!("HTTP connections have no setup: {why}"),
             PoolEvent::Upgraded { id, conn, .. } => {
                 let track = self.requests.get(&id).expect("an upgrade by an unknown request");
                 assert!(track.done, "{id} upgraded {conn:?} before its response ended");

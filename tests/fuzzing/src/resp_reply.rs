@@ -3,30 +3,46 @@
 //!
 //! * no panic, and the same values and error for every split;
 //! * a push message (`>`) never answers a command (docs/DESIGN.md P2);
-//! * on a `Connection<RespCodec>`: at most one terminal event per command,
-//!   and exactly one after a final `close()` (P12).
+//! * on a `Connection<RespCodec>` (with a connection setup or not): at most
+//!   one terminal event per command or transaction, and exactly one after a
+//!   final `close()` (P12); a transaction lost before its EXEC was written
+//!   may be resent, never one under WATCH once written (P8).
 
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
 use pipelining::pipeline::{Capability, Codec, Connection, ConnectionConfig, Event, Recipient, RequestOptions};
-use pipelining::resp::{Command, RespCodec, RespError, Value};
+use pipelining::resp::{Command, Request, RespCodec, RespConfig, RespError, RespSetup, Transaction, Value};
 use pipelining::{Instant, RequestId};
+use pipelining::{Progress, Retry};
 use std::collections::BTreeSet;
 
-/// The input: up to 32 commands (INCR or GET), up to 4 split points, then
-/// the server's bytes.
+/// The input: a connection setup or not, up to 32 requests (GET, INCR, a
+/// transaction, one under WATCH), up to 4 split points, then the server's
+/// bytes.
 struct Input {
     bytes: Vec<u8>,
     splits: Vec<u16>,
-    commands: Vec<bool>,
+    commands: Vec<u8>,
+    setup: bool,
 }
 
 impl Input {
     fn parse(data: &[u8]) -> arbitrary::Result<Input> {
         let mut u = Unstructured::new(data);
-        let commands = (0..u.int_in_range(0..=32)?).map(|_| bool::arbitrary(&mut u)).collect::<Result<_, _>>()?;
+        let setup = bool::arbitrary(&mut u)?;
+        let commands = (0..u.int_in_range(0..=32)?).map(|_| u8::arbitrary(&mut u)).collect::<Result<_, _>>()?;
         let splits = (0..u.int_in_range(0..=4)?).map(|_| u16::arbitrary(&mut u)).collect::<Result<_, _>>()?;
-        Ok(Input { bytes: u.take_rest().to_vec(), splits, commands })
+        Ok(Input { bytes: u.take_rest().to_vec(), splits, commands, setup })
+    }
+}
+
+/// Request `n % 4` of the input's choices.
+fn request_for(n: u8) -> Request {
+    match n % 4 {
+        0 => Command::new(["GET", "k"]).into(),
+        1 => Command::new(["INCR", "n"]).into(),
+        2 => Transaction::new([Command::new(["INCR", "a"]), Command::new(["INCR", "b"])]).into(),
+        _ => Transaction::new([Command::new(["SET", "k", "v"])]).watching(["k"]).into(),
     }
 }
 
@@ -36,7 +52,7 @@ type Decoded = (Vec<(Value, Recipient)>, Option<RespError>);
 fn decode(bytes: &[u8], cuts: &[usize]) -> Decoded {
     let mut codec = RespCodec::default();
     let mut buf = BytesMut::new();
-    let command = Command::new(["GET", "k"]);
+    let command = Request::Command(Command::new(["GET", "k"]));
     let mut out = Vec::new();
     let mut at = 0;
     for &end in cuts.iter().chain(std::iter::once(&bytes.len())) {
@@ -69,23 +85,44 @@ pub fn run(data: &[u8]) {
     assert_eq!(format!("{:?}", decode(bytes, &cuts)), format!("{whole:?}"), "a split changed the result");
 
     let now = Instant::ZERO;
-    let mut conn = Connection::new(RespCodec::default(), ConnectionConfig::default(), now);
+    let mut config = RespConfig::default();
+    if input.setup {
+        let mut setup = RespSetup::default();
+        setup.password = Some("pw".into());
+        setup.database = Some(3);
+        config.setup = setup;
+    }
+    let mut conn = Connection::new(RespCodec::with_config(config), ConnectionConfig::default(), now);
     conn.set_capability(Capability::Pipelining);
-    let mut submitted: Vec<RequestId> = Vec::new();
-    for &incr in input.commands.iter().take(32) {
-        let command = if incr { Command::new(["INCR", "n"]) } else { Command::new(["GET", "k"]) };
-        if let Ok(id) = conn.submit(now, command, RequestOptions::default()) {
-            submitted.push(id);
+    let mut submitted: Vec<(RequestId, Request)> = Vec::new();
+    for &n in input.commands.iter().take(32) {
+        let request = request_for(n);
+        if let Ok(id) = conn.submit(now, request.clone(), RequestOptions::default()) {
+            submitted.push((id, request));
         }
     }
     let mut ended = BTreeSet::new();
+    let submitted_ids: Vec<RequestId> = submitted.iter().map(|(id, _)| *id).collect();
     let drain = |conn: &mut Connection<RespCodec>, ended: &mut BTreeSet<RequestId>| {
         while let Some(event) = conn.poll_event() {
             if let Some(id) = event.terminal_id() {
+                assert!(submitted_ids.contains(&id), "an event for {id:?}, not submitted (a setup request?)");
                 assert!(ended.insert(id), "two terminal events for {id:?} (P12)");
             }
             if let Event::Response { part: Value::Push(_), .. } = event {
                 panic!("a push message answered a command");
+            }
+            if let Event::Unanswered(u) = &event {
+                if let Request::Transaction(t) = &u.request {
+                    // P8 for units: never resent once EXEC may have run.
+                    if u.retry == Retry::Replay {
+                        assert!(t.watch.is_empty(), "a WATCH transaction resent");
+                        assert!(u.progress < Progress::Written, "a transaction resent after its EXEC was written");
+                    }
+                    if !t.watch.is_empty() && u.progress > Progress::NotWritten {
+                        assert_eq!(u.retry, Retry::Never, "a written WATCH transaction must not be resent");
+                    }
+                }
             }
         }
     };
@@ -104,7 +141,7 @@ pub fn run(data: &[u8]) {
     conn.handle_eof(now);
     conn.close(now);
     drain(&mut conn, &mut ended);
-    for id in &submitted {
+    for (id, _) in &submitted {
         assert!(ended.contains(id), "{id:?} never ended (P12)");
     }
 }
