@@ -377,7 +377,9 @@ impl Pool {
         let conn = self::conn(conn);
         match self.forget_proxied(conn) {
             // A proxy's connect fails in the proxy's name.
-            Some(name) => self.inner.handle_connect_failed(time::instant(now_ms), conn, &js::text(&[&name, ": ", error])),
+            Some(name) => {
+                self.inner.handle_connect_failed(time::instant(now_ms), conn, &js::text(&[&name, ": ", error]))
+            }
             None => self.inner.handle_connect_failed(time::instant(now_ms), conn, error),
         }
     }
@@ -560,7 +562,8 @@ impl Pool {
             let bytes = js::uint8array(request);
             (proxy, Some((handshake, bytes)))
         } else {
-            let proxy = [config.http.as_ref(), config.https.as_ref()].into_iter().flatten().find(|p| p.origin() == origin)?;
+            let proxy =
+                [config.http.as_ref(), config.https.as_ref()].into_iter().flatten().find(|p| p.origin() == origin)?;
             (proxy, None)
         };
         let authority = proxy.authority();

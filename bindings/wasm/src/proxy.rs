@@ -43,8 +43,9 @@ pub(crate) fn config(options: &JsValue) -> Result<Option<ProxyConfig>, JsValue> 
             config.no_proxy = NoProxy::from_vars(lookup);
             config
         }
-        None => ProxyConfig::from_vars(lookup)
-            .map_err(|e| invalid(&js::text(&["proxy environment: ", &e.to_string()])))?,
+        None => {
+            ProxyConfig::from_vars(lookup).map_err(|e| invalid(&js::text(&["proxy environment: ", &e.to_string()])))?
+        }
     };
     if let Some(exceptions) = exceptions {
         config.no_proxy = exceptions;

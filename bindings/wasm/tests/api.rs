@@ -60,7 +60,19 @@ fn packed(item: Uint8Array) -> ([u32; 10], Vec<u8>) {
 const WHOLE: u32 = 4;
 
 fn submit(pool: &mut Pool, now: f64, method: &str, target: &str) -> Result<f64, JsValue> {
-    pool.submit(now, "http", "example.com", 8080.0, method, target, JsValue::UNDEFINED, JsValue::NULL, WHOLE, None, None)
+    pool.submit(
+        now,
+        "http",
+        "example.com",
+        8080.0,
+        method,
+        target,
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        WHOLE,
+        None,
+        None,
+    )
 }
 
 fn types(events: &[JsValue]) -> Vec<String> {
