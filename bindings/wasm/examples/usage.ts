@@ -6,6 +6,10 @@ import {
   Pool,
   fetchAll,
   ITEM,
+  PipeliningDispatcher,
+  SUBMIT,
+  type ClientResponse,
+  type StreamedResponse,
   unpack,
   type ConnectionEvent,
   type ErrorKind,
@@ -47,7 +51,7 @@ export function sansIo(now: number): string[] {
 /** The pool's instructions and notices are typed too; outcomes come packed (lib/packed.js reads them). */
 export function poolDecisions(now: number): Array<[string, number]> {
   const pool = new Pool({ connections: 2, maxTries: 3, connectTimeoutMs: 1_000, queueLimit: 16, limits: { maxHeaders: 50 } });
-  const id: number = pool.submit(now, 'http', 'example.com', 80, 'GET', '/', ['Accept', '*/*'], null, 0, true);
+  const id: number = pool.submit(now, 'http', 'example.com', 80, 'GET', '/', ['Accept', '*/*'], null, SUBMIT.byMethod | SUBMIT.whole);
   const decisions: Array<[string, number]> = [['request', id]];
   for (let instruction: PoolInstruction | undefined = pool.pollInstruction(); instruction; instruction = pool.pollInstruction()) {
     if (instruction.type === 'connect') {
@@ -83,6 +87,43 @@ export async function driver(url: string): Promise<number> {
   } finally {
     await client.close();
   }
+}
+
+/** Streaming both ways, whole responses, 1xx, per-request timeouts, connection events. */
+export async function streaming(url: string): Promise<string> {
+  const client = new Client({ headersTimeoutMs: 5_000, proxyFromEnv: true, tls: { rejectUnauthorized: true } });
+  client.on('connect', (origin: URL, _clients, info) => void `${origin.href} ${info.conn}`);
+  try {
+    async function* parts(): AsyncGenerator<Uint8Array> {
+      yield new TextEncoder().encode('a,');
+      yield new TextEncoder().encode('b');
+    }
+    const hints: number[] = [];
+    const streamed: StreamedResponse = await client.request({
+      url,
+      method: 'PUT',
+      body: parts(),
+      bodyTimeoutMs: null,
+      onInformational: (info) => hints.push(info.status),
+    });
+    const text: string = await streamed.body.text();
+    const whole: ClientResponse = await client.request({ url, whole: true });
+    const web: ReadableStream<Uint8Array> = (await client.request({ url })).body.stream();
+    await web.cancel();
+    return `${hints.length} ${text} ${whole.body.length}`;
+  } finally {
+    await client.close();
+  }
+}
+
+/** The undici dispatcher: `fetch(url, { dispatcher })` (undici's or Node's, after setGlobalDispatcher). */
+export function dispatcher(): PipeliningDispatcher {
+  const dispatcher = new PipeliningDispatcher({ depth: 16, connections: 2 });
+  dispatcher.dispatch(
+    { origin: 'http://localhost:8080', path: '/', method: 'GET', headersTimeout: 1_000 },
+    { onResponseStart: (controller, status) => void (status === 200 || controller.abort()), onResponseError: () => {} },
+  );
+  return dispatcher;
 }
 
 export async function many(urls: string[]): Promise<number> {

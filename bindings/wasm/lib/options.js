@@ -100,7 +100,7 @@ export const CLIENT_OPTIONS = Object.freeze([
   },
   {
     name: 'tls',
-    type: 'TlsOptions',
+    type: 'Record<string, unknown>',
     pool: null,
     doc: 'Options for `tls.connect` (`ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, `ALPNProtocols`, …).',
   },
