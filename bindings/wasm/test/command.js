@@ -10,10 +10,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 export const NODE_COMMAND = join(here, '..', 'bin', 'pipelining-fetch.mjs');
 
-/** Runs a command; resolves to {code, stdout, stderr}. */
-export function runCommand(command, args, { stdin = '' } = {}) {
+/**
+ * Runs a command; resolves to {code, stdout, stderr}. `env`: variables set
+ * (or, `undefined`, removed) on top of this process's environment.
+ */
+export function runCommand(command, args, { stdin = '', env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const environment = { ...process.env };
+    for (const [name, value] of Object.entries(env ?? {})) {
+      if (value === undefined) delete environment[name];
+      else environment[name] = value;
+    }
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: environment });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
