@@ -1,16 +1,30 @@
 #!/usr/bin/env node
-// The Node driver (lib/) against undici's Client: one connection, requests
-// pipelined 16 deep, the same server for both. Servers: a Node `http` server
-// in a child process and nginx (started here with a temporary config; skipped
+// The Node driver (lib/) against undici, one connection, requests pipelined
+// 16 deep, the same server for both. Servers: a Node `http` server in a
+// child process and nginx (started here with a temporary config; skipped
 // with a note when `nginx` is not on PATH), each serving a 1 KiB body.
 //
-//   npm run bench:undici                    # 20,000 requests, 5 runs each
-//   node bench/undici.mjs --requests 5000 --runs 3 --depth 16 --server node
-//   node --cpu-prof bench/undici.mjs --server nginx --only ours   # profile one side
+// Every side streams its bodies the same way: each chunk handed over as it
+// arrives and counted, never collected whole. The sides, in pairs:
 //
-// Runs alternate (ours, undici, undici, ours, …) after one warm-up of each;
-// prints req/s per run, the medians and ours/undici.
+// - `ours-request` (Client.request, a streamed ResponseBody read with
+//   `for await`) against `undici-request` (undici Client.request, its body
+//   read with `for await`) and `undici-dispatch` (undici Client.dispatch
+//   with a handler that counts `onData` bytes);
+// - `ours-dispatch` (PipeliningDispatcher.dispatch, the same handler)
+//   against `undici-dispatch`;
+// - `ours-fetch` (undici's `fetch` with `dispatcher: PipeliningDispatcher`)
+//   against `undici-fetch` (undici's `fetch` with `dispatcher: new
+//   Client(origin, { pipelining: 16 })`), each body read with `for await`.
+//
+//   npm run bench:undici                     # 20,000 requests, 5 runs each
+//   node bench/undici.mjs --requests 5000 --runs 3 --server node --sides ours-fetch,undici-fetch
+//   node bench/undici.mjs --out bench/RESULTS-undici.md   # also writes a results file naming the commit
+//
+// Runs alternate (in the listed order, then reversed, …) after one warm-up
+// of each side; prints req/s per run, the medians and the ratios.
 import { fork, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -20,6 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 const BODY = Buffer.alloc(1024, 'x');
+const SIDES = ['ours-request', 'ours-dispatch', 'ours-fetch', 'undici-request', 'undici-dispatch', 'undici-fetch'];
 
 if (process.argv[2] === '--serve') {
   // The child: a plain Node server, keep-alive forever.
@@ -43,91 +58,174 @@ async function main() {
       runs: { type: 'string', default: '5' },
       depth: { type: 'string', default: '16' },
       server: { type: 'string', default: 'node,nginx' },
-      only: { type: 'string' },
+      sides: { type: 'string', default: SIDES.join(',') },
+      out: { type: 'string' },
     },
   });
   const N = Number(values.requests);
   const RUNS = Number(values.runs);
   const DEPTH = Number(values.depth);
-  const { Client } = await import('../lib/index.js');
-  const { Client: UndiciClient } = await import('undici');
+  const { Client, PipeliningDispatcher } = await import('../lib/index.js');
+  const undici = await import('undici');
 
+  /** The `dispatch` handler both sides get: counts bytes, resolves on the end. */
+  const counting = (resolve, reject) => {
+    let status = 0;
+    let length = 0;
+    return {
+      onConnect() {},
+      onHeaders(statusCode) {
+        status = statusCode;
+        return true;
+      },
+      onData(chunk) {
+        length += chunk.length;
+        return true;
+      },
+      onComplete() {
+        if (status !== 200 || length !== 1024) reject(new Error(`bad response ${status} ${length}`));
+        else resolve();
+      },
+      onError: reject,
+    };
+  };
+  const check = (status, length) => {
+    if (status !== 200 || length !== 1024) throw new Error(`bad response ${status} ${length}`);
+  };
+  /** Counts a body's bytes as they come. */
+  const drain = async (body) => {
+    let length = 0;
+    for await (const chunk of body) length += chunk.length;
+    return length;
+  };
+
+  /** Each side: (port, n) → req/s; what it makes is closed after its run. */
   const drivers = {
-    ours: async (port, n) => {
+    'ours-request': (port, n) => {
       const client = new Client({ depth: DEPTH, connections: 1, assumePipelining: true });
       const url = `http://127.0.0.1:${port}/1k`;
-      try {
-        return await loop(n, async () => {
-          const r = await client.request({ url });
-          if (r.status !== 200 || r.body.length !== 1024) throw new Error(`bad response ${r.status} ${r.body.length}`);
-        });
-      } finally {
-        client.close();
-      }
+      return timed(client, n, async () => {
+        const r = await client.request({ url });
+        check(r.status, await drain(r.body));
+      });
     },
-    undici: async (port, n) => {
-      const client = new UndiciClient(`http://127.0.0.1:${port}`, { pipelining: DEPTH });
-      try {
-        return await loop(n, async () => {
-          const r = await client.request({ path: '/1k', method: 'GET', blocking: false });
-          const body = await r.body.arrayBuffer();
-          if (r.statusCode !== 200 || body.byteLength !== 1024) throw new Error(`bad response ${r.statusCode} ${body.byteLength}`);
-        });
-      } finally {
-        await client.close();
-      }
+    'ours-dispatch': (port, n) => {
+      const dispatcher = new PipeliningDispatcher({ depth: DEPTH, connections: 1, assumePipelining: true });
+      const options = { origin: `http://127.0.0.1:${port}`, path: '/1k', method: 'GET' };
+      return timed(dispatcher, n, () => new Promise((resolve, reject) => dispatcher.dispatch(options, counting(resolve, reject))));
+    },
+    'ours-fetch': (port, n) => {
+      const dispatcher = new PipeliningDispatcher({ depth: DEPTH, connections: 1, assumePipelining: true });
+      const url = `http://127.0.0.1:${port}/1k`;
+      return timed(dispatcher, n, async () => {
+        const r = await undici.fetch(url, { dispatcher });
+        check(r.status, await drain(r.body));
+      });
+    },
+    'undici-request': (port, n) => {
+      const client = new undici.Client(`http://127.0.0.1:${port}`, { pipelining: DEPTH });
+      return timed(client, n, async () => {
+        const r = await client.request({ path: '/1k', method: 'GET', blocking: false });
+        check(r.statusCode, await drain(r.body));
+      });
+    },
+    'undici-dispatch': (port, n) => {
+      const client = new undici.Client(`http://127.0.0.1:${port}`, { pipelining: DEPTH });
+      const options = { path: '/1k', method: 'GET', blocking: false };
+      return timed(client, n, () => new Promise((resolve, reject) => client.dispatch(options, counting(resolve, reject))));
+    },
+    'undici-fetch': (port, n) => {
+      const dispatcher = new undici.Client(`http://127.0.0.1:${port}`, { pipelining: DEPTH });
+      const url = `http://127.0.0.1:${port}/1k`;
+      return timed(dispatcher, n, async () => {
+        const r = await undici.fetch(url, { dispatcher });
+        check(r.status, await drain(r.body));
+      });
     },
   };
 
   /** n requests, 2 × depth callers each awaiting its own in turn; returns req/s. */
-  async function loop(n, one) {
+  async function timed(closable, n, one) {
     let next = 0;
-    const start = performance.now();
-    const caller = async () => {
-      while (next < n) {
-        next++;
-        await one();
-      }
-    };
-    await Promise.all(Array.from({ length: 2 * DEPTH }, caller));
-    return n / ((performance.now() - start) / 1000);
+    try {
+      const start = performance.now();
+      const caller = async () => {
+        while (next < n) {
+          next++;
+          await one();
+        }
+      };
+      await Promise.all(Array.from({ length: 2 * DEPTH }, caller));
+      return n / ((performance.now() - start) / 1000);
+    } finally {
+      await closable.close();
+    }
   }
 
+  const sides = values.sides.split(',');
+  for (const side of sides) if (!(side in drivers)) throw new Error(`unknown side ${side}: ${SIDES.join(', ')}`);
   const servers = { node: startNode, nginx: startNginx };
-  console.log(`node ${process.version}, undici ${(await import('undici/package.json', { with: { type: 'json' } })).default.version}, ` +
-    `${cpus().length} × ${cpus()[0]?.model}; ${N} requests per run, depth ${DEPTH}, ${RUNS} runs each, one connection`);
-  const rows = [];
+  const lines = [];
+  const say = (line) => {
+    console.log(line);
+    lines.push(line);
+  };
+  const version = (await import('undici/package.json', { with: { type: 'json' } })).default.version;
+  say(`node ${process.version}, undici ${version}, ${cpus().length} × ${cpus()[0]?.model}; ` +
+    `${N} requests per run, depth ${DEPTH}, ${RUNS} runs per side, one connection, 1 KiB bodies streamed`);
+  const results = [];
   for (const name of values.server.split(',')) {
     const server = await servers[name]();
     if (!server) continue;
     try {
-      await drivers.ours(server.port, Math.min(N, 2000));
-      await drivers.undici(server.port, Math.min(N, 2000));
-      const got = { ours: [], undici: [] };
+      for (const side of sides) await drivers[side](server.port, Math.min(N, 2000));
+      const got = Object.fromEntries(sides.map((side) => [side, []]));
       for (let run = 0; run < RUNS; run++) {
-        const order = (run % 2 === 0 ? ['ours', 'undici'] : ['undici', 'ours']).filter((w) => !values.only || w === values.only);
-        for (const who of order) {
-          const rate = await drivers[who](server.port, N);
-          got[who].push(rate);
-          console.log(`${name} run ${run + 1} ${who}: ${Math.round(rate)} req/s`);
+        for (const side of run % 2 === 0 ? sides : [...sides].reverse()) {
+          const rate = await drivers[side](server.port, N);
+          got[side].push(rate);
+          console.log(`${name} run ${run + 1} ${side}: ${Math.round(rate)} req/s`);
         }
       }
-      if (values.only) continue;
-      const ours = median(got.ours);
-      const undici = median(got.undici);
-      rows.push({ server: name, ours, undici, ratio: ours / undici, got });
+      results.push({ server: name, got, median: Object.fromEntries(sides.map((side) => [side, median(got[side])])) });
     } finally {
       server.stop();
     }
   }
-  console.log('\n| server | pipelining (lib/) req/s | undici req/s | ours / undici |');
-  console.log('|---|---:|---:|---:|');
-  for (const r of rows) {
-    console.log(`| ${r.server} | ${fmt(r.ours)} | ${fmt(r.undici)} | ${r.ratio.toFixed(2)}× |`);
+  say('');
+  say(`| server | ${sides.join(' | ')} |`);
+  say(`|---|${sides.map(() => '---:').join('|')}|`);
+  for (const r of results) say(`| ${r.server} | ${sides.map((side) => fmt(r.median[side])).join(' | ')} |`);
+  say('');
+  say('| server | ours-fetch / undici-fetch | ours-request / undici-request | ours-request / undici-dispatch | ours-dispatch / undici-dispatch |');
+  say('|---|---:|---:|---:|---:|');
+  const ratio = (r, a, b) => (r.median[a] && r.median[b] ? `${(r.median[a] / r.median[b]).toFixed(2)}×` : '–');
+  for (const r of results) {
+    say(`| ${r.server} | ${ratio(r, 'ours-fetch', 'undici-fetch')} | ${ratio(r, 'ours-request', 'undici-request')} | ` +
+      `${ratio(r, 'ours-request', 'undici-dispatch')} | ${ratio(r, 'ours-dispatch', 'undici-dispatch')} |`);
   }
-  for (const r of rows) {
-    console.log(`\n${r.server} runs: ours ${r.got.ours.map(fmt).join(', ')}; undici ${r.got.undici.map(fmt).join(', ')}`);
+  say('');
+  for (const r of results) {
+    say(`- ${r.server}: ${sides.map((side) => `${side} ${r.got[side].map(fmt).join(', ')}`).join('; ')}`);
   }
+  if (values.out) writeResults(values.out, lines, process.argv.slice(2));
+}
+
+
+/** A results file naming the commit measured (with `-dirty` when the tree had changes). */
+function writeResults(path, lines, args) {
+  const git = (...a) => execFileSync('git', a, { encoding: 'utf8' }).trim();
+  const commit = git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--', '.') === '' ? '' : '-dirty');
+  const text = `# The Node driver against undici: results
+
+Made by \`node bench/undici.mjs ${args.join(' ')}\` (bindings/wasm, after
+\`npm run build\`) on commit ${commit}, ${new Date().toISOString().slice(0, 10)}.
+Reported, not a CI gate. Medians of the runs in req/s; every run listed below.
+
+${lines.join('\n')}
+`;
+  writeFileSync(path, text);
+  console.log(`\nwrote ${path}`);
 }
 
 function fmt(x) {
