@@ -212,10 +212,12 @@ async function main() {
 }
 
 
-/** A results file naming the commit measured (with `-dirty` when the tree had changes). */
+/** A results file naming the commit measured (with `-dirty` when what runs had uncommitted changes). */
 function writeResults(path, lines, args) {
   const git = (...a) => execFileSync('git', a, { encoding: 'utf8' }).trim();
-  const commit = git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--', '.') === '' ? '' : '-dirty');
+  // Dirty only if what runs differs from the commit (the driver, the crate, the core, this script).
+  const measured = ['lib', 'src', 'bench/undici.mjs', 'package.json', '../../core/src'];
+  const commit = git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--', ...measured) === '' ? '' : '-dirty');
   const text = `# The Node driver against undici: results
 
 Made by \`node bench/undici.mjs ${args.join(' ')}\` (bindings/wasm, after

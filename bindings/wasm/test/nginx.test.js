@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, test } from 'node:test';
-import { fetch } from 'undici';
+import { fetch, getGlobalDispatcher, request, setGlobalDispatcher } from 'undici';
 import { PipeliningDispatcher } from '../lib/index.js';
 import { startNginx } from './nginx.js';
 
@@ -51,6 +51,41 @@ test('undici fetch against nginx: every body right, and nginx saw pipelined requ
     assert.ok(connections.size <= 2, `${connections.size} connections`);
     assert.ok(Math.max(...log.map((entry) => entry.number)) > 1, 'connections were reused');
   } finally {
+    await dispatcher.destroy();
+  }
+});
+
+test("undici request and Node's own fetch after setGlobalDispatcher against nginx: every body right, pipelined", { ...LIMIT, skip }, async () => {
+  const dispatcher = new PipeliningDispatcher({ depth: 8, connections: 1 });
+  const previous = getGlobalDispatcher();
+  setGlobalDispatcher(dispatcher);
+  const before = nginx.log().length;
+  try {
+    const names = [];
+    for (let round = 0; round < 4; round++) for (const size of SIZES) names.push(`f${size}`);
+    const viaRequest = names.map((name, k) =>
+      request(`${nginx.url}/${name}?r=${k}`, { dispatcher }).then(async (r) => {
+        assert.equal(r.statusCode, 200, name);
+        return Buffer.from(await r.body.arrayBuffer());
+      }),
+    );
+    const viaNodeFetch = names.map((name, k) =>
+      globalThis.fetch(`${nginx.url}/${name}?n=${k}`).then(async (r) => {
+        assert.equal(r.status, 200, name);
+        return Buffer.from(await r.arrayBuffer());
+      }),
+    );
+    const bodies = await Promise.all([...viaRequest, ...viaNodeFetch]);
+    for (const [k, body] of bodies.entries()) {
+      const name = names[k % names.length];
+      assert.ok(body.equals(FILES[name]), `body of request ${k} (${name})`);
+    }
+    await dispatcher.close();
+    const log = nginx.log().slice(before);
+    assert.equal(log.length, 2 * names.length, 'each request reached nginx once');
+    assert.ok(log.some((entry) => entry.pipelined), 'nginx saw requests arrive behind others on their connection');
+  } finally {
+    setGlobalDispatcher(previous);
     await dispatcher.destroy();
   }
 });
