@@ -19,7 +19,7 @@
 //
 //   npm run bench:undici                     # 20,000 requests, 5 runs each
 //   node bench/undici.mjs --requests 5000 --runs 3 --server node --sides ours-fetch,undici-fetch
-//   node bench/undici.mjs --out bench/RESULTS-undici.md   # also writes a results file naming the commit
+//   node bench/undici.mjs --out bench/RESULTS.md   # also writes the results file, naming the commit
 //
 // Runs alternate (in the listed order, then reversed, …) after one warm-up
 // of each side; prints req/s per run, the medians and the ratios.
@@ -218,11 +218,16 @@ function writeResults(path, lines, args) {
   // Dirty only if what runs differs from the commit (the driver, the crate, the core, this script).
   const measured = ['lib', 'src', 'bench/undici.mjs', 'package.json', '../../core/src'];
   const commit = git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--', ...measured) === '' ? '' : '-dirty');
+  // The header docs/BENCHMARKS.md asks of a results file (.ci/check-results).
+  const stamp = commit.endsWith('-dirty') ? 'status: to-be-remeasured' : `commit: ${commit}`;
   const text = `# The Node driver against undici: results
 
-Made by \`node bench/undici.mjs ${args.join(' ')}\` (bindings/wasm, after
-\`npm run build\`) on commit ${commit}, ${new Date().toISOString().slice(0, 10)}.
-Reported, not a CI gate. Medians of the runs in req/s; every run listed below.
+${stamp}
+date: ${new Date().toISOString().slice(0, 10)}
+command: \`node bench/undici.mjs ${args.join(' ')}\` in bindings/wasm, after \`npm run build\`${commit.endsWith('-dirty') ? ` (on ${commit})` : ''}
+
+Reported, not a CI gate. Medians of the runs in req/s, every run listed at
+the end.
 
 ${lines.join('\n')}
 `;
