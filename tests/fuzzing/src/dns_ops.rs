@@ -5,6 +5,8 @@
 //!
 //! * P12: at most one terminal event per query; after a final `close()`,
 //!   exactly one;
+//! * every loss classified by the query's progress: moved if unwritten or
+//!   lost in the stale-connection race (P6), replayed otherwise (P8);
 //! * an answer is only ever handed to the query with its name (matching by
 //!   message ID, docs/DESIGN.md P2);
 //! * never more than `depth` queries in flight;
@@ -13,7 +15,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use pipelining::dns::{DnsCodec, DnsError, DnsQuery, RecordType};
 use pipelining::pipeline::{Capability, Connection, ConnectionConfig, Event, RequestOptions};
-use pipelining::{Cause, Duration, Instant, Progress, RequestId, Retry, Unanswered};
+use pipelining::{Cause, Duration, Instant, Lesson, Progress, RequestId, Retry, Unanswered};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Arbitrary, Debug)]
@@ -187,7 +189,12 @@ impl Session {
 
     /// Takes the connection's events: P12 and P2 on each.
     fn check(&mut self, queries: &mut [Query]) {
-        while let Some(event) = self.conn.poll_event() {
+        let events: Vec<Event<DnsCodec>> = std::iter::from_fn(|| self.conn.poll_event()).collect();
+        // A loss on a connection reused after idling is the stale-connection
+        // race (P6): idempotent requests move even when written. Its close
+        // comes with the losses.
+        let stale = events.iter().any(|e| matches!(e, Event::Closed(c) if c.lesson == Lesson::StaleRace));
+        for event in events {
             crate::trace!("event {event:?}");
             let Some(id) = event.terminal_id() else {
                 if let Event::Response { id, .. } | Event::Written { id } = &event {
@@ -209,9 +216,13 @@ impl Session {
                 Event::Unanswered(failure) => {
                     let Unanswered { progress, retry, cause, .. } = *failure;
                     // P8: a query is idempotent, so whatever was lost is
-                    // moved (never written) or replayed.
+                    // moved (never written, or in the stale race) or
+                    // replayed.
                     match (&cause, progress) {
                         (Cause::Lost(_), Progress::NotWritten) => assert_eq!(retry, Retry::Move, "{id:?} {cause:?}"),
+                        (Cause::Lost(_), _) if stale => {
+                            assert_eq!(retry, Retry::Move, "{id:?} {cause:?} {progress:?} (P6)")
+                        }
                         (Cause::Lost(_), _) => assert_eq!(retry, Retry::Replay, "{id:?} {cause:?} {progress:?}"),
                         _ => assert_eq!(retry, Retry::Never, "{id:?} {cause:?} {progress:?}"),
                     }
