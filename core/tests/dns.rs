@@ -391,9 +391,13 @@ fn every_split_of_a_malformed_or_cut_answer_gives_the_same_error_after_the_same_
         ("EOF inside a length prefix", vec![0], true, DnsError::Truncated),
     ];
     for (what, bad, eof, error) in cases {
-        // Alone, and after a good answer.
+        // Alone, and between good answers: the one after it is never
+        // decoded, however much of it had arrived.
         let mut after_good = answer(1, "good.test", 1, 1);
         after_good.extend_from_slice(&bad);
+        if !eof {
+            after_good.extend(answer(2, "next.test", 1, 2));
+        }
         assert_eq!(decode_every_way(&bad, eof), (vec![], Some(error.clone())), "{what}");
         assert_eq!(
             decode_every_way(&after_good, eof),
