@@ -14,7 +14,10 @@ pub enum ProxyError {
     #[error("empty proxy URL")]
     Empty,
     /// A scheme other than `http`: `https`, `socks4`, `socks5`, …
-    #[error("unsupported proxy scheme {scheme:?}: only http:// proxies are supported")]
+    // Quoted by hand, not with `{:?}`: the scheme passed `is_scheme` (ASCII
+    // letters, digits, `+`, `-`, `.`), and `Debug` formatting of strings is
+    // a large part of the wasm module.
+    #[error("unsupported proxy scheme \"{scheme}\": only http:// proxies are supported")]
     UnsupportedScheme {
         /// The scheme, lowercased.
         scheme: String,

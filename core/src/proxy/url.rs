@@ -39,28 +39,32 @@ impl Proxy {
         if url.is_empty() {
             return Err(ProxyError::Empty);
         }
-        let rest = match url.find("://") {
-            Some(end) => {
-                let scheme = &url[..end];
+        // Searched for as bytes and split where found, not indexed: no
+        // panicking path (its formatting code is a large part of the wasm
+        // module).
+        let scheme_end = url.as_bytes().windows(3).position(|w| w == b"://");
+        let rest = match scheme_end.and_then(|end| url.split_at_checked(end)) {
+            Some((scheme, rest)) => {
+                let rest = rest.get(3..).unwrap_or_default();
                 if !is_scheme(scheme) {
                     return Err(ProxyError::InvalidScheme);
                 }
                 if !scheme.eq_ignore_ascii_case("http") {
                     return Err(ProxyError::UnsupportedScheme { scheme: scheme.to_ascii_lowercase() });
                 }
-                &url[end + 3..]
+                rest
             }
             None => url,
         };
         let (authority, tail) = match rest.find(['/', '?', '#']) {
-            Some(at) => rest.split_at(at),
+            Some(at) => rest.split_at_checked(at).unwrap_or((rest, "")),
             None => (rest, ""),
         };
         if !tail.is_empty() && tail != "/" {
             return Err(ProxyError::UnexpectedPath);
         }
-        let (userinfo, host_port) = match authority.rfind('@') {
-            Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+        let (userinfo, host_port) = match authority.rsplit_once('@') {
+            Some((userinfo, host_port)) => (Some(userinfo), host_port),
             None => (None, authority),
         };
         let (host, port) = split_host_port(host_port)?;
@@ -186,12 +190,10 @@ fn is_scheme(s: &str) -> bool {
 /// 80, also when the colon is followed by nothing (RFC 3986 §3.2.3).
 fn split_host_port(authority: &str) -> Result<(&str, u16), ProxyError> {
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        let end = bracketed.find(']').ok_or(ProxyError::InvalidHost)?;
-        let host = &bracketed[..end];
+        let (host, after) = bracketed.split_once(']').ok_or(ProxyError::InvalidHost)?;
         if host.parse::<core::net::Ipv6Addr>().is_err() {
             return Err(ProxyError::InvalidHost);
         }
-        let after = &bracketed[end + 1..];
         match after.strip_prefix(':') {
             Some(port) => (host, Some(port)),
             None if after.is_empty() => (host, None),
