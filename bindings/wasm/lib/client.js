@@ -18,6 +18,7 @@
 // then wait in the pool, which stops reading the connection when too many
 // bytes wait (`bodyBufferBytes`), until the sink asks for more.
 import { EventEmitter } from 'node:events';
+import { Duplex } from 'node:stream';
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
@@ -96,11 +97,17 @@ function requestTimeout(ms) {
  * bodyTimeoutMs}`.
  */
 export function newCall(spec, sink) {
-  const headers = headerList(spec.headers);
+  let headers = headerList(spec.headers);
+  if (spec.upgrade != null) {
+    // RFC 9110 §7.8: the protocol asked for, and `Connection: upgrade` so
+    // that no intermediary passes `Upgrade` on. The core writes such a
+    // request alone, nothing behind it (its `is_exclusive`).
+    headers = [...(headers ?? []), 'connection', 'upgrade', 'upgrade', String(spec.upgrade)];
+  }
   let flags = SUBMIT.byMethod;
   if (spec.idempotent === true || findHeader(headers, 'idempotency-key') !== undefined) flags = SUBMIT.idempotent;
   else if (spec.idempotent === false) flags = SUBMIT.neverRetry;
-  if (spec.whole) flags |= SUBMIT.whole;
+  if (spec.whole && spec.upgrade == null) flags |= SUBMIT.whole;
   if (spec.blocking) flags |= SUBMIT.blocking;
   const { arg, source } = requestBody(spec.body);
   return {
@@ -118,6 +125,9 @@ export function newCall(spec, sink) {
     id: -1,
     waiter: -1,
     done: false,
+    /** It asked to switch protocols; `upgradeHead` is its `101` head until the transport is handed over. */
+    upgrade: spec.upgrade != null,
+    upgradeHead: null,
     /** The sink is behind: its items wait in the pool. */
     paused: false,
     /** Inside the sink's `data`, and it asked for more meanwhile. */
@@ -163,6 +173,10 @@ export class Client extends EventEmitter {
   #waiters = new Map();
   /** conn → {socket, handle, connected, closed, writing, origin, proxy}, deleted when it closes. */
   #sockets = new Map();
+  /** conn → the socket of a connection switched to another protocol, until its request's caller takes it (this drive) or it is closed. */
+  #parked = new Map();
+  /** Request id → a record whose `101` response arrived, waiting for its connection. */
+  #upgrading = new Map();
   /** Records whose sinks asked for more since the last drive. */
   #resumed = [];
   /** Connections the pool asked to stop reading. */
@@ -260,14 +274,17 @@ export class Client extends EventEmitter {
    *   true` lets a non-idempotent method be resent (also implied by an
    *   `Idempotency-Key` header); `signal` an `AbortSignal` that cancels it;
    *   `onInformational({status, reason, headers})` is called for each 1xx
-   *   interim response.
+   *   interim response; `upgrade: "protocol"` asks to switch protocols
+   *   (`Upgrade` and `Connection: upgrade` are added; the request goes
+   *   alone): a `101` answer resolves with `socket`, the connection as a
+   *   `Duplex`, and no body.
    */
   request(request = {}) {
     return new Promise((resolve, reject) => {
       const { origin, target } = splitUrl(request.url);
       const signal = request.signal;
       if (signal?.aborted) throw new PipeliningError('cancelled', 'the request was aborted');
-      const sink = request.whole
+      const sink = request.whole && request.upgrade == null
         ? new WholeSink(resolve, reject, request.onInformational)
         : new StreamSink(this, resolve, reject, request.onInformational, request.highWaterMark);
       const c = newCall({ ...request, origin, target }, sink);
@@ -428,6 +445,11 @@ export class Client extends EventEmitter {
           c.inData = false;
           break;
         case ITEM.head:
+          if (c.upgrade && item.status === 101) {
+            // Its caller gets the head with the connection (`upgraded` notice).
+            c.upgradeHead = item;
+            break;
+          }
           if (c.sink.head(item) === false) c.paused = true;
           break;
         case ITEM.interim:
@@ -438,7 +460,8 @@ export class Client extends EventEmitter {
           break;
         case ITEM.end:
           this.#settle(c);
-          c.sink.end(c.trailers ?? []);
+          if (c.upgradeHead !== null) this.#upgrading.set(c.id, c);
+          else c.sink.end(c.trailers ?? []);
           return;
         case ITEM.complete:
           this.#settle(c);
@@ -502,12 +525,14 @@ export class Client extends EventEmitter {
           if (typeof notice === 'number') this.#deliver(now, notice);
           else if (notice.type === 'room') this.#admit(now, notice.waiter);
           else if (notice.type === 'sendBody') this.#sendBody(now, notice.id);
+          else if (notice.type === 'upgraded') this.#upgraded(notice.id, notice.conn);
           else if (notice.type === 'learned') this.emit('learned', notice);
         }
         while (this.#resumed.length > 0) {
           const c = this.#resumed.shift();
           if (!c.paused && !c.done) this.#pump(now, c);
         }
+        this.#unclaimed();
       } while (this.#again);
     } finally {
       this.#driving = false;
@@ -518,6 +543,73 @@ export class Client extends EventEmitter {
       this.#finished();
     }
     this.#keepAlive();
+  }
+
+  /** Request `id` switched `conn` to another protocol: its caller gets the transport. */
+  #upgraded(id, conn) {
+    const c = this.#upgrading.get(id);
+    const entry = this.#parked.get(conn);
+    if (c === undefined || entry === undefined) return;
+    this.#upgrading.delete(id);
+    this.#parked.delete(conn);
+    const leftover = this.#pool.takeUpgrade(id);
+    c.sink.upgrade(c.upgradeHead, this.#handOver(entry, leftover));
+  }
+
+  /** What no caller took in this drive: upgraded sockets are closed, upgrading requests fail. */
+  #unclaimed() {
+    for (const entry of this.#parked.values()) {
+      entry.closed = true;
+      entry.socket.destroy();
+    }
+    this.#parked.clear();
+    for (const c of this.#upgrading.values()) {
+      c.sink.fail(new PipeliningError('protocol', 'the response switched protocols, but the connection was not handed over'));
+    }
+    this.#upgrading.clear();
+  }
+
+  /**
+   * The transport of an upgraded connection as a `Duplex` for its new
+   * owner: what the socket reads (the pool's leftover first) is pushed to
+   * it, with backpressure; what is written to it goes to the socket.
+   */
+  #handOver(entry, leftover) {
+    const socket = entry.socket;
+    const stream = new Duplex({
+      read: () => {
+        if (entry.held) {
+          entry.held = false;
+          socket.resume();
+        }
+      },
+      write: (chunk, encoding, callback) => socket.write(chunk, encoding, callback),
+      final: (callback) => {
+        socket.end();
+        callback();
+      },
+      destroy: (error, callback) => {
+        socket.destroy();
+        callback(error);
+      },
+    });
+    entry.duplex = stream;
+    entry.held = false;
+    if (entry.paused) {
+      entry.paused = false;
+      socket.resume();
+    }
+    socket.ref();
+    if (leftover !== undefined && leftover.length > 0) stream.push(Buffer.from(leftover.buffer, leftover.byteOffset, leftover.byteLength));
+    return stream;
+  }
+
+  /** Bytes read on a handed-over connection: to its new owner, who may be behind. */
+  #toOwner(entry, bytes) {
+    if (!entry.duplex.push(bytes) && !entry.held) {
+      entry.held = true;
+      entry.socket.pause();
+    }
   }
 
   #sendBody(now, id) {
@@ -535,7 +627,13 @@ export class Client extends EventEmitter {
         break;
       case 'close': {
         const origin = instruction.origin ?? entry?.origin;
-        if (entry) {
+        if (entry && instruction.summary?.reason === 'upgraded') {
+          // Its request's caller takes the transport (the `upgraded`
+          // notice of this drive); closed at the drive's end otherwise.
+          this.#sockets.delete(instruction.conn);
+          if (entry.paused) this.#paused--;
+          this.#parked.set(instruction.conn, entry);
+        } else if (entry) {
           entry.closed = true;
           this.#sockets.delete(instruction.conn);
           if (entry.paused) this.#paused--;
@@ -619,6 +717,8 @@ export class Client extends EventEmitter {
       const onread = {
         buffer: READ_BUFFER,
         callback: (n, buffer) => {
+          // The buffer is reused: a new owner gets a copy.
+          if (entry.duplex) return this.#toOwner(entry, Buffer.from(buffer.subarray(0, n)));
           if (entry.closed) return;
           this.#pool.handleReceived(performance.now(), conn, buffer.subarray(0, n));
           this.#drive();
@@ -702,19 +802,21 @@ export class Client extends EventEmitter {
     });
     if (secure) {
       socket.on('data', (chunk) => {
+        if (entry.duplex) return this.#toOwner(entry, chunk);
         if (entry.closed) return;
         this.#pool.handleReceived(now(), conn, chunk);
         this.#drive();
       });
     }
     socket.on('end', () => {
+      if (entry.duplex) return entry.duplex.push(null);
       if (entry.closed) return;
       this.#unacknowledged(conn, entry);
       this.#pool.handleEof(now(), conn);
       this.#drive();
     });
-    socket.on('error', (error) => this.#lost(conn, entry, error.message));
-    socket.on('close', () => this.#lost(conn, entry, 'the connection closed'));
+    socket.on('error', (error) => (entry.duplex ? entry.duplex.destroy(error) : this.#lost(conn, entry, error.message)));
+    socket.on('close', () => (entry.duplex ? entry.duplex.destroy() : this.#lost(conn, entry, 'the connection closed')));
   }
 
   /** The transport ended: a connect that failed (with the system's words), or an open connection lost. */
@@ -825,6 +927,12 @@ class StreamSink {
 
   data(bytes) {
     return this.body.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  /** A `101` answered its `upgrade`: the connection, as a `Duplex`, instead of a body. */
+  upgrade(item, socket) {
+    const { status, reason, version, headers, attempts } = item;
+    this.resolve({ status, reason, version, headers, body: null, trailers: [], attempts, socket });
   }
 
   end(trailers) {

@@ -13,7 +13,8 @@
 //
 // 1xx interim responses reach the handler as undici delivers them: through
 // `onHeaders` / `onResponseStart` with a status below 200, before the
-// final head. A handler that is behind (`onData` returning false,
+// final head. An `upgrade` request answered `101` hands its connection, as
+// a `Duplex`, to `onUpgrade` / `onRequestUpgrade` (undici's `upgrade()`). A handler that is behind (`onData` returning false,
 // `controller.pause()`) stops the pool from taking its response until it
 // resumes; the core then stops reading the connection. `abort(reason)`
 // cancels the request as docs/DESIGN.md P9 says and ends it with `reason`.
@@ -44,8 +45,11 @@ function timeout(ms) {
 function specOf(options) {
   if (options === null || typeof options !== 'object') throw new PipeliningError('invalid_request', 'the dispatch options must be an object');
   const { path, method, query } = options;
-  if (options.upgrade || method === 'CONNECT') {
-    throw new PipeliningError('invalid_request', 'upgrades and CONNECT are not supported by PipeliningDispatcher');
+  if (method === 'CONNECT') {
+    throw new PipeliningError('invalid_request', 'CONNECT is not supported by PipeliningDispatcher');
+  }
+  if (options.upgrade != null && (typeof options.upgrade !== 'string' || options.upgrade === '')) {
+    throw new PipeliningError('invalid_request', 'upgrade must be a protocol name');
   }
   if (typeof path !== 'string') throw new PipeliningError('invalid_request', 'path must be a string');
   if (typeof method !== 'string') throw new PipeliningError('invalid_request', 'method must be a string');
@@ -68,6 +72,7 @@ function specOf(options) {
     body: options.body,
     idempotent: options.idempotent,
     blocking: options.blocking === true,
+    upgrade: options.upgrade ?? null,
     whole: false,
     headersTimeoutMs: timeout(options.headersTimeout),
     bodyTimeoutMs: timeout(options.bodyTimeout),
@@ -122,6 +127,23 @@ class CallbackSink {
   end(trailers) {
     this.ended = true;
     this.#guard(() => this.handler.onComplete?.(rawFields(trailers)));
+  }
+
+  upgrade(item, socket) {
+    this.#started();
+    this.ended = true;
+    if (typeof this.handler.onUpgrade !== 'function') {
+      socket.destroy();
+      this.ended = false;
+      this.fail(new PipeliningError('protocol', 'the response switched protocols and the handler has no onUpgrade'));
+      return;
+    }
+    try {
+      this.handler.onUpgrade(item.status, rawFields(item.headers), socket);
+    } catch (thrown) {
+      socket.destroy(thrown);
+      rethrow(thrown);
+    }
   }
 
   fail(error) {
@@ -233,6 +255,22 @@ class ControllerSink {
     this.#guard(() => this.handler.onResponseEnd?.(this.controller, fieldObject(trailers)));
   }
 
+  upgrade(item, socket) {
+    this.ended = true;
+    if (typeof this.handler.onRequestUpgrade !== 'function') {
+      socket.destroy();
+      this.ended = false;
+      this.fail(new PipeliningError('protocol', 'the response switched protocols and the handler has no onRequestUpgrade'));
+      return;
+    }
+    try {
+      this.handler.onRequestUpgrade(this.controller, item.status, fieldObject(item.headers), socket);
+    } catch (thrown) {
+      socket.destroy(thrown);
+      rethrow(thrown);
+    }
+  }
+
   fail(error) {
     if (this.ended) return;
     this.ended = true;
@@ -277,7 +315,8 @@ class ControllerSink {
  * Dispatch options understood: `origin`, `path` (or an absolute URL in
  * it), `method`, `headers`, `body` (bytes, a string, a `Readable`, an
  * (async) iterable), `query`, `idempotent`, `blocking`, `headersTimeout`
- * and `bodyTimeout` (milliseconds, `0` off). Upgrades and `CONNECT` are
+ * and `bodyTimeout` (milliseconds, `0` off), `upgrade` (a protocol: the
+ * request goes alone, and a `101` hands the connection over). `CONNECT` is
  * refused (`invalid_request`); options undici uses for its own sockets
  * (`reset`, `expectContinue`, `servername`, …) are ignored: the core
  * decides those.

@@ -94,6 +94,8 @@ export interface ClientRequest {
   onInformational?: (informational: Informational) => void;
   /** The response body's `highWaterMark`, in bytes. */
   highWaterMark?: number;
+  /** Ask to switch to this protocol: the request goes alone; a `101` resolves with `socket` and no body. */
+  upgrade?: string;
 }
 
 /**
@@ -138,6 +140,13 @@ export interface StreamedResponse extends ResponseFields {
   body: ResponseBody;
 }
 
+/** A `101` that answered `upgrade`: the connection instead of a body. */
+export interface UpgradedResponse extends ResponseFields {
+  body: null;
+  /** The connection, a Node `Duplex`. */
+  socket: AsyncIterable<Uint8Array> & { write(chunk: Uint8Array | string): boolean; end(): unknown; destroy(error?: Error): unknown };
+}
+
 /** What a connection event names: `{conn, proxy}` for `connect`, the close summary for `disconnect`. */
 export interface ConnectionInfo {
   conn: number;
@@ -159,6 +168,7 @@ export declare class Client {
   readonly closed: boolean;
   readonly destroyed: boolean;
   /** Queued at once while the origin has room; otherwise waits for room, first come first served. */
+  request(request: ClientRequest & { upgrade: string }): Promise<UpgradedResponse | StreamedResponse>;
   request(request: ClientRequest & { whole: true }): Promise<ClientResponse>;
   request(request: ClientRequest): Promise<StreamedResponse>;
   /** Requests in flight per connection from now on; throws `invalid_request` for anything but a positive integer. */
@@ -187,6 +197,9 @@ export interface DispatchHandler {
   onComplete?(trailers: Uint8Array[] | null): void;
   onError?(error: Error): void;
   onResponseStarted?(): void;
+  /** A `101` answered an `upgrade` request: the connection, a Node `Duplex`. */
+  onUpgrade?(statusCode: number, headers: Uint8Array[], socket: unknown): void;
+  onRequestUpgrade?(controller: DispatchController, statusCode: number, headers: Record<string, string | string[]>, socket: unknown): void;
   onRequestStart?(controller: DispatchController, context: object): void;
   onResponseStart?(controller: DispatchController, statusCode: number, headers: Record<string, string | string[]>, statusMessage?: string): void;
   onResponseData?(controller: DispatchController, chunk: Uint8Array): void;
@@ -214,6 +227,8 @@ export interface DispatchOptions {
   query?: Record<string, unknown>;
   idempotent?: boolean;
   blocking?: boolean;
+  /** A protocol to switch to (`101` hands the connection to `onUpgrade`). */
+  upgrade?: string | null;
   /** Milliseconds; `0` turns it off. */
   headersTimeout?: number | null;
   /** Milliseconds; `0` turns it off. */

@@ -305,6 +305,17 @@ impl Pool {
         Some(js::uint8array(&self.packed))
     }
 
+    /// After an `upgraded` notice for request `id`: the bytes of the new
+    /// protocol read already past its response (the connection named in
+    /// the notice is the caller's now: the `close` instruction that came
+    /// for it is not to close its transport). `undefined` when there is
+    /// nothing to take for `id`.
+    #[wasm_bindgen(js_name = takeUpgrade)]
+    pub fn take_upgrade(&mut self, id: f64) -> Option<js_sys::Uint8Array> {
+        let (_, leftover) = self.inner.take_upgrade(RequestId::from_raw(id as u64))?;
+        Some(js::uint8array(&leftover))
+    }
+
     /// The request's caller is gone: it is cancelled unless it already
     /// ended, and nothing more of it is kept. Unknown ids are ignored.
     pub fn cancel(&mut self, #[wasm_bindgen(js_name = "nowMs")] now_ms: f64, id: f64) {
@@ -513,8 +524,11 @@ impl Pool {
 
     /// The next notice, or `undefined`: a number is a request id with
     /// something to `take`; `{type: "room", waiter}` says that waiter may
-    /// `submitWaiting` now; `{type: "learned", origin, fact, …}` says what
-    /// was learned about an origin.
+    /// `submitWaiting` now; `{type: "sendBody", id}` asks for the next piece
+    /// of a streamed request body; `{type: "upgraded", id, conn}` says the
+    /// response to `id` switched `conn` to another protocol (hand the
+    /// transport to its caller, with `takeUpgrade`); `{type: "learned",
+    /// origin, fact, …}` says what was learned about an origin.
     #[wasm_bindgen(js_name = pollNotice, unchecked_return_type = "PoolNotice | undefined")]
     pub fn poll_notice(&mut self) -> JsValue {
         loop {
@@ -532,6 +546,12 @@ impl Pool {
                 Some(Notice::SendBody(id)) => {
                     let object = js::tagged("sendBody");
                     js::set(&object, "id", events::id_number(id.get()));
+                    object.into()
+                }
+                Some(Notice::Upgraded { id, conn }) => {
+                    let object = js::tagged("upgraded");
+                    js::set(&object, "id", events::id_number(id.get()));
+                    js::set(&object, "conn", events::id_number(conn.get()));
                     object.into()
                 }
                 // Nothing for a driver to do.

@@ -171,6 +171,7 @@ export type PoolNotice =
   | number
   | { type: "room"; waiter: number }
   | { type: "sendBody"; id: number }
+  | { type: "upgraded"; id: number; conn: number }
   | ({ type: "learned"; origin: Origin | null; text: string } & (
       | { fact: "capability"; capability: Capability }
       | { fact: "demoted"; until: number }

@@ -280,7 +280,7 @@ test('errors reach the handler; after destroy, requests fail at once; close wait
   try {
     const errors = [];
     const handler = { onConnect() {}, onHeaders() {}, onData() {}, onComplete() {}, onError: (e) => errors.push(e) };
-    assert.equal(dispatcher.dispatch({ origin: server.url, path: '/x', method: 'GET', upgrade: 'websocket' }, handler), false);
+    assert.equal(dispatcher.dispatch({ origin: server.url, path: 'example.com:443', method: 'CONNECT' }, handler), false);
     assert.equal(dispatcher.dispatch({ origin: server.url, path: 'no-slash', method: 'GET' }, handler), false);
     assert.equal(dispatcher.dispatch({ path: '/x', method: 'GET' }, handler), false);
     assert.deepEqual(errors.map((e) => e.kind), ['invalid_request', 'invalid_request', 'invalid_request']);
