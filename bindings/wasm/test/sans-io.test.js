@@ -310,3 +310,32 @@ test('a waiter whose request cannot be sent leaves the line to the next', LIMIT,
   assert.throws(() => pool.submitWaiting(3, 99, ...ORIGIN, 'GET', '/9', undefined, null, 7 | WHOLE), (e) => e.kind === 'invalid_request');
   assert.equal(pool.waiting, 0);
 });
+
+test('an upgrade: the 101 head, an upgraded notice after it, the close instruction, and the bytes read past it', LIMIT, () => {
+  const pool = new Pool({ connections: 1, capability: 'pipelining' });
+  const id = pool.submit(0, ...ORIGIN, 'GET', '/chat', ['Upgrade', 'echo', 'Connection', 'upgrade'], null, 0);
+  const behind = get(pool, 0, '/after');
+  const [connect] = instructions(pool);
+  pool.handleConnected(1, connect.conn);
+  const t = pool.pollTransmit(1);
+  assert.equal(dec(t), 'GET /chat HTTP/1.1\r\nHost: h:8080\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\n', 'written alone');
+  assert.equal(pool.pollTransmit(1), undefined, 'nothing behind it');
+  pool.handleWritten(1, connect.conn, t.length);
+  pool.handleReceived(2, connect.conn, enc('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n\r\nnew protocol'));
+  const told = notices(pool);
+  const upgraded = told.findIndex((n) => n.type === 'upgraded');
+  assert.ok(told.indexOf(id) >= 0 && told.indexOf(id) < upgraded, `the response first, then the upgrade: ${JSON.stringify(told)}`);
+  assert.deepEqual(told[upgraded], { type: 'upgraded', id, conn: connect.conn });
+  const items = takeAll(pool, 2, id);
+  assert.deepEqual(items.map((i) => i.item), [ITEM.head, ITEM.end]);
+  assert.equal(items[0].status, 101);
+  assert.equal(dec(pool.takeUpgrade(id)), 'new protocol');
+  assert.equal(pool.takeUpgrade(id), undefined, 'taken once');
+  const after = instructions(pool);
+  const close = after.find((i) => i.type === 'close');
+  assert.equal(close.conn, connect.conn);
+  assert.equal(close.summary.reason, 'upgraded');
+  assert.ok(after.some((i) => i.type === 'connect'), 'the request behind goes to a new connection');
+  assert.ok(behind >= 0);
+  pool.free();
+});
