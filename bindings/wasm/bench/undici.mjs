@@ -28,7 +28,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -172,7 +172,8 @@ async function main() {
   };
   const version = (await import('undici/package.json', { with: { type: 'json' } })).default.version;
   say(`node ${process.version}, undici ${version}, ${cpus().length} × ${cpus()[0]?.model}; ` +
-    `${N} requests per run, depth ${DEPTH}, ${RUNS} runs per side, one connection, 1 KiB bodies streamed`);
+    `${N} requests per run, depth ${DEPTH}, ${RUNS} runs per side, one connection, 1 KiB bodies streamed; ` +
+    `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the start`);
   const results = [];
   for (const name of values.server.split(',')) {
     const server = await servers[name]();
@@ -208,6 +209,7 @@ async function main() {
   for (const r of results) {
     say(`- ${r.server}: ${sides.map((side) => `${side} ${r.got[side].map(fmt).join(', ')}`).join('; ')}`);
   }
+  say(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end`);
   if (values.out) writeResults(values.out, lines, process.argv.slice(2));
 }
 
