@@ -197,6 +197,32 @@ fn every_connection_runs_its_setup_before_any_command() {
 }
 
 #[test]
+fn a_budget_counts_the_callers_commands_not_the_setup() {
+    // A budget learned from responses to commands (P11) smaller than the
+    // setup: the setup goes first all the same, then the budgeted command.
+    let mut c = connection(setup());
+    c.set_budget(Instant::ZERO, Some(1));
+    let set = c.submit(Instant::ZERO, Command::new(["SET", "k", "v"]).into(), RequestOptions::default()).unwrap();
+    let get = c.submit(Instant::ZERO, Command::new(["GET", "k"]).into(), RequestOptions::default()).unwrap();
+    assert!(write(&mut c).ends_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n"), "the whole setup");
+    c.handle_received(Instant::ZERO, b"+OK\r\n+OK\r\n+OK\r\n");
+    assert_eq!(write(&mut c), b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", "one command: the budget");
+    c.handle_received(Instant::ZERO, b"+OK\r\n");
+    let events = events(&mut c);
+    let answered: Vec<RequestId> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Response { id, end: true, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered, [set], "{events:?}");
+    let moved = events.iter().any(|e| matches!(e, Event::Unanswered(u) if u.id == get && u.retry == Retry::Move));
+    assert!(moved, "the GET goes to another connection: {events:?}");
+    assert!(matches!(events.last(), Some(Event::Closed(s)) if s.reason == CloseReason::BudgetSpent), "{events:?}");
+}
+
+#[test]
 fn a_refused_setup_closes_the_connection_and_fails_the_queue_with_connect() {
     let mut c = connection(setup());
     let set = c.submit(Instant::ZERO, Command::new(["SET", "k", "v"]).into(), RequestOptions::default()).unwrap();
