@@ -5,7 +5,7 @@
 
 use super::fields::{HeaderBlock, Spans};
 use super::lines::{BlankLine, find_blank_line};
-use super::syntax::{is_field_value_byte, is_ows};
+use super::syntax::{is_field_value_byte, is_ows, is_tchar};
 use super::{DecodeError, Header, Limits};
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
@@ -142,13 +142,57 @@ fn parse_size_line(line: &[u8]) -> Result<u64, DecodeError> {
             .and_then(|s| s.checked_add(u64::from(nibble)))
             .ok_or(DecodeError::ChunkSizeOverflow)?;
     }
-    let rest = &line[digits..];
-    let rest = &rest[rest.iter().take_while(|&&b| is_ows(b)).count()..];
-    match rest {
-        [] => Ok(size),
-        [b';', ext @ ..] if ext.iter().all(|&b| is_field_value_byte(b)) => Ok(size),
-        _ => Err(DecodeError::InvalidChunkSize),
+    if chunk_extensions(&line[digits..]) { Ok(size) } else { Err(DecodeError::InvalidChunkSize) }
+}
+
+/// Whether `rest`, what follows a chunk size, is exactly RFC 9112 §7.1's
+/// `*( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )`: nothing,
+/// or extensions each with a name. Whitespace after the size with no `;`,
+/// and a `;` with no name, are framing errors (a lenient parser and a strict
+/// one would disagree on where the chunk starts).
+fn chunk_extensions(mut rest: &[u8]) -> bool {
+    fn skip_bws(s: &[u8]) -> &[u8] {
+        &s[s.iter().take_while(|&&b| is_ows(b)).count()..]
     }
+    let token = |s: &[u8]| s.iter().take_while(|&&b| is_tchar(b)).count();
+    loop {
+        if rest.is_empty() {
+            return true;
+        }
+        rest = skip_bws(rest);
+        let [b';', after @ ..] = rest else { return false };
+        rest = skip_bws(after);
+        let name = token(rest);
+        if name == 0 {
+            return false;
+        }
+        rest = &rest[name..];
+        let after_name = skip_bws(rest);
+        if let [b'=', value @ ..] = after_name {
+            let value = skip_bws(value);
+            let used = match value {
+                [b'"', ..] => quoted_string(value),
+                _ => Some(token(value)).filter(|&n| n > 0),
+            };
+            let Some(used) = used else { return false };
+            rest = &value[used..];
+        }
+    }
+}
+
+/// The length of the quoted-string at the start of `s` (RFC 9110 §5.6.4),
+/// if it is one.
+fn quoted_string(s: &[u8]) -> Option<usize> {
+    let mut at = 1;
+    while at < s.len() {
+        match s[at] {
+            b'"' => return Some(at + 1),
+            b'\\' if s.get(at + 1).is_some_and(|&b| is_field_value_byte(b)) => at += 2,
+            b if is_field_value_byte(b) && b != b'\\' => at += 1,
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn parse_trailers(block: &Bytes, limits: &Limits) -> Result<Vec<Header>, DecodeError> {
@@ -203,5 +247,22 @@ mod tests {
         assert_eq!(parse_size_line(b"1 2"), Err(DecodeError::InvalidChunkSize));
         assert_eq!(parse_size_line(b"1;\0"), Err(DecodeError::InvalidChunkSize));
         assert_eq!(parse_size_line(b"-1"), Err(DecodeError::InvalidChunkSize));
+    }
+}
+
+#[cfg(test)]
+mod grammar_tests {
+    use super::*;
+
+    #[test]
+    fn chunk_size_lines_follow_rfc_9112_exactly() {
+        for ok in ["a", "A;x", "a;x=y", "a ;x", "a; x = y", "a;x=\"quoted ;=\"", "a;x;y=z", "a;x=\"a\\\"b\""] {
+            assert_eq!(parse_size_line(ok.as_bytes()), Ok(10), "{ok:?}");
+        }
+        // Whitespace with no extension, a `;` with no name, a value missing
+        // or unterminated: each a framing error.
+        for bad in ["a ", "a\t", "a;", "a; ", "a;=y", "a;x=", "a;x=\"open", "a;x y", " a", "a;x=y z", ""] {
+            assert!(parse_size_line(bad.as_bytes()).is_err(), "{bad:?}");
+        }
     }
 }
