@@ -33,7 +33,11 @@ fn builder<G: Glue>() -> Builder<G> {
         .max_tries(4)
         .connect_timeout(Duration::from_secs(5))
         .stall_timeout(Duration::from_secs(5))
-        .observer(|o| if std::env::var_os("DEBUG_OBS").is_some() { eprintln!("{:?} {o:?}", std::time::SystemTime::now()) })
+        .observer(|o| {
+            if std::env::var_os("DEBUG_OBS").is_some() {
+                eprintln!("{:?} {o:?}", std::time::SystemTime::now())
+            }
+        })
 }
 
 /// The options of a client of `server`, authenticated, in database 3.
@@ -126,10 +130,7 @@ async fn sets_land_in_their_database<G: Glue>() {
         }
     }
     let counter = u64::try_from(raw.command(&["GET", "counter"]).number()).expect("a count");
-    assert!(
-        incrs.ok <= counter && counter <= incrs.ok + incrs.may_have_been_processed,
-        "counter {counter}: {incrs:?}"
-    );
+    assert!(incrs.ok <= counter && counter <= incrs.ok + incrs.may_have_been_processed, "counter {counter}: {incrs:?}");
     assert!(incrs.other_failures.is_empty(), "{incrs:?}");
     assert_eq!(raw.command(&["SELECT", "0"]), Reply::Simple("OK".into()));
     assert_eq!(raw.command(&["DBSIZE"]), Reply::Integer(0), "nothing landed in database 0");
@@ -152,8 +153,8 @@ async fn wrong_password_fails_fast<G: Glue>() {
     ];
     for url in urls {
         // A connect timeout far longer than the test may take.
-        let client = RedisClient::<G>::from_url(&url, builder::<G>().connect_timeout(Duration::from_secs(30)))
-            .expect("client");
+        let client =
+            RedisClient::<G>::from_url(&url, builder::<G>().connect_timeout(Duration::from_secs(30))).expect("client");
         let started = Instant::now();
         let futures = (0..200).map(|i| {
             let command = match i % 3 {
@@ -245,8 +246,7 @@ async fn transactions_are_units<G: Glue>() {
         .await
         .expect("a discarded batch");
     assert!(
-        replies.len() == 2
-            && replies.iter().all(|r| matches!(r, Value::Error(e) if e.starts_with(b"EXECABORT"))),
+        replies.len() == 2 && replies.iter().all(|r| matches!(r, Value::Error(e) if e.starts_with(b"EXECABORT"))),
         "{replies:?}"
     );
     eprintln!("{kills} rounds killed mid-flight; transactions {tally:?}");
@@ -335,11 +335,7 @@ async fn subscriber_resubscribes<G: Glue>(protocol: Protocol) {
         assert_eq!(next(&mut subscriber).await, message("sync", None, &i.to_string()), "message {i}");
     }
     // Its connection stays open while idle, with no idle timeout.
-    assert_eq!(
-        raw.command(&["PUBSUB", "NUMPAT"]),
-        Reply::Integer(1),
-        "the pattern subscription is still there"
-    );
+    assert_eq!(raw.command(&["PUBSUB", "NUMPAT"]), Reply::Integer(1), "the pattern subscription is still there");
 }
 
 #[test]

@@ -346,8 +346,12 @@ mod tests {
         assert_eq!(parse("redis://h/0").setup.database, None);
         // The setup commands, in the order a connection sends them.
         let config = parse("redis://app:pw@h/2").client_name("worker").resp_config().unwrap();
-        let words: Vec<Vec<u8>> =
-            config.setup.commands().iter().map(|c| c.args.iter().flat_map(|a| [&a[..], b" "].concat()).collect()).collect();
+        let words: Vec<Vec<u8>> = config
+            .setup
+            .commands()
+            .iter()
+            .map(|c| c.args.iter().flat_map(|a| [&a[..], b" "].concat()).collect())
+            .collect();
         assert_eq!(words, [&b"AUTH app pw "[..], b"CLIENT SETNAME worker ", b"SELECT 2 "]);
     }
 

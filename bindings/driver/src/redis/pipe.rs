@@ -176,11 +176,11 @@ impl Future for PipeFuture {
                     other => vec![other; count],
                 }))
             }
-            State::Ready(outcome) => Poll::Ready(
-                outcome.take().unwrap_or_else(|| {
+            State::Ready(outcome) => {
+                Poll::Ready(outcome.take().unwrap_or_else(|| {
                     Err(Error::new(pipelining::ErrorKind::InvalidRequest, "polled after completion"))
-                }),
-            ),
+                }))
+            }
         }
     }
 }
