@@ -1,8 +1,8 @@
 //! Redis connection state (issue 22): the setup every new connection runs
 //! first, commands that would change a connection's state refused,
 //! transactions written and answered as one unit and resent only while
-//! their EXEC was not written, and a subscriber's connection where messages
-//! answer nothing. Replies fed whole, byte by byte and split at every offset.
+//! their EXEC was not written, batches answered by all their replies at
+//! once, and a subscriber's connection where messages answer nothing. Replies fed whole, byte by byte and split at every offset.
 #![cfg(feature = "resp")]
 
 use bytes::{Bytes, BytesMut};
@@ -136,6 +136,104 @@ fn a_transaction_under_watch_is_never_resent_once_written() {
     let mut buf = BytesMut::from(&b"+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n"[..]);
     let d = codec.decode(&mut buf, Some(&request)).unwrap().expect("answered");
     assert_eq!(d.part, Value::Null);
+}
+
+fn batch(words: &[&[&'static str]]) -> Request {
+    Request::Batch(words.iter().map(|w| Command::new(w.iter().copied())).collect())
+}
+
+#[test]
+fn a_batch_is_written_together_and_answered_by_its_replies_in_order_at_every_split() {
+    let mut c = connection(RespConfig::default());
+    let id = c.submit(Instant::ZERO, batch(&[&["SET", "x", "1"], &["INCR", "x"]]), RequestOptions::default()).unwrap();
+    let get = c.submit(Instant::ZERO, Command::new(["GET", "x"]).into(), RequestOptions::default()).unwrap();
+    assert_eq!(
+        write(&mut c),
+        b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n*2\r\n$3\r\nGET\r\n$1\r\nx\r\n"
+    );
+    // A push among the replies answers nothing (P2); an error reply is one
+    // of the batch's replies.
+    let replies = b"+OK\r\n>2\r\n$7\r\nmessage\r\n$1\r\nm\r\n-ERR not a number\r\n$1\r\n2\r\n";
+    for at in 0..=replies.len() {
+        let mut codec = codec(RespConfig::default());
+        let mut buf = BytesMut::new();
+        let requests = [batch(&[&["SET", "x", "1"], &["INCR", "x"]]), Command::new(["GET", "x"]).into()];
+        let (mut answers, mut pushes) = (Vec::new(), 0);
+        for piece in [&replies[..at], &replies[at..]] {
+            buf.extend_from_slice(piece);
+            while let Some(d) = codec.decode(&mut buf, requests.get(answers.len())).unwrap() {
+                match d.to {
+                    Recipient::Next => answers.push(d.part),
+                    _ => pushes += 1,
+                }
+            }
+        }
+        let expected = [
+            Value::Array(vec![
+                Value::Simple(Bytes::from_static(b"OK")),
+                Value::Error(Bytes::from_static(b"ERR not a number")),
+            ]),
+            Value::Bulk(Bytes::from_static(b"2")),
+        ];
+        assert_eq!((answers.as_slice(), pushes), (&expected[..], 1), "split at {at}");
+    }
+    c.handle_received(Instant::ZERO, replies);
+    let done: Vec<RequestId> = events(&mut c).iter().filter_map(Event::terminal_id).collect();
+    assert_eq!(done, [id, get]);
+}
+
+#[test]
+fn a_lost_batch_is_resent_whole_only_when_every_command_may_be() {
+    for (words, retry, kind) in [
+        // Reads and a plain SET: resent, answered replies and all.
+        (&[&["SET", "k", "v"][..], &["GET", "k"]][..], Retry::Replay, None),
+        // An INCR among them: it may have run, and may not run twice.
+        (&[&["GET", "k"][..], &["INCR", "n"]], Retry::Never, Some(ErrorKind::MayHaveBeenProcessed)),
+        // A DEL answers differently when repeated.
+        (&[&["DEL", "k"][..], &["GET", "k"]], Retry::Never, Some(ErrorKind::MayHaveBeenProcessed)),
+    ] {
+        let mut c = connection(RespConfig::default());
+        let id = c.submit(Instant::ZERO, batch(words), RequestOptions::default()).unwrap();
+        write(&mut c);
+        // The first reply came: the batch was lost half answered.
+        c.handle_received(Instant::ZERO, b"+OK\r\n");
+        c.handle_transport_error(Instant::ZERO);
+        let events = events(&mut c);
+        let lost = events.iter().find_map(|e| match e {
+            Event::Unanswered(u) if u.id == id => Some(u),
+            _ => None,
+        });
+        let lost = lost.unwrap_or_else(|| panic!("{words:?}: handed back: {events:?}"));
+        assert_eq!(lost.retry, retry, "{words:?}");
+        if let Some(kind) = kind {
+            assert_eq!(lost.kind(), kind, "{words:?}");
+        }
+    }
+    // With same-state commands allowed to be resent, the DEL batch is.
+    let mut config = RespConfig::default();
+    config.replay_same_state = true;
+    assert!(codec(config).is_idempotent(&batch(&[&["DEL", "k"], &["GET", "k"]])));
+}
+
+#[test]
+fn an_empty_batch_and_a_state_change_in_a_batch_are_refused() {
+    let mut c = connection(RespConfig::default());
+    let refused = |c: &mut Connection<RespCodec>, request: Request| {
+        c.submit(Instant::ZERO, request, RequestOptions::default())
+            .map(|_| ())
+            .map_err(|r| r.error)
+            .expect_err("refused")
+    };
+    let error = refused(&mut c, Request::Batch(Vec::new()));
+    assert!(matches!(error, SubmitError::Invalid(CommandError::EmptyBatch)), "{error:?}");
+    let error = refused(&mut c, batch(&[&["GET", "k"], &["SELECT", "2"]]));
+    assert!(matches!(error, SubmitError::Invalid(CommandError::StateChange { .. })), "{error:?}");
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+    let mut config = RespConfig::default();
+    config.subscriber = true;
+    let mut subscriber = connection(config);
+    let error = refused(&mut subscriber, batch(&[&["SUBSCRIBE", "c"]]));
+    assert!(matches!(error, SubmitError::Invalid(CommandError::NotForSubscriber { .. })), "{error:?}");
 }
 
 #[test]

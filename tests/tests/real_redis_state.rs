@@ -45,9 +45,55 @@ fn options(server: &RedisServer) -> RedisOptions {
     RedisOptions::new("127.0.0.1", server.port()).password(PASSWORD).database(3).client_name("under-test")
 }
 
-/// Kills every normal client but the killer; how many it killed.
+/// Kills every connection of the client under test (named `under-test`),
+/// one by one from `CLIENT LIST`; how many it killed. The test's own raw
+/// connections are spared.
 fn kill_clients(killer: &mut RawRedis) -> i64 {
-    killer.command(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]).number()
+    let Reply::Bulk(Some(list)) = killer.command(&["CLIENT", "LIST", "TYPE", "normal"]) else { panic!("CLIENT LIST") };
+    let list = String::from_utf8_lossy(&list).into_owned();
+    let ids = list
+        .lines()
+        .filter(|line| line.split(' ').any(|field| field == "name=under-test"))
+        .filter_map(|line| line.split(' ').find_map(|field| field.strip_prefix("id=")).map(str::to_owned));
+    // The filter form answers how many it killed: 0 for one gone since.
+    ids.map(|id| killer.command(&["CLIENT", "KILL", "ID", &id]).number()).sum()
+}
+
+/// A thread of its own that kills every normal client but itself every
+/// 250 ms until dropped: kills at moments the test does not choose, on top
+/// of the ones it times mid-round.
+struct PeriodicKiller {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u32>>,
+}
+
+impl PeriodicKiller {
+    fn start(server: &RedisServer) -> Self {
+        let mut killer = server.raw();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut kills = 0;
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
+                kills += u32::from(kill_clients(&mut killer) > 0);
+            }
+            kills
+        });
+        PeriodicKiller { stop, thread: Some(thread) }
+    }
+
+    /// Stops it; how many of its kills found a client.
+    fn stop(mut self) -> u32 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().map_or(0, |t| t.join().expect("the killer thread"))
+    }
+}
+
+impl Drop for PeriodicKiller {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// What one command's outcome was.
@@ -74,6 +120,7 @@ async fn sets_land_in_their_database<G: Glue>() {
     let server = RedisServer::start(Some(PASSWORD));
     let client = RedisClient::<G>::with_options(options(&server), builder::<G>()).expect("client");
     let mut killer = server.raw();
+    let periodic = PeriodicKiller::start(&server);
     let (mut sets, mut incrs) = (Tally::default(), Tally::default());
     let mut done_keys = Vec::new();
     let mut kills = 0;
@@ -110,7 +157,8 @@ async fn sets_land_in_their_database<G: Glue>() {
             }
         }
     }
-    eprintln!("{kills} rounds killed mid-flight; SETs {sets:?}; INCRs {incrs:?}");
+    let periodic_kills = periodic.stop();
+    eprintln!("{kills} rounds killed mid-flight, {periodic_kills} periodic kills; SETs {sets:?}; INCRs {incrs:?}");
     assert!(kills >= 8, "the client's connections were killed mid-round in {kills} of 10 rounds");
     // SETs are resent after a loss: every one done (a few could run out of
     // tries, never be reported done wrongly).
@@ -215,16 +263,23 @@ async fn transactions_are_units<G: Glue>() {
             }
         }
     }
-    // A batch and an atomic batch, after the kills.
-    let replies = client
-        .pipe()
-        .command(Command::new(["SET", "x", "1"]))
-        .command(Command::new(["INCR", "x"]))
-        .command(Command::new(["GET", "x"]))
-        .send()
-        .await
-        .expect("a batch");
-    assert_eq!(replies, [Value::Simple("OK".into()), Value::Integer(2), Value::Bulk("2".into())]);
+    // Batches, after the kills: each one's commands run in order on one
+    // connection, though the client has two.
+    let batches: Vec<_> = (0..200)
+        .map(|i| {
+            let key = format!("x:{i}");
+            client
+                .pipe()
+                .command(Command::new(["SET".to_owned(), key.clone(), "1".to_owned()]))
+                .command(Command::new(["INCR".to_owned(), key.clone()]))
+                .command(Command::new(["GET".to_owned(), key]))
+                .send()
+        })
+        .collect();
+    for replies in join_all(batches).await {
+        let replies = replies.expect("a batch");
+        assert_eq!(replies, [Value::Simple("OK".into()), Value::Integer(2), Value::Bulk("2".into())]);
+    }
     let replies = client
         .pipe()
         .atomic()

@@ -6,7 +6,9 @@
 //! * on a `Connection<RespCodec>` (with a connection setup or not): at most
 //!   one terminal event per command or transaction, and exactly one after a
 //!   final `close()` (P12); a transaction lost before its EXEC was written
-//!   may be resent, never one under WATCH once written (P8).
+//!   may be resent, never one under WATCH once written (P8); a batch is
+//!   answered by one reply per command, and one holding an INCR is never
+//!   resent once written.
 
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
@@ -17,8 +19,8 @@ use pipelining::{Progress, Retry};
 use std::collections::BTreeSet;
 
 /// The input: a connection setup or not, up to 32 requests (GET, INCR, a
-/// transaction, one under WATCH), up to 4 split points, then the server's
-/// bytes.
+/// transaction, one under WATCH, a batch of reads, a batch with an INCR),
+/// up to 4 split points, then the server's bytes.
 struct Input {
     bytes: Vec<u8>,
     splits: Vec<u16>,
@@ -36,13 +38,15 @@ impl Input {
     }
 }
 
-/// Request `n % 4` of the input's choices.
+/// Request `n % 6` of the input's choices.
 fn request_for(n: u8) -> Request {
-    match n % 4 {
+    match n % 6 {
         0 => Command::new(["GET", "k"]).into(),
         1 => Command::new(["INCR", "n"]).into(),
         2 => Transaction::new([Command::new(["INCR", "a"]), Command::new(["INCR", "b"])]).into(),
-        _ => Transaction::new([Command::new(["SET", "k", "v"])]).watching(["k"]).into(),
+        3 => Transaction::new([Command::new(["SET", "k", "v"])]).watching(["k"]).into(),
+        4 => Request::Batch(vec![Command::new(["GET", "k"]), Command::new(["GET", "j"])]),
+        _ => Request::Batch(vec![Command::new(["GET", "k"]), Command::new(["INCR", "n"]), Command::new(["GET", "j"])]),
     }
 }
 
@@ -112,7 +116,18 @@ pub fn run(data: &[u8]) {
             if let Event::Response { part: Value::Push(_), .. } = event {
                 panic!("a push message answered a command");
             }
+            if let Event::Response { id, part, .. } = &event {
+                if let Some((_, Request::Batch(commands))) = submitted.iter().find(|(s, _)| s == id) {
+                    let Value::Array(replies) = part else { panic!("a batch answered by {part:?}") };
+                    assert_eq!(replies.len(), commands.len(), "a batch answered by one reply per command");
+                }
+            }
             if let Event::Unanswered(u) = &event {
+                if let Request::Batch(commands) = &u.request {
+                    if commands.iter().any(|c| c.name() == b"INCR") && u.retry == Retry::Replay {
+                        assert_eq!(u.progress, Progress::NotWritten, "a batch holding an INCR resent once written");
+                    }
+                }
                 if let Request::Transaction(t) = &u.request {
                     // P8 for units: never resent once EXEC may have run.
                     if u.retry == Retry::Replay {

@@ -6,7 +6,7 @@ use crate::Error;
 use crate::config::Glue;
 use crate::message_client::MessageFuture;
 use pipelining::Idempotency;
-use pipelining::resp::{Command, RespFactory, Transaction, Value};
+use pipelining::resp::{Command, Request, RespFactory, Transaction, Value};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -85,14 +85,18 @@ impl<'c, G: Glue> Pipe<'c, G> {
         self.commands.is_empty()
     }
 
-    /// Sends the commands now, in order, and returns one future for all
-    /// their replies, one per command, in order.
+    /// Sends the commands now and returns one future for all their
+    /// replies, one per command, in order.
     ///
-    /// Without [`atomic`](Self::atomic), each command is its own request:
-    /// pipelined with the others, resent or not after a loss as it would
-    /// be alone. The future waits for every one; if any failed, it fails
-    /// with the first failure in order, and the others were still sent and
-    /// may have run. An error reply (`-ERR …`) is a reply, not a failure.
+    /// Without [`atomic`](Self::atomic), the commands are written together
+    /// on one connection, in order, so the server runs them in that order
+    /// (with other clients' commands possibly in between), and their
+    /// replies come as one. Lost, the batch is resent whole on a new
+    /// connection when every command in it may be resent (reads, `SET k
+    /// v`, …: see [`ReplayClass`](super::ReplayClass)); otherwise, once
+    /// written, it fails with `may_have_been_processed`: some of its
+    /// commands may have run, and which is not known. An error reply
+    /// (`-ERR …`) is one command's reply, not a failure.
     ///
     /// With [`atomic`](Self::atomic), the replies are `EXEC`'s. When the
     /// server discarded the transaction (`EXECABORT`: a command was refused
@@ -100,39 +104,36 @@ impl<'c, G: Glue> Pipe<'c, G> {
     /// reply.
     pub fn send(self) -> PipeFuture {
         let Pipe { client, commands, atomic } = self;
+        let count = commands.len();
         let state = if commands.is_empty() {
             State::Ready(Some(Ok(Vec::new())))
         } else if atomic {
-            let count = commands.len();
-            State::Atomic { future: client.transaction(Transaction::new(commands)), count }
+            State::Waiting(client.transaction(Transaction::new(commands)))
         } else {
-            let replies = Vec::with_capacity(commands.len());
-            let futures = commands.into_iter().map(|command| client.command(command, Idempotency::ByMethod)).collect();
-            State::Each { futures, next: 0, replies, failure: None }
+            State::Waiting(client.inner.request(&client.server, Request::Batch(commands), Idempotency::ByMethod))
         };
-        PipeFuture { state }
+        PipeFuture { state, count }
     }
 }
 
 /// The replies of a [`Pipe`], in order. Dropping it cancels the commands
-/// not written yet.
+/// if they are not written yet.
 #[must_use = "futures do nothing unless polled"]
 pub struct PipeFuture {
     state: State,
+    /// How many commands the pipe holds.
+    count: usize,
 }
 
 impl std::fmt::Debug for PipeFuture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PipeFuture")
+        f.debug_struct("PipeFuture").field("commands", &self.count).finish()
     }
 }
 
 enum State {
-    /// Commands sent one by one, their outcomes taken in order: the replies
-    /// so far and the first failure.
-    Each { futures: Vec<MessageFuture<RespFactory>>, next: usize, replies: Vec<Value>, failure: Option<Error> },
-    /// One transaction of `count` commands.
-    Atomic { future: MessageFuture<RespFactory>, count: usize },
+    /// The batch or transaction, sent.
+    Waiting(MessageFuture<RespFactory>),
     /// The outcome, until taken.
     Ready(Option<Result<Vec<Value>, Error>>),
 }
@@ -143,36 +144,14 @@ impl Future for PipeFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         match &mut this.state {
-            State::Each { futures, next, replies, failure } => {
-                // Replies come in order: wait on the first one not taken,
-                // so each wake-up polls one future, not every one.
-                while let Some(future) = futures.get_mut(*next) {
-                    match Pin::new(future).poll(cx) {
-                        Poll::Pending => return Poll::Pending,
-                        Poll::Ready(Ok(reply)) => replies.push(reply.response),
-                        Poll::Ready(Err(error)) => {
-                            failure.get_or_insert(error);
-                        }
-                    }
-                    *next += 1;
-                }
-                let outcome = match failure.take() {
-                    Some(error) => Err(error),
-                    None => Ok(std::mem::take(replies)),
-                };
-                this.state = State::Ready(None);
-                Poll::Ready(outcome)
-            }
-            State::Atomic { future, count } => {
-                let outcome = match Pin::new(future).poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(outcome) => outcome,
-                };
-                let count = *count;
+            State::Waiting(future) => {
+                let outcome = std::task::ready!(Pin::new(future).poll(cx));
+                let count = this.count;
                 this.state = State::Ready(None);
                 Poll::Ready(outcome.map(|reply| match reply.response {
                     Value::Array(replies) => replies,
-                    // Discarded: the same answer for every command.
+                    // A transaction discarded (EXECABORT) or not run (a
+                    // null EXEC): the same answer for every command.
                     other => vec![other; count],
                 }))
             }
