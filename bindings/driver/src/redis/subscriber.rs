@@ -278,11 +278,14 @@ fn command(op: Op, key: &Key) -> Command {
     Command { args: vec![Bytes::from_static(name.as_bytes()), key.1.clone()] }
 }
 
+/// Where the answer to one of the caller's (un)subscribes goes.
+type Answer = oneshot::Sender<Result<Value, Error>>;
+
 /// One (un)subscribe from the caller.
 struct Ask {
     op: Op,
     key: Key,
-    done: oneshot::Sender<Result<Value, Error>>,
+    done: Answer,
 }
 
 /// A subscription the caller wants.
@@ -302,7 +305,7 @@ struct Subscription {
 /// An (un)subscribe on its way: the request, and who waits for it.
 struct Answering {
     future: MessageFuture<RespFactory>,
-    about: Option<(Op, Key, u64, Option<oneshot::Sender<Result<Value, Error>>>)>,
+    about: Option<(Op, Key, u64, Option<Answer>)>,
 }
 
 /// An answered (un)subscribe.
@@ -310,7 +313,7 @@ struct Answered {
     op: Op,
     key: Key,
     serial: u64,
-    done: Option<oneshot::Sender<Result<Value, Error>>>,
+    done: Option<Answer>,
     outcome: Result<Reply<Value>, Error>,
 }
 
@@ -406,7 +409,7 @@ impl<G: Glue> Future for Task<G> {
 impl<G: Glue> Task<G> {
     /// Sends `op` for `key`; its answer goes to `done` (none for a
     /// resubscription).
-    fn send(&mut self, op: Op, key: Key, serial: u64, done: Option<oneshot::Sender<Result<Value, Error>>>) {
+    fn send(&mut self, op: Op, key: Key, serial: u64, done: Option<Answer>) {
         // Resent after a loss like a read: (un)subscribing twice is harmless.
         let future = self.client.request(&self.server, command(op, &key).into(), Idempotency::Idempotent);
         self.answers.push(Answering { future, about: Some((op, key, serial, done)) });
