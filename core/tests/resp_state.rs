@@ -361,6 +361,85 @@ fn a_refused_setup_closes_the_connection_and_fails_the_queue_with_connect() {
 }
 
 #[test]
+fn connections_lost_during_their_setup_count_as_failed_connects() {
+    // A server that closes every connection before answering its setup (a
+    // TLS server rejecting the client's certificate after the handshake):
+    // the GET behind the setup is never written, and after `max_tries`
+    // such losses in a row it fails with `connect`, instead of moving to a
+    // new connection forever.
+    let mut pool = PoolConfig::default();
+    pool.connection.capability = Capability::Pipelining;
+    pool.connections = 1;
+    pool.max_tries = 3;
+    let mut d = Dispatcher::new(RespFactory { config: setup() }, pool, DispatchConfig::default()).unwrap();
+    let origin = Origin::new("redis", "127.0.0.1", 6379);
+    let now = Instant::ZERO;
+    let id = d.submit(now, &origin, Command::new(["GET", "k"]).into(), RequestOptions::default().whole()).unwrap();
+    let mut connects = 0;
+    loop {
+        let conn = std::iter::from_fn(|| d.poll_instruction()).find_map(|i| match i {
+            Instruction::Connect { conn, .. } => Some(conn),
+            _ => None,
+        });
+        let Some(conn) = conn else { break };
+        connects += 1;
+        assert!(connects <= 3, "a fourth connect: the losses are not counted");
+        d.handle_connected(now, conn);
+        let mut out = Vec::new();
+        while d.poll_transmit_on(now, conn, &mut out).is_some() {}
+        assert!(!out.windows(3).any(|w| w == b"GET"), "the GET went out before the setup was answered");
+        d.handle_written(now, conn, out.len());
+        d.handle_io_failure(now, conn, "peer sent a certificate_required alert", None);
+    }
+    assert_eq!(connects, 3, "max_tries connects");
+    let taken = d.take(now, id).expect("an outcome");
+    let pipelining::dispatch::Delivery::Failed(error) = taken.item else { panic!("failed") };
+    assert_eq!((error.kind, error.attempts), (ErrorKind::Connect, 0));
+    assert!(
+        error.message.contains("lost before its setup was answered: peer sent a certificate_required alert"),
+        "{}",
+        error.message
+    );
+    // One answered setup in between resets the count: losses must come in
+    // a row.
+    let id = d.submit(now, &origin, Command::new(["GET", "k"]).into(), RequestOptions::default().whole()).unwrap();
+    let mut connect = |d: &mut Dispatcher<RespFactory>| {
+        let conn = std::iter::from_fn(|| d.poll_instruction())
+            .find_map(|i| match i {
+                Instruction::Connect { conn, .. } => Some(conn),
+                _ => None,
+            })
+            .expect("a connect");
+        d.handle_connected(now, conn);
+        let mut out = Vec::new();
+        while d.poll_transmit_on(now, conn, &mut out).is_some() {}
+        d.handle_written(now, conn, out.len());
+        conn
+    };
+    for _ in 0..2 {
+        let conn = connect(&mut d);
+        d.handle_io_failure(now, conn, "reset", None);
+    }
+    let conn = connect(&mut d);
+    // The setup's three +OK and the GET's reply, then a loss with nothing
+    // outstanding.
+    d.handle_received(now, conn, b"+OK\r\n+OK\r\n+OK\r\n");
+    let mut out = Vec::new();
+    while d.poll_transmit_on(now, conn, &mut out).is_some() {}
+    d.handle_written(now, conn, out.len());
+    d.handle_received(now, conn, b"$1\r\nv\r\n");
+    let taken = d.take(now, id).expect("an outcome");
+    assert!(matches!(taken.item, pipelining::dispatch::Delivery::Complete(_)), "answered");
+    d.handle_io_failure(now, conn, "reset", None);
+    let id = d.submit(now, &origin, Command::new(["GET", "k"]).into(), RequestOptions::default().whole()).unwrap();
+    for _ in 0..2 {
+        let conn = connect(&mut d);
+        d.handle_io_failure(now, conn, "reset", None);
+    }
+    assert!(d.take(now, id).is_none(), "two losses in a row after an answered setup: still waiting");
+}
+
+#[test]
 fn a_subscriber_takes_messages_that_answer_nothing() {
     let mut config = RespConfig::default();
     config.subscriber = true;

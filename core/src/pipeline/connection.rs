@@ -293,6 +293,14 @@ impl<C: Codec> Connection<C> {
         self.entries.iter().take(self.in_flight).any(|e| e.id == id)
     }
 
+    /// Whether its own setup requests (a Redis connection's `AUTH`,
+    /// `SELECT`, …) are not all answered yet: until they are, it carries
+    /// none of the caller's requests, and its loss is a failed connect's
+    /// (P8).
+    pub fn is_setting_up(&self) -> bool {
+        self.setup_pending > 0
+    }
+
     /// How many more requests this connection would write now if they were
     /// queued: zero once closing, at its depth or budget, behind a request
     /// that must be alone, or while a large response is held.
