@@ -403,7 +403,7 @@ fn connections_lost_during_their_setup_count_as_failed_connects() {
     // One answered setup in between resets the count: losses must come in
     // a row.
     let id = d.submit(now, &origin, Command::new(["GET", "k"]).into(), RequestOptions::default().whole()).unwrap();
-    let mut connect = |d: &mut Dispatcher<RespFactory>| {
+    let connect = |d: &mut Dispatcher<RespFactory>| {
         let conn = std::iter::from_fn(|| d.poll_instruction())
             .find_map(|i| match i {
                 Instruction::Connect { conn, .. } => Some(conn),
