@@ -40,9 +40,16 @@ pub use subscriber::{Message, SubscribeFuture, Subscriber, SubscriberEvent};
 /// learns with the same memory is not needed either: Redis closes idle
 /// clients only when its `timeout` is set, and a command crossing that
 /// close is handled as the stale-connection race, P6.)
+///
+/// Nor is a command stuck behind a slow one copied to another connection
+/// (P13's rescue): the copy and the original could both run, at different
+/// moments, and a `SET k v` running late would undo a later `SET k w`
+/// made meanwhile. A Redis server runs one command at a time anyway, so
+/// another connection is rarely faster.
 fn redis_builder<G: Glue>(builder: Builder<G>) -> Builder<G> {
     let mut builder = builder.assume_pipelining(true).pipeline_non_idempotent(true);
     builder.pool.budget_memory = pipelining::Duration::ZERO;
+    builder.pool.connection.rescue_delay = None;
     builder
 }
 

@@ -127,7 +127,6 @@ impl Subscriber {
         builder.pool.connections = 1;
         builder.pool.connection.idle_timeout = None;
         builder.pool.connection.large_response = None;
-        builder.pool.connection.rescue_delay = None;
         builder.dispatch.unsolicited_buffer = ENGINE_BUFFER;
         let client = MessageClient::new(builder, RespFactory { config })?;
         let control = Arc::new(Mutex::new(Control::default()));
