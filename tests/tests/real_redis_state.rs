@@ -410,3 +410,45 @@ fn a_subscriber_resumes_after_a_kill_over_resp3_on_tokio() {
 fn a_subscriber_resumes_after_a_kill_over_resp3_on_smol() {
     pipelining_tests::run_on_smol(subscriber_resubscribes::<pipelining_smol::Smol>(Protocol::Resp3));
 }
+
+/// A subscriber nobody reads holds back what it is sent, within its bounds:
+/// 12,000 messages of 8 KiB (about 94 MiB) are published while the stream
+/// is not taken, and most of them wait in the server's output buffer for
+/// the subscriber's connection (the client holds 1,024 in its engine and
+/// 64 in the stream, the kernel's socket buffers at most 36 MiB); then
+/// every one is read, in order, nothing lost.
+async fn unread_subscriber_holds_back<G: Glue>() {
+    let server = RedisServer::start(Some(PASSWORD));
+    let mut raw = server.raw();
+    // Redis would otherwise drop a pub/sub client that far behind.
+    let unlimited = raw.command(&["CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 0 0"]);
+    assert_eq!(unlimited, Reply::Simple("OK".into()));
+    let mut subscriber = Subscriber::with_options(&options(&server), builder::<G>()).expect("subscriber");
+    subscriber.subscribe("bulk").await.expect("subscribed");
+    let count = 12_000;
+    let payload = |i: usize| format!("{i:05}{}", "x".repeat(8187));
+    for i in 0..count {
+        assert_eq!(publish(&mut raw, "bulk", &payload(i)), 1);
+    }
+    // Give the client time to read all it would.
+    std::thread::sleep(Duration::from_millis(500));
+    let Reply::Bulk(Some(list)) = raw.command(&["CLIENT", "LIST", "TYPE", "pubsub"]) else { panic!("CLIENT LIST") };
+    let list = String::from_utf8_lossy(&list).into_owned();
+    let omem: u64 = list
+        .split(' ')
+        .find_map(|field| field.strip_prefix("omem="))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no omem in {list}"));
+    eprintln!("the server holds {} MiB for the unread subscriber", omem >> 20);
+    assert!(omem > 16 << 20, "the client read on without bound: the server holds only {omem} bytes: {list}");
+    for i in 0..count {
+        let SubscriberEvent::Message(message) = next(&mut subscriber).await else { panic!("message {i}: a gap") };
+        assert_eq!(message.payload, payload(i).into_bytes(), "message {i}");
+    }
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn an_unread_subscriber_holds_messages_back_and_loses_none() {
+    pipelining_tests::run_on_tokio(unread_subscriber_holds_back::<pipelining_tokio::Tokio>());
+}
