@@ -1,6 +1,7 @@
 //! Redis connection state against a real redis-server (issue 22), its
 //! connections killed mid-pipeline from a raw connection of the test's own
-//! (`CLIENT KILL`):
+//! (`CLIENT KILL`, by the client's name, mid-round and, for the SETs, every
+//! 250 ms as well):
 //!
 //! - with `requirepass` and database 3, every SET reported done is in
 //!   database 3 and nothing is in database 0 (every new connection
@@ -13,7 +14,10 @@
 //!   or not at all: a counter pair incremented together stays equal;
 //! - a subscriber whose connection is killed reports the gap, resubscribes,
 //!   and receives what is published after, over RESP2 and RESP3; a
-//!   subscriber that is not read loses nothing.
+//!   subscriber that is not read loses nothing;
+//! - a subscriber not read for a while stops reading its connection: the
+//!   backlog waits in the server's output buffer, not in the client;
+//! - batches (`pipe()`) run their commands in order on one connection.
 
 use futures_util::StreamExt;
 use futures_util::future::join_all;
