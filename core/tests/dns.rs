@@ -3,8 +3,12 @@
 #![cfg(feature = "dns")]
 
 use bytes::Bytes;
-use pipelining::dns::{DnsCodec, DnsFactory, DnsMessage, DnsQuery, RecordType, decode_message};
-use pipelining::pipeline::{Connection, ConnectionConfig, Event, RequestOptions};
+#[path = "support/codec.rs"]
+mod codec;
+#[path = "support/split.rs"]
+mod split;
+use pipelining::dns::{DnsCodec, DnsError, DnsFactory, DnsMessage, DnsQuery, RecordType, decode_message};
+use pipelining::pipeline::{Connection, ConnectionConfig, CorrelationId, Event, Recipient, RequestOptions};
 use pipelining::{CloseReason, Instant, Instruction, Lesson, Origin, Pool, PoolConfig, PoolEvent, RequestId, Retry};
 
 const NOW: Instant = Instant::ZERO;
@@ -85,6 +89,15 @@ fn answers(events: &[Event<DnsCodec>]) -> Vec<(RequestId, String, u8)> {
         .collect()
 }
 
+/// How the answers reach the connection.
+#[derive(Clone, Copy, Debug)]
+enum Delivery {
+    Whole,
+    Bytewise,
+    /// In two reads, the first ending at this offset.
+    At(usize),
+}
+
 #[test]
 fn answers_in_reverse_order_reach_their_own_queries() {
     let mut c = connection();
@@ -98,14 +111,15 @@ fn answers_in_reverse_order_reach_their_own_queries() {
         wire.extend(answer(*id, name, *qtype, i as u8));
     }
     // Whole, byte by byte, and split at every offset: same matches.
-    for split in [None, Some(1usize)].into_iter().chain((1..wire.len()).map(Some)) {
+    let splits = (1..wire.len()).map(Delivery::At);
+    for delivery in [Delivery::Whole, Delivery::Bytewise].into_iter().chain(splits) {
         let mut c = connection();
         let ids2 = submit_all(&mut c, &["a.test", "b.test", "c.test"]);
         assert_eq!(queries_in(&transmit(&mut c)), sent);
-        match split {
-            None => c.handle_received(NOW, &wire),
-            Some(1) => wire.iter().for_each(|b| c.handle_received(NOW, std::slice::from_ref(b))),
-            Some(at) => {
+        match delivery {
+            Delivery::Whole => c.handle_received(NOW, &wire),
+            Delivery::Bytewise => wire.iter().for_each(|b| c.handle_received(NOW, std::slice::from_ref(b))),
+            Delivery::At(at) => {
                 c.handle_received(NOW, &wire[..at]);
                 c.handle_received(NOW, &wire[at..]);
             }
@@ -114,7 +128,7 @@ fn answers_in_reverse_order_reach_their_own_queries() {
         assert_eq!(
             got,
             vec![(ids2[2], "c.test".into(), 2), (ids2[1], "b.test".into(), 1), (ids2[0], "a.test".into(), 0)],
-            "split {split:?}"
+            "{delivery:?}"
         );
         assert_eq!(c.in_flight(), 0);
     }
@@ -271,4 +285,124 @@ fn an_answer_with_the_right_id_but_another_question_is_a_protocol_error() {
         .collect();
     assert_eq!(failed, ids, "both queries are handed back");
     assert!(matches!(evs.last(), Some(Event::Closed(c)) if c.reason == CloseReason::Protocol));
+}
+
+/// A framed message: the header fields, then `body` (questions and records).
+fn framed(id: u16, flags: u16, counts: [u16; 2], body: &[u8]) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(&flags.to_be_bytes());
+    for count in [counts[0], counts[1], 0, 0] {
+        m.extend_from_slice(&count.to_be_bytes());
+    }
+    m.extend_from_slice(body);
+    let mut out = (m.len() as u16).to_be_bytes().to_vec();
+    out.extend_from_slice(&m);
+    out
+}
+
+/// Decodes `wire` (then EOF if `eof`) whole, byte by byte and split at every
+/// offset and pair of offsets (`support/split.rs`): every way gives the same
+/// messages, error and unread bytes. Returns each message's (id, first
+/// question's name) and the error.
+fn decode_every_way(wire: &[u8], eof: bool) -> (Vec<(u16, String)>, Option<DnsError>) {
+    let label = format!("{wire:02x?}");
+    let out =
+        split::decode_every_way(&label, wire, eof, || codec::Replies { codec: DnsCodec::default(), answering: None });
+    for item in &out.items {
+        assert_eq!(item.to, Recipient::Id(CorrelationId::new(u32::from(item.part.header.id))), "matched by message ID");
+    }
+    let messages = out.items.into_iter().map(|d| (d.part.header.id, d.part.questions[0].name.clone())).collect();
+    (messages, out.error)
+}
+
+#[test]
+fn every_split_of_good_answers_gives_the_same_messages() {
+    // Two records, the second owner name a pointer into the first.
+    let two_records = {
+        let mut body = b"\x03two\x04test\x00\x00\x01\x00\x01".to_vec();
+        body.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]);
+        body.extend_from_slice(&[0x01, b'x', 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 2]);
+        framed(7, 0x8180, [1, 2], &body)
+    };
+    let mut wire = answer(1, "a.test", 1, 1);
+    wire.extend(two_records);
+    wire.extend(answer(0xffff, "c.example.test", 28, 3));
+    let expected = vec![(1, "a.test".to_string()), (7, "two.test".into()), (0xffff, "c.example.test".into())];
+    for eof in [false, true] {
+        assert_eq!(decode_every_way(&wire, eof), (expected.clone(), None), "eof {eof}");
+    }
+    // A part of the next message stays unread until it is whole.
+    let mut partial = answer(2, "b.test", 1, 2);
+    partial.extend_from_slice(&answer(3, "c.test", 1, 3)[..9]);
+    assert_eq!(decode_every_way(&partial, false), (vec![(2, "b.test".into())], None));
+}
+
+#[test]
+fn every_split_of_a_malformed_or_cut_answer_gives_the_same_error_after_the_same_messages() {
+    let question = b"\x01q\x04test\x00\x00\x01\x00\x01";
+    let record_too_long = {
+        let mut body = question.to_vec();
+        body.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 9, 10, 0, 0, 1]);
+        body
+    };
+    let trailing = {
+        let mut body = question.to_vec();
+        body.push(0);
+        body
+    };
+    let cut = &answer(4, "cut.test", 1, 4)[..20];
+    let cases: Vec<(&str, Vec<u8>, bool, DnsError)> = vec![
+        ("a zero length prefix", vec![0, 0], false, DnsError::TooShort { len: 0 }),
+        ("a length under a header", vec![0, 5, 1, 2, 3, 4, 5], false, DnsError::TooShort { len: 5 }),
+        ("a query, not a response", framed(9, 0x0100, [1, 0], question), false, DnsError::NotAResponse),
+        (
+            "a pointer to itself",
+            framed(9, 0x8180, [1, 0], b"\xc0\x0c\x00\x01\x00\x01"),
+            false,
+            DnsError::BadPointer { offset: 12 },
+        ),
+        (
+            "a forward pointer",
+            framed(9, 0x8180, [1, 0], b"\x01a\xc0\x20\x00\x01\x00\x01"),
+            false,
+            DnsError::BadPointer { offset: 14 },
+        ),
+        (
+            "a reserved label type",
+            framed(9, 0x8180, [1, 0], b"\x41a\x00\x00\x01\x00\x01"),
+            false,
+            DnsError::BadName { offset: 12 },
+        ),
+        ("a label past the end", framed(9, 0x8180, [1, 0], b"\x05ab"), false, DnsError::ShortMessage { offset: 12 }),
+        (
+            "record data past the end",
+            framed(9, 0x8180, [1, 1], &record_too_long),
+            false,
+            DnsError::ShortMessage { offset: 36 },
+        ),
+        (
+            "a byte after the last record",
+            framed(9, 0x8180, [1, 0], &trailing),
+            false,
+            DnsError::TrailingBytes { extra: 1 },
+        ),
+        ("EOF inside a message", cut.to_vec(), true, DnsError::Truncated),
+        ("EOF inside a length prefix", vec![0], true, DnsError::Truncated),
+    ];
+    for (what, bad, eof, error) in cases {
+        // Alone, and between good answers: the one after it is never
+        // decoded, however much of it had arrived.
+        let mut after_good = answer(1, "good.test", 1, 1);
+        after_good.extend_from_slice(&bad);
+        if !eof {
+            after_good.extend(answer(2, "next.test", 1, 2));
+        }
+        assert_eq!(decode_every_way(&bad, eof), (vec![], Some(error.clone())), "{what}");
+        assert_eq!(
+            decode_every_way(&after_good, eof),
+            (vec![(1, "good.test".into())], Some(error)),
+            "{what} after a good answer"
+        );
+    }
 }

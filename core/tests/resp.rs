@@ -1,10 +1,11 @@
-//! The RESP codec: every reply type, fed whole, byte by byte and split at
-//! every offset; replies matched in order on a pipeline; push messages
+//! The RESP codec: every reply type, malformed replies and replies cut by
+//! EOF, fed whole, byte by byte, split at every offset and at every pair of
+//! offsets (`support/split.rs`); replies matched in order on a pipeline; push messages
 //! apart.
 #![cfg(feature = "resp")]
 
-use bytes::{Bytes, BytesMut};
-use pipelining::pipeline::{Codec, Connection, ConnectionConfig, Event, Recipient, RequestOptions};
+use bytes::Bytes;
+use pipelining::pipeline::{Connection, ConnectionConfig, Event, Recipient, RequestOptions};
 use pipelining::resp::{Command, RespCodec, RespError, Value};
 use pipelining::{Capability, CloseReason, Instant, Retry};
 
@@ -12,39 +13,25 @@ fn b(s: &str) -> Bytes {
     Bytes::copy_from_slice(s.as_bytes())
 }
 
-/// Decodes `input` into values (answering a command each time), the way
-/// `chunks` splits it; returns the values and the error, if any.
+#[path = "support/codec.rs"]
+mod codec;
+#[path = "support/split.rs"]
+mod split;
+
 /// Values decoded, each with whom it answers.
 type Decoded = Vec<(Value, Recipient)>;
 
-fn decode_split(input: &[u8], chunks: &[usize]) -> (Decoded, Option<RespError>) {
-    let mut codec = RespCodec::default();
-    let mut buf = BytesMut::new();
-    let mut out = Vec::new();
+/// Decodes `input` (each call answering a `GET`) whole, byte by byte and
+/// split at every offset and pair of offsets (`support/split.rs`), then EOF
+/// if `eof`: every way must give the same values, error and unread bytes.
+fn every_way(input: &[u8], eof: bool) -> (Decoded, Option<RespError>) {
     let answering = pipelining::resp::Request::from(Command::new(["GET", "k"]));
-    let mut at = 0;
-    for &end in chunks.iter().chain(std::iter::once(&input.len())) {
-        buf.extend_from_slice(&input[at..end]);
-        at = end;
-        loop {
-            match codec.decode(&mut buf, Some(&answering)) {
-                Ok(Some(d)) => out.push((d.part, d.to)),
-                Ok(None) => break,
-                Err(e) => return (out, Some(e)),
-            }
-        }
-    }
-    (out, None)
-}
-
-fn every_way(input: &[u8]) -> (Decoded, Option<RespError>) {
-    let whole = decode_split(input, &[]);
-    let bytewise: Vec<usize> = (1..input.len()).collect();
-    assert_eq!(decode_split(input, &bytewise), whole, "byte by byte: {:?}", String::from_utf8_lossy(input));
-    for split in 1..input.len() {
-        assert_eq!(decode_split(input, &[split]), whole, "split at {split}");
-    }
-    whole
+    let label = String::from_utf8_lossy(input);
+    let out = split::decode_every_way(&label, input, eof, || codec::Replies {
+        codec: RespCodec::default(),
+        answering: Some(answering.clone()),
+    });
+    (out.items.into_iter().map(|d| (d.part, d.to)).collect(), out.error)
 }
 
 #[test]
@@ -83,9 +70,12 @@ fn every_reply_type_decodes_identically_however_it_is_split() {
         ),
     ];
     for (input, expected) in cases {
-        let (values, error) = every_way(input);
-        assert_eq!(error, None, "{:?}", String::from_utf8_lossy(input));
-        assert_eq!(values, expected, "{:?}", String::from_utf8_lossy(input));
+        // EOF right after whole replies changes nothing.
+        for eof in [false, true] {
+            let (values, error) = every_way(input, eof);
+            assert_eq!(error, None, "{:?} eof {eof}", String::from_utf8_lossy(input));
+            assert_eq!(values, expected, "{:?} eof {eof}", String::from_utf8_lossy(input));
+        }
     }
 }
 
@@ -101,12 +91,43 @@ fn malformed_replies_fail_with_their_own_error_however_split() {
         (b"$99999999999\r\n", RespError::TooLarge { limit: 64 * 1024 * 1024 }),
     ];
     for (input, expected) in cases {
-        let (values, error) = every_way(input);
+        let (values, error) = every_way(input, false);
         assert!(values.is_empty());
         assert_eq!(error, Some(expected), "{:?}", String::from_utf8_lossy(input));
     }
     let deep = "*1\r\n".repeat(200) + ":1\r\n";
-    assert_eq!(every_way(deep.as_bytes()).1, Some(RespError::TooDeep { limit: 128 }));
+    assert_eq!(every_way(deep.as_bytes(), false).1, Some(RespError::TooDeep { limit: 128 }));
+}
+
+#[test]
+fn good_replies_before_a_malformed_or_cut_one_decode_the_same_however_split() {
+    let next = Recipient::Next;
+    // (input, EOF after it, the replies before the fault, the fault)
+    let cases: Vec<(&[u8], bool, Decoded, RespError)> = vec![
+        (
+            b"+OK\r\n:1\r\n?x\r\n",
+            false,
+            vec![(Value::Simple(b("OK")), next), (Value::Integer(1), next)],
+            RespError::UnknownType { byte: b'?' },
+        ),
+        (b"$1\r\nv\r\n$3\r\nabcd\r\n", false, vec![(Value::Bulk(b("v")), next)], RespError::MissingCrlf),
+        (b"*2\r\n:1\r\n:x\r\n", false, vec![], RespError::InvalidNumber),
+        (
+            b">1\r\n+p\r\n%1\r\n+k\r\n#?\r\n",
+            false,
+            vec![(Value::Push(vec![Value::Simple(b("p"))]), Recipient::Unsolicited)],
+            RespError::InvalidNumber,
+        ),
+        (b"$5\r\nhel", true, vec![], RespError::Truncated),
+        (b"+OK\r\n*2\r\n:1\r\n:", true, vec![(Value::Simple(b("OK")), next)], RespError::Truncated),
+        (b"+OK", true, vec![], RespError::Truncated),
+        (b":7\r\n$0\r\n\r", true, vec![(Value::Integer(7), next)], RespError::Truncated),
+    ];
+    for (input, eof, expected, fault) in cases {
+        let (values, error) = every_way(input, eof);
+        assert_eq!(values, expected, "{:?}", String::from_utf8_lossy(input));
+        assert_eq!(error, Some(fault), "{:?}", String::from_utf8_lossy(input));
+    }
 }
 
 fn connection() -> Connection<RespCodec> {

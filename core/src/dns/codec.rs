@@ -21,6 +21,10 @@ const SIGNALS: ResponseSignals = ResponseSignals::PIPELINING;
 pub struct DnsCodec {
     /// Set after a truncated read at EOF, to report it once.
     dead: bool,
+    /// A malformed message, already taken from the buffer: every later call
+    /// reports it again rather than decode what follows, so the answer does
+    /// not depend on how much had arrived when it was found.
+    failed: Option<DnsError>,
 }
 
 impl CodecError for DnsError {
@@ -65,6 +69,9 @@ impl Codec for DnsCodec {
         buf: &mut BytesMut,
         _answering: Option<&DnsQuery>,
     ) -> Result<Option<Decoded<DnsMessage>>, DnsError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
         if buf.len() < 2 {
             return Ok(None);
         }
@@ -76,7 +83,7 @@ impl Codec for DnsCodec {
             return Ok(None);
         }
         buf.advance(2);
-        let message = decode_message(&buf.split_to(len).freeze())?;
+        let message = decode_message(&buf.split_to(len).freeze()).inspect_err(|e| self.failed = Some(e.clone()))?;
         let to = Recipient::Id(CorrelationId::new(u32::from(message.header.id)));
         Ok(Some(Decoded { part: message, to, role: Role::Whole(SIGNALS) }))
     }

@@ -1191,7 +1191,11 @@ impl<C: Codec> Connection<C> {
             return self.setup_answered(now, entry, part);
         }
         self.responses += 1;
-        if !entry.stage.has_ended() {
+        // Whether a caller still waits for this response: one that was
+        // cancelled (a dropped rescue copy among them) is read and dropped,
+        // and has nobody to take over the connection either.
+        let awaited = !entry.stage.has_ended();
+        if awaited {
             let event = match entry.collector.take() {
                 Some(mut collector) => {
                     let outcome = self.codec.collect(&mut collector, part);
@@ -1239,7 +1243,9 @@ impl<C: Codec> Connection<C> {
                 // the error, not its request budget (P11).
                 let (reason, lesson) = match (upgrade, error) {
                     (true, _) => {
-                        self.upgraded_by = Some(entry.id);
+                        // The connection no longer speaks HTTP either way;
+                        // only a caller still waiting takes it over.
+                        self.upgraded_by = awaited.then_some(entry.id);
                         (CloseReason::Upgraded, Lesson::Nothing)
                     }
                     (false, true) => (CloseReason::ServerClose, Lesson::Nothing),

@@ -71,6 +71,26 @@ pub(crate) fn chunked_vectors() -> Vec<Vector> {
         v("chunk longer than its size", chunked("3\r\nhello\r\n0\r\n\r\n"))
             .gives([ok(), Data(b"hel")])
             .fails(E::InvalidChunkEnd),
+        // RFC 9112 §7.1: whitespace only before an extension, an
+        // extension always named, its value present and terminated.
+        v("whitespace after a chunk size with no extension", chunked("5 \r\nhello\r\n0\r\n\r\n"))
+            .gives([ok()])
+            .fails(E::InvalidChunkSize),
+        v("tab after a chunk size with no extension", chunked("5\t\r\nhello\r\n0\r\n\r\n"))
+            .gives([ok()])
+            .fails(E::InvalidChunkSize),
+        v("a semicolon with no extension name", chunked("5;\r\nhello\r\n0\r\n\r\n"))
+            .gives([ok()])
+            .fails(E::InvalidChunkSize),
+        v("an extension value missing", chunked("5\r\nhello\r\n0;x=\r\n\r\n"))
+            .gives([ok(), Data(b"hello")])
+            .fails(E::InvalidChunkSize),
+        v("an unterminated quoted extension value", chunked("5;x=\"open\r\nhello\r\n0\r\n\r\n"))
+            .gives([ok()])
+            .fails(E::InvalidChunkSize),
+        v("whitespace inside an extension value", chunked("5;x=y z\r\nhello\r\n0\r\n\r\n"))
+            .gives([ok()])
+            .fails(E::InvalidChunkSize),
         v("malformed trailer field name", chunked("0\r\nBad Name: x\r\n\r\n"))
             .gives([ok()])
             .fails(E::MalformedTrailers),

@@ -2,6 +2,7 @@
 
 use crate::harness::*;
 use pipelining::Lesson;
+use pipelining::h1::Request;
 use pipelining::{Cause, CloseReason, ErrorKind, Event, Progress, RequestId, Retry};
 
 /// The last terminal event in the log is `id`'s cancellation.
@@ -256,4 +257,26 @@ fn cancelling_a_written_post_keeps_the_connection_alone_until_its_response() {
     pair.server.release();
     pair.drive();
     assert!(pair.is_ok(g));
+}
+
+#[test]
+fn a_cancelled_request_answered_by_101_hands_the_connection_to_nobody() {
+    // A dropped rescue copy is cancelled this way (P13): its 101 still ends
+    // HTTP on the connection, but no caller waits to take it over.
+    let mut pair = Pair::new(pipelining(1));
+    pair.script(|_| {
+        Reply::response(&b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"[..])
+            .and(Reply::raw(&b"\x81\x05hello"[..]))
+            .then_hold()
+    });
+    pair.server.hold = true;
+    let request = Request::get(&b"/chat"[..]).with_header("Connection", "upgrade").with_header("Upgrade", "websocket");
+    let up = pair.submit(request);
+    pair.drive();
+    pair.cancel(up);
+    assert_eq!(just_cancelled(&pair, up), Progress::Written);
+    pair.server.release();
+    pair.drive();
+    assert_eq!(pair.closed().reason, CloseReason::Upgraded);
+    assert_eq!(pair.conn.upgraded_by(), None, "nobody takes over a cancelled request's upgrade");
 }

@@ -5,15 +5,17 @@
 //!
 //! * P12: at most one terminal event per query; after a final `close()`,
 //!   exactly one;
+//! * every loss classified by the query's progress: moved if unwritten or
+//!   lost in the stale-connection race (P6), replayed otherwise (P8);
 //! * an answer is only ever handed to the query with its name (matching by
 //!   message ID, docs/DESIGN.md P2);
 //! * never more than `depth` queries in flight;
 //! * wire IDs are unique among the queries in flight.
 
 use arbitrary::{Arbitrary, Unstructured};
-use pipelining::dns::{DnsCodec, DnsQuery, RecordType};
+use pipelining::dns::{DnsCodec, DnsError, DnsQuery, RecordType};
 use pipelining::pipeline::{Capability, Connection, ConnectionConfig, Event, RequestOptions};
-use pipelining::{Duration, Instant, RequestId};
+use pipelining::{Cause, Duration, Instant, Lesson, Progress, RequestId, Retry, Unanswered};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Arbitrary, Debug)]
@@ -79,114 +81,280 @@ fn read_queries(wire: &mut Vec<u8>) -> Vec<(u16, String)> {
     out
 }
 
+/// How the bytes of a `Deliver` reach the connection.
+#[derive(Clone, Copy, Debug)]
+enum Delivery {
+    /// In two calls, split where the input says.
+    Split,
+    /// In one call.
+    Whole,
+    /// One byte per call.
+    Bytewise,
+}
+
+/// How a query ended, after every resubmission.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// Answered: the message ID and the name in the answer.
+    Answered { wire_id: u16, name: String },
+    /// Failed for good: how far it got, what the connection said may be
+    /// done with it, and why.
+    Failed { progress: Progress, retry: Retry, cause: Cause<DnsError> },
+    /// The connection refused it at submission.
+    Refused,
+}
+
+/// A query as the caller sees it: resubmitted on the next connection when
+/// the last one handed it back with [`Retry::Move`] or [`Retry::Replay`].
+#[derive(Debug)]
+struct Query {
+    name: String,
+    /// Its id on the current connection, if it is there.
+    id: Option<RequestId>,
+    /// Connections it was submitted to.
+    attempts: u32,
+    /// How it ended on the last connection it was submitted to.
+    outcome: Option<Outcome>,
+    /// Handed back to go to the next connection.
+    again: bool,
+}
+
+/// Resubmissions per query.
+const MAX_ATTEMPTS: u32 = 3;
+/// Connections per run.
+const MAX_CONNECTIONS: usize = 8;
+
 /// Runs one input; panics if a property is violated.
 pub fn run(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let Ok(first_depth) = u8::arbitrary(&mut u) else { return };
-    let mut now = Instant::ZERO;
-    let mut config = ConnectionConfig::default();
-    config.depth = usize::from(first_depth % 16) + 1;
-    let mut depth = config.depth;
-    let mut conn = Connection::new(DnsCodec::default(), config, now);
-    conn.set_capability(Capability::Pipelining);
-    let mut names: BTreeMap<RequestId, String> = BTreeMap::new();
-    let mut submitted: Vec<RequestId> = Vec::new();
-    let mut ended: BTreeSet<RequestId> = BTreeSet::new();
-    let mut transmit: Vec<u8> = Vec::new();
-    let mut sent = 0usize;
-    let mut server_in: Vec<u8> = Vec::new();
-    let mut read: Vec<(u16, String)> = Vec::new();
-    let mut to_client: Vec<u8> = Vec::new();
-    let check =
-        |conn: &mut Connection<DnsCodec>, ended: &mut BTreeSet<RequestId>, names: &BTreeMap<RequestId, String>| {
-            while let Some(event) = conn.poll_event() {
-                if let Some(id) = event.terminal_id() {
-                    assert!(ended.insert(id), "two terminal events for {id:?} (P12)");
-                }
-                if let Event::Response { id, part, .. } = &event {
-                    let asked = names.get(id).expect("a response to a query that was submitted");
-                    assert_eq!(&part.questions[0].name, asked, "an answer handed to the wrong query (P2)");
-                }
-            }
-        };
-    for _ in 0..200 {
-        if u.is_empty() {
-            break;
-        }
+    let mut ops = Vec::new();
+    while ops.len() < 200 && !u.is_empty() {
         let Ok(op) = Op::arbitrary(&mut u) else { break };
+        ops.push(op);
+    }
+    let depth = usize::from(first_depth % 16) + 1;
+    // The same operations with the answers delivered whole, byte by byte
+    // and split where the input says: the same outcome for every query.
+    let split = execute(depth, &ops, Delivery::Split);
+    crate::trace!("outcomes {split:?}");
+    assert_eq!(execute(depth, &ops, Delivery::Whole), split, "whole and split deliveries disagree");
+    assert_eq!(execute(depth, &ops, Delivery::Bytewise), split, "byte by byte and split deliveries disagree");
+}
+
+/// One connection to the fake server and what it has read and owes.
+struct Session {
+    conn: Connection<DnsCodec>,
+    /// Per id submitted here: the query it is.
+    ids: BTreeMap<RequestId, usize>,
+    /// Ids that ended here.
+    ended: BTreeSet<RequestId>,
+    transmit: Vec<u8>,
+    sent: usize,
+    server_in: Vec<u8>,
+    read: Vec<(u16, String)>,
+    to_client: Vec<u8>,
+}
+
+impl Session {
+    fn new(depth: usize, now: Instant) -> Session {
+        let mut config = ConnectionConfig::default();
+        config.depth = depth;
+        let mut conn = Connection::new(DnsCodec::default(), config, now);
+        conn.set_capability(Capability::Pipelining);
+        Session {
+            conn,
+            ids: BTreeMap::new(),
+            ended: BTreeSet::new(),
+            transmit: Vec::new(),
+            sent: 0,
+            server_in: Vec::new(),
+            read: Vec::new(),
+            to_client: Vec::new(),
+        }
+    }
+
+    fn submit(&mut self, now: Instant, queries: &mut [Query], idx: usize) {
+        let query = &mut queries[idx];
+        query.attempts += 1;
+        match self.conn.submit(now, DnsQuery::new(query.name.clone(), RecordType::A), RequestOptions::default()) {
+            Ok(id) => {
+                assert!(self.ids.insert(id, idx).is_none(), "{id:?} handed out twice");
+                query.id = Some(id);
+                query.outcome = None;
+            }
+            Err(_) => query.outcome = Some(Outcome::Refused),
+        }
+    }
+
+    /// Takes the connection's events: P12 and P2 on each.
+    fn check(&mut self, queries: &mut [Query]) {
+        let events: Vec<Event<DnsCodec>> = std::iter::from_fn(|| self.conn.poll_event()).collect();
+        // A loss on a connection reused after idling is the stale-connection
+        // race (P6): idempotent requests move even when written. Its close
+        // comes with the losses.
+        let stale = events.iter().any(|e| matches!(e, Event::Closed(c) if c.lesson == Lesson::StaleRace));
+        for event in events {
+            crate::trace!("event {event:?}");
+            let Some(id) = event.terminal_id() else {
+                if let Event::Response { id, .. } | Event::Written { id } = &event {
+                    assert!(self.ids.contains_key(id), "an event for {id:?}, which was never submitted here");
+                }
+                continue;
+            };
+            // P12: a terminal event names a query submitted here, once.
+            let idx = *self.ids.get(&id).unwrap_or_else(|| panic!("{id:?} ended but was never submitted here (P12)"));
+            assert!(self.ended.insert(id), "two terminal events for {id:?} (P12)");
+            let query = &mut queries[idx];
+            match event {
+                Event::Response { part, .. } => {
+                    // P2: only the answer to its own question.
+                    assert_eq!(part.questions[0].name, query.name, "an answer handed to the wrong query (P2)");
+                    let name = part.questions[0].name.clone();
+                    query.outcome = Some(Outcome::Answered { wire_id: part.header.id, name });
+                }
+                Event::Unanswered(failure) => {
+                    let Unanswered { progress, retry, cause, .. } = *failure;
+                    // P8: a query is idempotent, so whatever was lost is
+                    // moved (never written, or in the stale race) or
+                    // replayed.
+                    match (&cause, progress) {
+                        (Cause::Lost(_), Progress::NotWritten) => assert_eq!(retry, Retry::Move, "{id:?} {cause:?}"),
+                        (Cause::Lost(_), _) if stale => {
+                            assert_eq!(retry, Retry::Move, "{id:?} {cause:?} {progress:?} (P6)")
+                        }
+                        (Cause::Lost(_), _) => assert_eq!(retry, Retry::Replay, "{id:?} {cause:?} {progress:?}"),
+                        _ => assert_eq!(retry, Retry::Never, "{id:?} {cause:?} {progress:?}"),
+                    }
+                    query.again = matches!(retry, Retry::Move | Retry::Replay) && query.attempts < MAX_ATTEMPTS;
+                    query.outcome = Some(Outcome::Failed { progress, retry, cause });
+                }
+                other => panic!("a terminal event that is neither an answer nor a failure: {other:?}"),
+            }
+            if query.id == Some(id) {
+                query.id = None;
+            }
+        }
+    }
+
+    /// After the connection closed: everything submitted here ended (P12).
+    fn check_closed(&self) {
+        for id in self.ids.keys() {
+            assert!(self.ended.contains(id), "{id:?} never ended on its closed connection (P12)");
+        }
+        assert_eq!(self.conn.pending_ids().count(), 0, "pending on a closed connection");
+    }
+}
+
+/// Runs `ops` against fresh connections, one after another: when one
+/// closes, the next takes the queries it handed back to move or replay.
+/// Returns each query's outcome.
+fn execute(depth: usize, ops: &[Op], delivery: Delivery) -> Vec<Outcome> {
+    let mut now = Instant::ZERO;
+    let mut depth = depth;
+    let mut session = Session::new(depth, now);
+    let mut connections = 1;
+    let mut queries: Vec<Query> = Vec::new();
+    for op in ops {
+        crate::trace!("op {op:?}");
+        let s = &mut session;
         match op {
             Op::Submit(n) => {
                 let name = format!("name{}.test", n % 8);
-                if let Ok(id) = conn.submit(now, DnsQuery::new(name.clone(), RecordType::A), RequestOptions::default())
-                {
-                    names.insert(id, name);
-                    submitted.push(id);
-                }
+                queries.push(Query { name, id: None, attempts: 0, outcome: None, again: false });
+                let idx = queries.len() - 1;
+                s.submit(now, &mut queries, idx);
             }
             Op::Cancel(n) => {
-                if !submitted.is_empty() {
-                    conn.cancel(now, submitted[usize::from(n) % submitted.len()]);
+                if !queries.is_empty() {
+                    if let Some(id) = queries[usize::from(*n) % queries.len()].id {
+                        s.conn.cancel(now, id);
+                    }
                 }
             }
             Op::Write(limit) => {
-                if sent == transmit.len() {
-                    transmit.clear();
-                    sent = 0;
-                    let _ = conn.poll_transmit(now, &mut transmit);
-                    assert!(conn.in_flight() <= depth.max(1) || transmit.is_empty(), "more than depth in flight (P1)");
+                if s.sent == s.transmit.len() {
+                    s.transmit.clear();
+                    s.sent = 0;
+                    let _ = s.conn.poll_transmit(now, &mut s.transmit);
+                    assert!(
+                        s.conn.in_flight() <= depth.max(1) || s.transmit.is_empty(),
+                        "more than depth in flight (P1)"
+                    );
                 }
-                let n = limit.map_or(transmit.len() - sent, |l| usize::from(l).min(transmit.len() - sent));
-                server_in.extend_from_slice(&transmit[sent..sent + n]);
-                sent += n;
-                conn.handle_written(now, n);
-                let new = read_queries(&mut server_in);
-                let in_flight: BTreeSet<u16> = read.iter().map(|(id, _)| *id).collect();
+                let left = s.transmit.len() - s.sent;
+                let n = limit.map_or(left, |l| usize::from(l).min(left));
+                s.server_in.extend_from_slice(&s.transmit[s.sent..s.sent + n]);
+                s.sent += n;
+                s.conn.handle_written(now, n);
+                let new = read_queries(&mut s.server_in);
+                let in_flight: BTreeSet<u16> = s.read.iter().map(|(id, _)| *id).collect();
                 for (id, _) in &new {
                     assert!(!in_flight.contains(id), "wire id {id} reused while in flight");
                 }
-                read.extend(new);
+                s.read.extend(new);
             }
             Op::Answer(n) => {
-                if !read.is_empty() {
-                    let (id, name) = read.remove(usize::from(n) % read.len());
-                    to_client.extend(answer(id, &name));
+                if !s.read.is_empty() {
+                    let (id, name) = s.read.remove(usize::from(*n) % s.read.len());
+                    s.to_client.extend(answer(id, &name));
                 }
             }
             Op::Duplicate(n) => {
-                if !read.is_empty() {
-                    let (id, name) = read[usize::from(n) % read.len()].clone();
-                    to_client.extend(answer(id, &name));
-                    to_client.extend(answer(id, &name));
+                if !s.read.is_empty() {
+                    let (id, name) = s.read[usize::from(*n) % s.read.len()].clone();
+                    s.to_client.extend(answer(id, &name));
+                    s.to_client.extend(answer(id, &name));
                 }
             }
-            Op::Unknown(id) => to_client.extend(answer(id, "stranger.test")),
-            Op::Garbage(bytes) => to_client.extend(bytes.into_iter().take(64)),
+            Op::Unknown(id) => s.to_client.extend(answer(*id, "stranger.test")),
+            Op::Garbage(bytes) => s.to_client.extend(bytes.iter().take(64)),
             Op::Deliver(at) => {
-                let at = usize::from(at).min(to_client.len());
-                let rest = to_client.split_off(at);
-                conn.handle_received(now, &to_client);
-                conn.handle_received(now, &rest);
-                to_client.clear();
+                let bytes = std::mem::take(&mut s.to_client);
+                match delivery {
+                    Delivery::Split => {
+                        let (head, tail) = bytes.split_at(usize::from(*at).min(bytes.len()));
+                        s.conn.handle_received(now, head);
+                        s.conn.handle_received(now, tail);
+                    }
+                    Delivery::Whole => s.conn.handle_received(now, &bytes),
+                    Delivery::Bytewise => bytes.chunks(1).for_each(|b| s.conn.handle_received(now, b)),
+                }
             }
-            Op::Eof => conn.handle_eof(now),
-            Op::TransportError => conn.handle_transport_error(now),
+            Op::Eof => s.conn.handle_eof(now),
+            Op::TransportError => s.conn.handle_transport_error(now),
             Op::Advance(ms) => {
-                now = now + Duration::from_millis(u64::from(ms) * 100);
-                conn.handle_timeout(now);
+                now = now + Duration::from_millis(u64::from(*ms) * 100);
+                s.conn.handle_timeout(now);
             }
             Op::SetDepth(d) => {
                 depth = usize::from(d % 16) + 1;
-                conn.set_depth(depth);
+                s.conn.set_depth(depth);
             }
         }
-        check(&mut conn, &mut ended, &names);
-        if conn.is_closed() {
-            break;
+        session.check(&mut queries);
+        if session.conn.is_closed() {
+            session.check_closed();
+            if connections == MAX_CONNECTIONS {
+                break;
+            }
+            // Reconnect, and resubmit what the closed connection handed
+            // back, in submission order.
+            connections += 1;
+            session = Session::new(depth, now);
+            for idx in 0..queries.len() {
+                if std::mem::take(&mut queries[idx].again) {
+                    session.submit(now, &mut queries, idx);
+                }
+            }
+            session.check(&mut queries);
         }
     }
-    conn.close(now);
-    check(&mut conn, &mut ended, &names);
-    for id in &submitted {
-        assert!(ended.contains(id), "{id:?} never ended (P12)");
-    }
+    session.conn.close(now);
+    session.check(&mut queries);
+    session.check_closed();
+    // P12 for the caller: every query ended on the last connection it was
+    // submitted to (a query handed back when the run stopped reconnecting
+    // keeps that failure).
+    queries.into_iter().map(|q| q.outcome.unwrap_or_else(|| panic!("{} never ended (P12)", q.name))).collect()
 }

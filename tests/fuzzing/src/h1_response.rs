@@ -11,7 +11,15 @@
 //!   with the matching role, and content agrees with the framing:
 //!   `Content-Length: n` gives exactly n bytes, HEAD, 1xx, 204 and 304
 //!   none, a close-delimited body ends only at EOF;
-//! * after a framing error the decoder stays dead.
+//! * after a framing error the decoder stays dead;
+//! * the same bytes as a server's answers on a `Connection<H1Codec>` to the
+//!   same requests, all written before the first byte arrives (the ones up
+//!   to a `CONNECT`, which is written alone), whole, byte by byte and at the
+//!   split points: P12 (every submitted id ends exactly once after the final
+//!   `close()`, no event names an id not submitted), the same outcome for
+//!   every split, and each request is handed exactly the parts the decoder
+//!   read for it: all of them if it ended with a response, a prefix if it
+//!   failed, and a response error only where the decoder found one.
 
 use crate::script::MethodChoice;
 use crate::track::ResponseTrack;
@@ -19,7 +27,12 @@ use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
 use pipelining::Codec;
 use pipelining::h1::{DecodeError, Framing, H1Codec, Limits, Method, Request, ResponsePart};
-use pipelining::pipeline::{Decoded, Recipient, Remaining, Role};
+use pipelining::pipeline::{Decoded, NonIdempotentPolicy, Recipient, Remaining, Role};
+use pipelining::{
+    Capability, Cause, CloseReason, Connection, ConnectionConfig, Event, Instant, Progress, RequestId, RequestOptions,
+    Retry,
+};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// A piece of the response stream.
@@ -290,8 +303,194 @@ pub fn run(data: &[u8]) {
         at = cut;
     }
     chunks.push(&bytes[at..]);
-    let split = decode(&methods, limits, chunks, input.eof);
+    let split = decode(&methods, limits, chunks.iter().copied(), input.eof);
     assert_eq!(whole, split, "whole and split input disagree");
+
+    // The same bytes answering requests on a connection.
+    let connected = converse(&methods, limits, [&bytes[..]], input.eof);
+    crate::trace!("connection {connected:?}");
+    assert_eq!(converse(&methods, limits, bytes.chunks(1), input.eof), connected, "byte by byte on a connection");
+    assert_eq!(converse(&methods, limits, chunks.iter().copied(), input.eof), connected, "split on a connection");
+    compare(&whole, &connected);
+}
+
+/// How the connection ended one request.
+#[derive(Debug, PartialEq)]
+enum Ending {
+    /// Its response ended.
+    Response,
+    /// It failed (`Unsolicited`'s length zeroed, as in [`Outcome`]).
+    Failed { progress: Progress, retry: Retry, cause: Cause<DecodeError> },
+}
+
+/// What a connection made of the bytes: per request in submission order,
+/// the parts it was handed (adjacent content merged) and how it ended; and
+/// why the connection closed.
+#[derive(Debug, PartialEq)]
+struct Conversation {
+    requests: Vec<(Vec<Item>, Ending)>,
+    closed: CloseReason,
+}
+
+/// Submits requests with `methods` (those up to the first `CONNECT`, or
+/// that one alone if it is first: `CONNECT` is written alone), writes them
+/// all, then delivers `chunks` (and EOF) and closes the connection.
+/// Checks P12 on every event and at the end.
+fn converse<'a>(
+    methods: &[Method],
+    limits: Limits,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+    eof: bool,
+) -> Conversation {
+    let now = Instant::ZERO;
+    let mut config = ConnectionConfig::default();
+    config.depth = 8;
+    config.capability = Capability::Pipelining;
+    // Everything goes out before the first byte of an answer arrives, as
+    // the decoder above assumes.
+    config.non_idempotent = NonIdempotentPolicy::Pipelined;
+    let mut conn = Connection::new(H1Codec::new("fuzz.example", limits), config, now);
+    let count = match methods.iter().position(Method::is_connect) {
+        Some(0) => 1,
+        Some(at) => at,
+        None => methods.len(),
+    };
+    let mut ids: BTreeMap<RequestId, usize> = BTreeMap::new();
+    for (idx, method) in methods[..count].iter().enumerate() {
+        let request = Request::new(method.clone(), format!("/{idx}"));
+        let id = conn.submit(now, request, RequestOptions::default()).expect("a valid request within the queue limit");
+        ids.insert(id, idx);
+    }
+    let mut buf = Vec::new();
+    while let Some(n) = conn.poll_transmit(now, &mut buf) {
+        conn.handle_written(now, n);
+        buf.clear();
+    }
+    assert_eq!(conn.in_flight(), count, "every request written before any answer");
+    let mut talk = Talk {
+        ids,
+        parts: (0..count).map(|_| Vec::new()).collect(),
+        ended: (0..count).map(|_| None).collect(),
+        closed: None,
+    };
+    for chunk in chunks {
+        conn.handle_received(now, chunk);
+        talk.drain(&mut conn);
+    }
+    if eof {
+        conn.handle_eof(now);
+        talk.drain(&mut conn);
+    }
+    conn.close(now);
+    talk.drain(&mut conn);
+    // P12: after the final close, every submitted request has ended once.
+    assert_eq!(conn.pending_ids().count(), 0, "requests pending after close (P12)");
+    let closed = talk.closed.expect("close() closes");
+    let requests = talk
+        .parts
+        .into_iter()
+        .zip(talk.ended)
+        .enumerate()
+        .map(|(idx, (parts, ended))| (parts, ended.unwrap_or_else(|| panic!("request {idx} never ended (P12)"))))
+        .collect();
+    Conversation { requests, closed }
+}
+
+/// The events of one conversation so far.
+struct Talk {
+    ids: BTreeMap<RequestId, usize>,
+    parts: Vec<Vec<Item>>,
+    ended: Vec<Option<Ending>>,
+    closed: Option<CloseReason>,
+}
+
+impl Talk {
+    /// The submission index of `id`: it must have been submitted.
+    fn idx(&self, id: RequestId) -> usize {
+        *self.ids.get(&id).unwrap_or_else(|| panic!("an event for {id:?}, which was never submitted (P12)"))
+    }
+
+    fn end(&mut self, id: RequestId, ending: Ending) {
+        let idx = self.idx(id);
+        assert!(self.ended[idx].is_none(), "a second terminal event for {id:?} (P12): {ending:?}");
+        self.ended[idx] = Some(ending);
+    }
+
+    fn drain(&mut self, conn: &mut Connection<H1Codec>) {
+        while let Some(event) = conn.poll_event() {
+            crate::trace!("event {event:?}");
+            assert!(self.closed.is_none(), "an event after Closed: {event:?}");
+            match event {
+                Event::Response { id, part, end } => {
+                    let idx = self.idx(id);
+                    assert!(self.ended[idx].is_none(), "a part for {id:?} after its terminal event (P12)");
+                    match (self.parts[idx].last_mut(), part) {
+                        (Some(Item::Content(last)), ResponsePart::Data(data)) => last.extend_from_slice(&data),
+                        (_, ResponsePart::Data(data)) => self.parts[idx].push(Item::Content(data.to_vec())),
+                        (_, part) => self.parts[idx].push(Item::Part(part)),
+                    }
+                    if end {
+                        self.end(id, Ending::Response);
+                    }
+                }
+                Event::Unanswered(failure) => {
+                    let cause = match failure.cause {
+                        Cause::Response(DecodeError::Unsolicited { .. }) => {
+                            Cause::Response(DecodeError::Unsolicited { len: 0 })
+                        }
+                        cause => cause,
+                    };
+                    self.end(failure.id, Ending::Failed { progress: failure.progress, retry: failure.retry, cause });
+                }
+                Event::Written { id } => {
+                    self.idx(id);
+                }
+                Event::Complete { id, .. } => panic!("a whole response for streaming {id:?}"),
+                Event::SendBody { id } => panic!("{id:?} has no streamed content"),
+                Event::Unsolicited(part) => panic!("HTTP/1.1 has no unsolicited messages: {part:?}"),
+                Event::SetupRefused(why) => panic!("HTTP connections have no setup: {why}"),
+                Event::SlowHead => panic!("a slow head with rescue off"),
+                Event::Capability(_) => {}
+                Event::Closed(summary) => self.closed = Some(summary.reason),
+            }
+        }
+    }
+}
+
+/// The connection handed each request what the decoder read for it: all
+/// of it with a response, a prefix of it with a failure; it blamed a
+/// response only for the decoder's own error.
+fn compare(decoded: &Outcome, connected: &Conversation) {
+    let mut per_request: Vec<&[Item]> = Vec::new();
+    let mut start = 0;
+    for (at, item) in decoded.parts.iter().enumerate() {
+        if matches!(item, Item::Part(ResponsePart::End)) {
+            per_request.push(&decoded.parts[start..=at]);
+            start = at + 1;
+        }
+    }
+    // The response the decoder stopped in (or never began).
+    per_request.push(&decoded.parts[start..]);
+    for (idx, (parts, ending)) in connected.requests.iter().enumerate() {
+        let read = per_request.get(idx).copied().unwrap_or(&[]);
+        match ending {
+            Ending::Response => assert_eq!(&parts[..], read, "request {idx}: the connection's response differs"),
+            Ending::Failed { cause, .. } => {
+                assert!(
+                    read.starts_with(parts),
+                    "request {idx} failed with parts the decoder did not read: {parts:?} vs {read:?}"
+                );
+                if let Cause::Response(e) = cause {
+                    assert_eq!(idx, per_request.len() - 1, "request {idx} failed for {e:?} but its response ended");
+                    assert_eq!(
+                        decoded.error.as_ref(),
+                        Some(e),
+                        "request {idx} failed for an error the decoder did not find"
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn decode<'a>(methods: &[Method], limits: Limits, chunks: impl IntoIterator<Item = &'a [u8]>, eof: bool) -> Outcome {

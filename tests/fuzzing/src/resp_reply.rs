@@ -1,31 +1,70 @@
 //! `resp_reply`: arbitrary bytes and split points into the RESP codec, and
-//! the same bytes as a server's replies to a pipeline of commands. Checked:
+//! the same bytes as servers' replies to commands sent through a
+//! `Pool<RespFactory>` whose connections the input kills. Checked:
 //!
 //! * no panic, and the same values and error for every split;
 //! * a push message (`>`) never answers a command (docs/DESIGN.md P2);
-//! * on a `Connection<RespCodec>` (with a connection setup or not): at most
-//!   one terminal event per command or transaction, and exactly one after a
-//!   final `close()` (P12); a transaction lost before its EXEC was written
-//!   may be resent, never one under WATCH once written (P8); a batch is
-//!   answered by one reply per command, and one holding an INCR is never
-//!   resent once written.
+//! * on one `Connection<RespCodec>` answered by all the bytes: P12 on the
+//!   connection's own events (every id ends once, none not submitted) and
+//!   the transactions' replay rules;
+//! * through the pool (a connection setup or not; one connection at a time,
+//!   each ended by EOF or a transport error at a byte offset the input
+//!   picks, sometimes with a transmit half written): P12 — every submitted
+//!   id ends exactly once after the final `close()`, and no event names an
+//!   id that was not submitted (setup requests are the pool's own);
+//! * P8 as the servers saw the wire: an `INCR` and a transaction under
+//!   `WATCH` are written at most once; a transaction's `EXEC` runs at most
+//!   once, and nothing of it is written again after it ran; a command or
+//!   transaction that ran never fails as unwritten.
 
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
-use pipelining::pipeline::{Capability, Codec, Connection, ConnectionConfig, Event, Recipient, RequestOptions};
-use pipelining::resp::{Command, Request, RespCodec, RespConfig, RespError, RespSetup, Transaction, Value};
-use pipelining::{Instant, RequestId};
-use pipelining::{Progress, Retry};
-use std::collections::BTreeSet;
+use pipelining::pipeline::{Capability, Codec, Connection, ConnectionConfig, Event, RequestOptions};
+use pipelining::resp::{
+    Command, Request, RespCodec, RespConfig, RespError, RespFactory, RespSetup, Transaction, Value,
+};
+use pipelining::{ConnectionId, Instruction, Origin, Pool, PoolConfig, PoolEvent, Progress, RequestId, Retry};
+use pipelining::{Instant, pipeline::Recipient};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How the input ends a connection.
+#[derive(Clone, Copy, Debug)]
+struct Kill {
+    /// Where in the server's bytes: what comes before goes to this
+    /// connection, the rest to the next ones.
+    at: u16,
+    /// EOF (`true`) or a transport error.
+    eof: bool,
+    /// Just before, the transport accepts only this many bytes (mod the
+    /// length + 1) of the pending transmit.
+    half_write: Option<u16>,
+}
 
 /// The input: a connection setup or not, up to 32 requests (GET, INCR, a
-/// transaction, one under WATCH, a batch of reads, a batch with an INCR),
-/// up to 4 split points, then the server's bytes.
+/// transaction, one under WATCH), up to 4 split points, then the bytes the
+/// decoder and the single connection read.
+///
+/// The pool's servers read the same bytes parsed once more: whether they
+/// accept the setup, `max_tries`, up to 4 kills, whether the last
+/// connection ends with EOF, then their replies. The single connection's
+/// layout is the one this target had before the pool was added, so the
+/// committed regression inputs keep their meaning byte for byte.
 struct Input {
     bytes: Vec<u8>,
     splits: Vec<u16>,
     commands: Vec<u8>,
     setup: bool,
+    pool: PoolInput,
+}
+
+/// The pool's part of the input (see [`Input`]).
+struct PoolInput {
+    setup_accepted: bool,
+    max_tries: u32,
+    kills: Vec<Kill>,
+    last_eof: bool,
+    /// The servers' replies.
+    bytes: Vec<u8>,
 }
 
 impl Input {
@@ -34,19 +73,64 @@ impl Input {
         let setup = bool::arbitrary(&mut u)?;
         let commands = (0..u.int_in_range(0..=32)?).map(|_| u8::arbitrary(&mut u)).collect::<Result<_, _>>()?;
         let splits = (0..u.int_in_range(0..=4)?).map(|_| u16::arbitrary(&mut u)).collect::<Result<_, _>>()?;
-        Ok(Input { bytes: u.take_rest().to_vec(), splits, commands, setup })
+        let bytes = u.take_rest().to_vec();
+        let pool = PoolInput::parse(&bytes)?;
+        Ok(Input { bytes, splits, commands, setup, pool })
     }
 }
 
-/// Request `n % 6` of the input's choices.
-fn request_for(n: u8) -> Request {
-    match n % 6 {
-        0 => Command::new(["GET", "k"]).into(),
-        1 => Command::new(["INCR", "n"]).into(),
-        2 => Transaction::new([Command::new(["INCR", "a"]), Command::new(["INCR", "b"])]).into(),
-        3 => Transaction::new([Command::new(["SET", "k", "v"])]).watching(["k"]).into(),
-        4 => Request::Batch(vec![Command::new(["GET", "k"]), Command::new(["GET", "j"])]),
-        _ => Request::Batch(vec![Command::new(["GET", "k"]), Command::new(["INCR", "n"]), Command::new(["GET", "j"])]),
+impl PoolInput {
+    fn parse(data: &[u8]) -> arbitrary::Result<PoolInput> {
+        let mut u = Unstructured::new(data);
+        let setup_accepted = bool::arbitrary(&mut u)?;
+        let max_tries = u.int_in_range(1..=3)?;
+        let kills = (0..u.int_in_range(0..=4)?)
+            .map(|_| {
+                Ok(Kill {
+                    at: u16::arbitrary(&mut u)?,
+                    eof: bool::arbitrary(&mut u)?,
+                    half_write: Option::arbitrary(&mut u)?,
+                })
+            })
+            .collect::<arbitrary::Result<_>>()?;
+        let last_eof = bool::arbitrary(&mut u)?;
+        Ok(PoolInput { setup_accepted, max_tries, kills, last_eof, bytes: u.take_rest().to_vec() })
+    }
+}
+
+/// What the `idx`-th request is, by the input's choice `n`: each names
+/// keys ending in its index, so the servers can tell whose bytes they read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// `GET k{idx}`: idempotent, may be replayed.
+    Get,
+    /// `INCR n{idx}`: not idempotent, written at most once.
+    Incr,
+    /// `MULTI INCR a{idx} INCR b{idx} EXEC`: resent only while its EXEC
+    /// was not all written.
+    Unit,
+    /// `WATCH k{idx} MULTI SET k{idx} v EXEC`: never resent once written.
+    Watched,
+}
+
+impl Kind {
+    fn of(n: u8) -> Kind {
+        [Kind::Get, Kind::Incr, Kind::Unit, Kind::Watched][usize::from(n % 4)]
+    }
+
+    fn request(self, idx: usize) -> Request {
+        match self {
+            Kind::Get => Command::new(["GET".to_string(), format!("k{idx}")]).into(),
+            Kind::Incr => Command::new(["INCR".to_string(), format!("n{idx}")]).into(),
+            Kind::Unit => Transaction::new([
+                Command::new(["INCR".to_string(), format!("a{idx}")]),
+                Command::new(["INCR".to_string(), format!("b{idx}")]),
+            ])
+            .into(),
+            Kind::Watched => Transaction::new([Command::new(["SET".to_string(), format!("k{idx}"), "v".to_string()])])
+                .watching([format!("k{idx}")])
+                .into(),
+        }
     }
 }
 
@@ -81,53 +165,52 @@ fn decode(bytes: &[u8], cuts: &[usize]) -> Decoded {
 /// Runs one input; panics if a property is violated.
 pub fn run(data: &[u8]) {
     let Ok(input) = Input::parse(data) else { return };
+    crate::trace!(
+        "setup {} accepted {} max_tries {} commands {:?} kills {:?} last eof {}",
+        input.setup,
+        input.pool.setup_accepted,
+        input.pool.max_tries,
+        input.commands,
+        input.pool.kills,
+        input.pool.last_eof
+    );
     let bytes = &input.bytes[..input.bytes.len().min(2048)];
     let whole = decode(bytes, &[]);
     let mut cuts: Vec<usize> = input.splits.iter().map(|&s| usize::from(s) % (bytes.len() + 1)).collect();
     cuts.sort_unstable();
     // NaN doubles compare unequal: compare the debug text.
     assert_eq!(format!("{:?}", decode(bytes, &cuts)), format!("{whole:?}"), "a split changed the result");
+    one_connection(&input, bytes, &cuts);
+    let replies = &input.pool.bytes[..input.pool.bytes.len().min(2048)];
+    let mut cuts: Vec<usize> = input.splits.iter().map(|&s| usize::from(s) % (replies.len() + 1)).collect();
+    cuts.sort_unstable();
+    Servers::new(&input).run(&input, replies, &cuts);
+}
 
+/// The requests on one `Connection<RespCodec>` answered by all the bytes:
+/// P12 and the replay rules of transactions on the connection's own
+/// events, which a pool would hide (a setup request's event, say).
+fn one_connection(input: &Input, bytes: &[u8], cuts: &[usize]) {
     let now = Instant::ZERO;
-    let mut config = RespConfig::default();
-    if input.setup {
-        let mut setup = RespSetup::default();
-        setup.password = Some("pw".into());
-        setup.database = Some(3);
-        config.setup = setup;
-    }
-    let mut conn = Connection::new(RespCodec::with_config(config), ConnectionConfig::default(), now);
+    let mut conn = Connection::new(RespCodec::with_config(resp_config(input.setup)), ConnectionConfig::default(), now);
     conn.set_capability(Capability::Pipelining);
-    let mut submitted: Vec<(RequestId, Request)> = Vec::new();
-    for &n in input.commands.iter().take(32) {
-        let request = request_for(n);
-        if let Ok(id) = conn.submit(now, request.clone(), RequestOptions::default()) {
-            submitted.push((id, request));
+    let mut submitted: Vec<RequestId> = Vec::new();
+    for (idx, &n) in input.commands.iter().take(32).enumerate() {
+        if let Ok(id) = conn.submit(now, Kind::of(n).request(idx), RequestOptions::default()) {
+            submitted.push(id);
         }
     }
     let mut ended = BTreeSet::new();
-    let submitted_ids: Vec<RequestId> = submitted.iter().map(|(id, _)| *id).collect();
     let drain = |conn: &mut Connection<RespCodec>, ended: &mut BTreeSet<RequestId>| {
         while let Some(event) = conn.poll_event() {
             if let Some(id) = event.terminal_id() {
-                assert!(submitted_ids.contains(&id), "an event for {id:?}, not submitted (a setup request?)");
+                assert!(submitted.contains(&id), "an event for {id:?}, not submitted (a setup request?)");
                 assert!(ended.insert(id), "two terminal events for {id:?} (P12)");
             }
             if let Event::Response { part: Value::Push(_), .. } = event {
                 panic!("a push message answered a command");
             }
-            if let Event::Response { id, part, .. } = &event {
-                if let Some((_, Request::Batch(commands))) = submitted.iter().find(|(s, _)| s == id) {
-                    let Value::Array(replies) = part else { panic!("a batch answered by {part:?}") };
-                    assert_eq!(replies.len(), commands.len(), "a batch answered by one reply per command");
-                }
-            }
             if let Event::Unanswered(u) = &event {
-                if let Request::Batch(commands) = &u.request {
-                    if commands.iter().any(|c| c.name() == b"INCR") && u.retry == Retry::Replay {
-                        assert_eq!(u.progress, Progress::NotWritten, "a batch holding an INCR resent once written");
-                    }
-                }
                 if let Request::Transaction(t) = &u.request {
                     // P8 for units: never resent once EXEC may have run.
                     if u.retry == Retry::Replay {
@@ -156,7 +239,334 @@ pub fn run(data: &[u8]) {
     conn.handle_eof(now);
     conn.close(now);
     drain(&mut conn, &mut ended);
-    for (id, _) in &submitted {
+    // P12: after the final close, every submitted request has ended once.
+    for id in &submitted {
         assert!(ended.contains(id), "{id:?} never ended (P12)");
     }
+}
+
+/// The client's configuration: with a setup (`AUTH`, `SELECT`) or not.
+fn resp_config(setup: bool) -> RespConfig {
+    let mut config = RespConfig::default();
+    if setup {
+        let mut setup = RespSetup::default();
+        setup.password = Some("pw".into());
+        setup.database = Some(3);
+        config.setup = setup;
+    }
+    config
+}
+
+/// The pool, the requests submitted to it, and what the servers read.
+struct Servers {
+    pool: Pool<RespFactory>,
+    origin: Origin,
+    now: Instant,
+    /// Per submitted id: its index and kind.
+    submitted: BTreeMap<RequestId, (usize, Kind)>,
+    /// Ids that ended.
+    ended: BTreeMap<RequestId, Ended>,
+    /// Per open connection: the bytes its server read.
+    wire: BTreeMap<ConnectionId, Vec<u8>>,
+    /// Per connection: how often each request's command or `EXEC` ran
+    /// there, by request index.
+    ran: BTreeMap<ConnectionId, BTreeMap<usize, u32>>,
+    /// Each request's kind, by index.
+    kinds: Vec<Kind>,
+    /// The connection the servers' bytes go to now.
+    current: Option<ConnectionId>,
+    /// How many `+OK` each new connection's server sends first, one per
+    /// setup command (none: what it sends is the input's).
+    setup_replies: usize,
+}
+
+/// How a request ended.
+#[derive(Debug)]
+struct Ended {
+    attempts: u32,
+    /// How far its last attempt got, if it failed.
+    failed: Option<Progress>,
+}
+
+impl Servers {
+    fn new(input: &Input) -> Servers {
+        let config = resp_config(input.setup);
+        let setup_replies = if input.pool.setup_accepted { config.setup.commands().len() } else { 0 };
+        let mut pool_config = PoolConfig::default();
+        // One connection at a time: the servers' bytes go to it.
+        pool_config.connections = 1;
+        pool_config.max_tries = input.pool.max_tries;
+        let pool = Pool::new(RespFactory { config }, pool_config).expect("a valid configuration");
+        Servers {
+            pool,
+            origin: Origin::new("redis", "127.0.0.1", 6379),
+            now: Instant::ZERO,
+            submitted: BTreeMap::new(),
+            ended: BTreeMap::new(),
+            wire: BTreeMap::new(),
+            ran: BTreeMap::new(),
+            kinds: input.commands.iter().take(32).map(|&n| Kind::of(n)).collect(),
+            current: None,
+            setup_replies,
+        }
+    }
+
+    fn run(mut self, input: &Input, bytes: &[u8], cuts: &[usize]) {
+        for (idx, &kind) in self.kinds.clone().iter().enumerate() {
+            if let Ok(id) = self.pool.submit(self.now, &self.origin, kind.request(idx), RequestOptions::default()) {
+                self.submitted.insert(id, (idx, kind));
+            }
+        }
+        let mut kills: Vec<(usize, Kill)> =
+            input.pool.kills.iter().map(|k| (usize::from(k.at) % (bytes.len() + 1), *k)).collect();
+        kills.sort_by_key(|&(at, _)| at);
+        // The servers' bytes arrive line by line, cut at the split points
+        // and where a connection is killed, with writes going out whole,
+        // as often as the rules allow, in between. Each piece goes to the
+        // connection open then.
+        let line_ends = bytes.windows(2).enumerate().filter(|(_, w)| w == b"\r\n").map(|(i, _)| i + 2);
+        let mut ends: Vec<usize> =
+            cuts.iter().copied().chain(kills.iter().map(|&(at, _)| at)).chain(line_ends).collect();
+        ends.push(bytes.len());
+        ends.sort_unstable();
+        ends.dedup();
+        let mut at = 0;
+        let mut kills = kills.into_iter().peekable();
+        for end in ends {
+            if at < end {
+                let Some(conn) = self.connection() else { break };
+                // Just before a kill that cuts a write, what the reply lets
+                // go out is only partly written.
+                let cut_write = kills.peek().is_some_and(|&(k, kill)| k == end && kill.half_write.is_some());
+                self.receive(conn, &bytes[at..end], !cut_write);
+                at = end;
+            }
+            while let Some((_, kill)) = kills.next_if(|&(k, _)| k == at) {
+                let Some(conn) = self.connection() else { break };
+                crate::trace!("kill {conn:?}: {kill:?}");
+                if let Some(n) = kill.half_write {
+                    let mut buf = Vec::new();
+                    if let Some(len) = self.pool.poll_transmit_on(self.now, conn, &mut buf) {
+                        let n = usize::from(n) % (len + 1);
+                        crate::trace!("{conn:?} writes {n} of {:?}", String::from_utf8_lossy(&buf));
+                        self.wire.entry(conn).or_default().extend_from_slice(&buf[..n]);
+                        self.pool.handle_written(self.now, conn, n);
+                        self.server_reads(conn);
+                    }
+                }
+                if kill.eof {
+                    self.pool.handle_eof(self.now, conn);
+                } else {
+                    self.pool.handle_transport_error(self.now, conn);
+                }
+                self.drain();
+            }
+        }
+        if input.pool.last_eof {
+            if let Some(conn) = self.current.filter(|&c| self.is_open(c)) {
+                self.pool.handle_eof(self.now, conn);
+            }
+        }
+        self.drain();
+        self.pool.close(self.now);
+        self.drain();
+        // P12: after the final close, every submitted request has ended,
+        // once (a second end failed at its event).
+        assert_eq!(self.pool.pending(), 0, "requests pending after close (P12)");
+        for (id, (idx, kind)) in &self.submitted {
+            let ended = self.ended.get(id).unwrap_or_else(|| panic!("{id:?} ({kind:?} {idx}) never ended (P12)"));
+            self.check_ran(*idx, *kind, ended);
+        }
+    }
+
+    /// The connection the servers' next bytes go to, opened if need be (its
+    /// server accepts the setup, or answers it with what follows); `None`
+    /// when the pool wants none (nothing left to send).
+    fn connection(&mut self) -> Option<ConnectionId> {
+        for _ in 0..8 {
+            let before = self.current;
+            self.drain();
+            if let Some(conn) = self.current.filter(|&c| self.is_open(c)) {
+                if before != Some(conn) {
+                    for _ in 0..self.setup_replies {
+                        self.receive(conn, b"+OK\r\n", true);
+                    }
+                }
+                if self.is_open(conn) {
+                    return Some(conn);
+                }
+                continue;
+            }
+            if self.pool.pending() == 0 {
+                return None;
+            }
+            // A reconnect may wait for a timer.
+            let at = self.pool.poll_timeout()?;
+            self.now = self.now.max(at);
+            self.pool.handle_timeout(self.now);
+        }
+        None
+    }
+
+    fn is_open(&self, conn: ConnectionId) -> bool {
+        self.pool.connection(conn).is_some_and(|c| !c.is_closed())
+    }
+
+    /// The servers' bytes arrive on `conn`, with writes going out whole
+    /// before, and after if `write_after`.
+    fn receive(&mut self, conn: ConnectionId, bytes: &[u8], write_after: bool) {
+        self.write(conn);
+        crate::trace!("{conn:?} receives {:?}", String::from_utf8_lossy(bytes));
+        self.pool.handle_received(self.now, conn, bytes);
+        self.drain();
+        if write_after {
+            self.write(conn);
+        }
+    }
+
+    fn write(&mut self, conn: ConnectionId) {
+        let mut buf = Vec::new();
+        while let Some(n) = self.pool.poll_transmit_on(self.now, conn, &mut buf) {
+            crate::trace!("{conn:?} writes {:?}", String::from_utf8_lossy(&buf[..n]));
+            self.wire.entry(conn).or_default().extend_from_slice(&buf[..n]);
+            self.pool.handle_written(self.now, conn, n);
+            buf.clear();
+            self.server_reads(conn);
+            self.drain();
+        }
+    }
+
+    /// Takes the pool's instructions and events; checks each event.
+    fn drain(&mut self) {
+        loop {
+            if let Some(instruction) = self.pool.poll_instruction() {
+                crate::trace!("instruction {instruction:?}");
+                match instruction {
+                    Instruction::Connect { conn, .. } => {
+                        if let Some(open) = self.current.filter(|&c| self.is_open(c)) {
+                            panic!("{conn:?} opened beside {open:?} with `connections` = 1 (P11)");
+                        }
+                        self.pool.handle_connected(self.now, conn);
+                        self.current = Some(conn);
+                    }
+                    Instruction::Close { conn, .. } if self.current == Some(conn) => self.current = None,
+                    _ => {}
+                }
+                continue;
+            }
+            let Some(event) = self.pool.poll_event() else { return };
+            crate::trace!("event {event:?}");
+            let about = match &event {
+                PoolEvent::Response { id, .. }
+                | PoolEvent::Complete { id, .. }
+                | PoolEvent::Written { id, .. }
+                | PoolEvent::SendBody { id }
+                | PoolEvent::Upgraded { id, .. } => Some(*id),
+                PoolEvent::Failed(failure) => Some(failure.id),
+                _ => None,
+            };
+            if let Some(id) = about {
+                assert!(self.submitted.contains_key(&id), "an event for {id:?}, not submitted (a setup request?)");
+                assert!(!self.ended.contains_key(&id), "an event for {id:?} after its terminal event (P12): {event:?}");
+            }
+            match event {
+                PoolEvent::Response { part: Value::Push(_), .. } => panic!("a push message answered a command"),
+                PoolEvent::Response { id, end: true, attempts, .. } | PoolEvent::Complete { id, attempts, .. } => {
+                    self.ended.insert(id, Ended { attempts, failed: None });
+                }
+                PoolEvent::Failed(failure) => {
+                    let ended = Ended { attempts: failure.attempts, failed: Some(failure.progress) };
+                    self.ended.insert(failure.id, ended);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// What the server of `conn` has read so far (its whole wire, parsed
+    /// again): which requests ran there. Nothing of a request that ran on
+    /// an earlier connection may come again, unless it may be replayed.
+    fn server_reads(&mut self, conn: ConnectionId) {
+        let mut ran: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut named: Vec<usize> = Vec::new();
+        // Inside MULTI: the request whose commands are queued.
+        let mut queued: Option<Option<usize>> = None;
+        for args in commands(&self.wire[&conn]) {
+            let idx = args.get(1).and_then(|key| std::str::from_utf8(key.get(1..)?).ok()?.parse::<usize>().ok());
+            match (args.first().map(|a| &a[..]), idx) {
+                (Some(b"MULTI"), _) => queued = Some(None),
+                (Some(b"EXEC"), _) => {
+                    if let Some(Some(idx)) = queued.take() {
+                        *ran.entry(idx).or_default() += 1;
+                    }
+                }
+                (Some(b"INCR"), Some(idx)) if queued.is_none() => {
+                    named.push(idx);
+                    *ran.entry(idx).or_default() += 1;
+                }
+                (_, Some(idx)) => {
+                    named.push(idx);
+                    if let Some(unit) = &mut queued {
+                        unit.get_or_insert(idx);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for &idx in &named {
+            if self.kinds.get(idx) == Some(&Kind::Get) {
+                continue;
+            }
+            let earlier: u32 = self.ran.range(..conn).filter_map(|(_, ran)| ran.get(&idx)).sum();
+            assert_eq!(earlier, 0, "{:?} {idx} written again after it ran (P8)", self.kinds[idx]);
+        }
+        self.ran.insert(conn, ran);
+    }
+
+    /// The P8 checks at the end, from what the servers ran.
+    fn check_ran(&self, idx: usize, kind: Kind, ended: &Ended) {
+        if kind == Kind::Get {
+            // Idempotent: replayed as often as `max_tries` allows.
+            return;
+        }
+        if matches!(kind, Kind::Incr | Kind::Watched) {
+            assert!(ended.attempts <= 1, "{kind:?} {idx} written {} times (P8)", ended.attempts);
+        }
+        let ran: u32 = self.ran.values().filter_map(|ran| ran.get(&idx)).sum();
+        assert!(ran <= 1, "{kind:?} {idx} ran {ran} times (P8)");
+        if let (1, Some(progress)) = (ran, ended.failed) {
+            assert!(progress >= Progress::Written, "{kind:?} {idx} ran but failed as {progress:?} (P8)");
+        }
+    }
+}
+
+/// The whole commands in `wire` (RESP arrays of bulk strings).
+fn commands(mut wire: &[u8]) -> Vec<Vec<Vec<u8>>> {
+    fn line(wire: &mut &[u8], prefix: u8) -> Option<usize> {
+        let end = wire.windows(2).position(|w| w == b"\r\n")?;
+        let (&first, digits) = wire[..end].split_first()?;
+        if first != prefix {
+            return None;
+        }
+        let n = std::str::from_utf8(digits).ok()?.parse().ok()?;
+        *wire = &wire[end + 2..];
+        Some(n)
+    }
+    let mut out = Vec::new();
+    'commands: while !wire.is_empty() {
+        let mut rest = wire;
+        let Some(count) = line(&mut rest, b'*') else { break };
+        let mut args = Vec::new();
+        for _ in 0..count {
+            let Some(len) = line(&mut rest, b'$') else { break 'commands };
+            if rest.len() < len + 2 {
+                break 'commands;
+            }
+            args.push(rest[..len].to_vec());
+            rest = &rest[len + 2..];
+        }
+        out.push(args);
+        wire = rest;
+    }
+    out
 }
