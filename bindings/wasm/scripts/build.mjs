@@ -75,7 +75,7 @@ function targetDir() {
 }
 
 /** Rust's default wasm32 features, for wasm-opt to keep (and not exceed). */
-const FEATURES = [
+export const FEATURES = [
   '--enable-bulk-memory',
   '--enable-mutable-globals',
   '--enable-nontrapping-float-to-int',
@@ -93,7 +93,7 @@ const FEATURES = [
  * read by nothing after wasm-bindgen. Together about 600 bytes gzipped
  * (README.md, Size).
  */
-const OPTIMIZE = ['-Oz', '--low-memory-unused', '--strip-producers', '--strip-target-features'];
+export const OPTIMIZE = ['-Oz', '--low-memory-unused', '--strip-producers', '--strip-target-features'];
 
 function main() {
   const bindgen = ensureTools();
