@@ -85,15 +85,24 @@ export const FEATURES = [
 ];
 
 /**
- * wasm-opt's passes: `-Oz`, and two assumptions that hold for this module.
- * `--low-memory-unused`: the first KiB of memory is never addressed (rustc's
- * wasm32 layout puts the data above 1 MiB and the stack below it growing
- * down, which reaches the first KiB only a whole MiB deep), so a constant
- * offset folds into a load's or store's immediate. The `producers` and `target_features` sections are
- * read by nothing after wasm-bindgen. Together about 600 bytes gzipped
- * (README.md, Size).
+ * wasm-opt's passes: `-Oz` twice after `--merge-similar-functions` (generic
+ * code instantiated for several types, and functions that differ only in
+ * constants, become one function with a parameter), and two assumptions
+ * that hold for this module. `--low-memory-unused`: the first KiB of memory
+ * is never addressed (rustc's wasm32 layout puts the data above 1 MiB and
+ * the stack below it growing down, which reaches the first KiB only a whole
+ * MiB deep), so a constant offset folds into a load's or store's immediate.
+ * The `producers` and `target_features` sections are read by nothing after
+ * wasm-bindgen. Each is measured in README.md, Size.
  */
-export const OPTIMIZE = ['-Oz', '--low-memory-unused', '--strip-producers', '--strip-target-features'];
+export const OPTIMIZE = [
+  '--merge-similar-functions',
+  '-Oz',
+  '-Oz',
+  '--low-memory-unused',
+  '--strip-producers',
+  '--strip-target-features',
+];
 
 function main() {
   const bindgen = ensureTools();
