@@ -10,8 +10,14 @@
 // them (a wasm-bindgen export shim holds whatever it inlined from the core),
 // and gzip compresses each group differently, so they rank costs, they do
 // not add up to the gzipped figure. Needs `twiggy` (`cargo install twiggy`).
+//
+// Then what each export costs on its own: the shipped module without that
+// one export (binaryen's wasm-metadce removes it and all that only it
+// reaches, then the same wasm-opt passes), gzipped, against the module
+// through the same steps with every export. The Connection class's exports
+// are measured as one group.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,9 +69,31 @@ function main() {
     }
     console.log('\n| group | raw bytes after wasm-opt |\n|---|---:|');
     for (const [name, size] of [...sums].sort((a, b) => b[1] - a[1])) console.log(`| ${name} | ${size.toLocaleString('en')} |`);
+    exportCosts(dir, join(here, 'pkg', 'node', 'pipelining_wasm_bg.wasm'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The gzipped bytes only `drop` (some exports) keeps alive, for each group. */
+function exportCosts(dir, module) {
+  const tools = join(here, 'node_modules', '.bin');
+  const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(module))).map((e) => e.name);
+  const without = (dropped) => {
+    const graph = join(dir, 'graph.json');
+    const kept = exports.filter((name) => !dropped.includes(name));
+    writeFileSync(graph, JSON.stringify(kept.map((name) => ({ name: `export ${name}`, root: true, export: name }))));
+    const out = join(dir, 'kept.wasm');
+    execFileSync(join(tools, 'wasm-metadce'), [module, '--graph-file', graph, ...FEATURES, '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(join(tools, 'wasm-opt'), [...OPTIMIZE, ...FEATURES, '-o', out, out], { stdio: 'inherit' });
+    return gzipSync(readFileSync(out), { level: 9 }).length;
+  };
+  const all = without([]);
+  const groups = [['the Connection class (every `connection_*` export)', exports.filter((name) => name.startsWith('connection_'))]];
+  for (const name of exports.filter((name) => name.startsWith('pool_'))) groups.push([name, [name]]);
+  const costs = groups.map(([label, names]) => [label, all - without(names)]).sort((a, b) => b[1] - a[1]);
+  console.log(`\n| export | gzip -9 bytes only it keeps (of ${all}) |\n|---|---:|`);
+  for (const [label, cost] of costs) if (cost > 0) console.log(`| ${label} | ${cost.toLocaleString('en')} |`);
 }
 
 main();
