@@ -2,11 +2,13 @@
 //! (`--port 0 --tls-port P`) and requiring client certificates
 //! (`--tls-auth-clients yes`), with certificates generated for the run:
 //! pipelined commands answered in order with the client certificate,
-//! refused without it.
+//! refused without it (a connection lost during its setup is a failed
+//! connect); the connection's setup (password, database, RESP3)
+//! from a `rediss://` URL run over TLS like any command.
 
 use futures_util::future::join_all;
 use pipelining_driver::redis::{Command, RedisClient, Value};
-use pipelining_driver::{Builder, Client, Glue, Idempotency};
+use pipelining_driver::{Builder, Client, ErrorKind, Glue, Idempotency};
 use pipelining_tests::real::{TempDir, free_port, require_program};
 use pipelining_tests::tls::MutualPki;
 use std::net::TcpStream;
@@ -46,7 +48,7 @@ fn start(pki: &MutualPki) -> RedisTls {
         .args(["--port", "0", "--tls-port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no", "--dir", dir.path().to_str().expect("UTF-8 path")])
         .args(["--tls-cert-file", &cert, "--tls-key-file", &key, "--tls-ca-cert-file", &client_ca])
-        .args(["--tls-auth-clients", "yes"])
+        .args(["--tls-auth-clients", "yes", "--requirepass", PASSWORD])
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)
@@ -65,6 +67,8 @@ fn start(pki: &MutualPki) -> RedisTls {
     server
 }
 
+const PASSWORD: &str = "tls-pw";
+
 fn builder<G: Glue>(pki: &MutualPki) -> Builder<G> {
     Client::<G>::builder()
         .connect_timeout(Duration::from_secs(2))
@@ -76,16 +80,14 @@ fn builder<G: Glue>(pki: &MutualPki) -> Builder<G> {
 async fn rediss_to_redis_server<G: Glue>() {
     let pki = MutualPki::generate();
     let server = start(&pki);
-    let url = format!("rediss://localhost:{}", server.port);
-    let client = RedisClient::<G>::from_url(
-        &url,
+    let url = format!("rediss://:{PASSWORD}@localhost:{}/2?protocol=3", server.port);
+    let with_certificate = || {
         builder::<G>(&pki)
             .depth(16)
             .connections(1)
-            .pipeline_non_idempotent(true)
-            .client_certificate(pki.client.chain_pem.clone(), pki.client.key_pem.clone()),
-    )
-    .expect("client");
+            .client_certificate(pki.client.chain_pem.clone(), pki.client.key_pem.clone())
+    };
+    let client = RedisClient::<G>::from_url(&url, with_certificate()).expect("client");
     let sets = (0..50).map(|i| {
         client.command(Command::new(["SET".to_owned(), format!("k{i}"), format!("v{i}")]), Idempotency::ByMethod)
     });
@@ -104,11 +106,31 @@ async fn rediss_to_redis_server<G: Glue>() {
             if n % 2 == 0 { Value::Bulk(format!("v{}", n / 2).into()) } else { Value::Integer(n as i64 / 2 + 1) };
         assert_eq!(value, expected, "command {n}");
     }
+    // HELLO 3 took: a hash comes back as a RESP3 map.
+    let hset = client.command(Command::new(["HSET", "h", "f", "v"]), Idempotency::ByMethod).await.expect("HSET");
+    assert_eq!(hset.response, Value::Integer(1));
+    let hash = client.command(Command::new(["HGETALL", "h"]), Idempotency::ByMethod).await.expect("HGETALL");
+    assert_eq!(hash.response, Value::Map(vec![(Value::Bulk("f".into()), Value::Bulk("v".into()))]));
+    // Everything went to database 2: database 0, seen by a client of its
+    // own, is empty.
+    let zero = format!("rediss://:{PASSWORD}@localhost:{}", server.port);
+    let zero = RedisClient::<G>::from_url(&zero, with_certificate()).expect("client");
+    let size = zero.command(Command::new(["DBSIZE"]), Idempotency::ByMethod).await.expect("DBSIZE");
+    assert_eq!(size.response, Value::Integer(0));
+    let size = client.command(Command::new(["DBSIZE"]), Idempotency::ByMethod).await.expect("DBSIZE");
+    assert_eq!(size.response, Value::Integer(52), "50 keys, the counter and the hash");
 
     // Without the client certificate, redis-server refuses the handshake.
     let client = RedisClient::<G>::from_url(&url, builder::<G>(&pki).max_tries(1)).expect("client");
+    // TLS 1.3 lets the client finish its handshake before the server
+    // checks the certificate: the connection is lost during its setup,
+    // which counts as a failed connect, not as a loss to move the queued
+    // commands from forever.
     let got = client.command(Command::new(["PING"]), Idempotency::ByMethod).await;
-    assert!(got.is_err(), "redis-server answered a client without a certificate: {got:?}");
+    let error = got.expect_err("redis-server answered a client without a certificate");
+    assert_eq!(error.kind(), ErrorKind::Connect, "{error}");
+    assert!(error.message().contains("lost before its setup was answered"), "{error}");
+    assert_eq!(error.attempts(), 0, "the PING was never written: {error}");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::{exit, json};
 use bytes::Bytes;
 use clap::Args;
 use pipelining_tokio::Idempotency;
-use pipelining_tokio::redis::{Command, RedisClient, Value};
+use pipelining_tokio::redis::{Command, RedisClient, RedisOptions, Value};
 use std::fmt;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -16,9 +16,14 @@ use std::process::ExitCode;
 /// `pipelining redis`'s flags.
 #[derive(Args)]
 pub(crate) struct RedisArgs {
-    /// The server, HOST:PORT.
+    /// The server, HOST:PORT, with nothing set up on its connections.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:6379")]
     host: String,
+    /// The server and what every connection sets up first:
+    /// redis[s]://[[USER]:PASSWORD@]HOST[:PORT][/DB][?protocol=2|3]
+    /// (instead of --host).
+    #[arg(long, value_name = "URL", conflicts_with = "host")]
+    url: Option<String>,
     /// Commands in flight per connection.
     #[arg(long, default_value_t = 16, value_parser = flags::depth())]
     depth: usize,
@@ -31,9 +36,10 @@ pub(crate) struct RedisArgs {
     /// Connect and stall timeout in seconds.
     #[arg(long, value_name = "SECS", value_parser = flags::parse_seconds)]
     timeout: Option<f64>,
-    /// Pipeline non-idempotent commands (INCR, LPUSH, …) too, instead of
-    /// writing each alone; a lost one is still never resent.
-    #[arg(long)]
+    /// Accepted for older scripts: every command is pipelined, INCR and
+    /// LPUSH included (a Redis server runs a connection's commands in
+    /// order); a lost one is still never resent.
+    #[arg(long, hide = true)]
     pipeline_writes: bool,
     /// One JSON object per command on stdout.
     #[arg(long)]
@@ -43,13 +49,10 @@ pub(crate) struct RedisArgs {
 /// Runs `pipelining redis`: all of stdin is read and parsed before any
 /// command is sent.
 pub(crate) async fn run(args: RedisArgs) -> ExitCode {
-    let Some((host, port)) = args.host.rsplit_once(':') else {
-        return exit::usage_error(format!("--host {:?}: expected HOST:PORT", args.host));
+    let options = match server_options(&args) {
+        Ok(options) => options,
+        Err(message) => return exit::usage_error(message),
     };
-    let Ok(port) = port.parse::<u16>() else {
-        return exit::usage_error(format!("--host {:?}: bad port", args.host));
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
     let mut input = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut input) {
         return exit::usage_error(format!("cannot read stdin: {e}"));
@@ -64,13 +67,30 @@ pub(crate) async fn run(args: RedisArgs) -> ExitCode {
         max_tries: Some(args.max_tries),
         timeout: args.timeout,
     };
-    let builder = flags.builder().pipeline_non_idempotent(args.pipeline_writes);
-    let client = match RedisClient::new(host, port, builder) {
+    // `--pipeline-writes` changes nothing any more: the Redis client
+    // pipelines every command.
+    let _ = args.pipeline_writes;
+    let client = match RedisClient::with_options(options, flags.builder()) {
         Ok(client) => client,
         Err(e) => return exit::usage_error(e),
     };
     let window = 4 * args.depth * args.connections;
     exit::after_run(send_all(&client, commands, window, args.json).await)
+}
+
+/// The server and its connections' setup, from `--url` or `--host`.
+fn server_options(args: &RedisArgs) -> Result<RedisOptions, String> {
+    if let Some(url) = &args.url {
+        // The message names the URL with its password hidden.
+        return RedisOptions::from_url(url).map_err(|e| format!("--url: {}", e.message()));
+    }
+    let Some((host, port)) = args.host.rsplit_once(':') else {
+        return Err(format!("--host {:?}: expected HOST:PORT", args.host));
+    };
+    let Ok(port) = port.parse::<u16>() else {
+        return Err(format!("--host {:?}: bad port", args.host));
+    };
+    Ok(RedisOptions::new(host.trim_start_matches('[').trim_end_matches(']'), port))
 }
 
 /// One command of the input: a non-blank line.

@@ -42,6 +42,26 @@ fn a_bad_host_is_a_usage_error() {
 }
 
 #[test]
+fn a_url_that_cannot_be_honoured_is_a_usage_error_hiding_its_password() {
+    for (url, message) in [
+        ("http://h:1", "the scheme must be redis:// or rediss://"),
+        ("redis://app:topsecret@h/x", "the path must be a database number"),
+        ("redis://h?db=2", "unknown parameter"),
+    ] {
+        let run = pipelining_with_stdin(&["redis", "--url", url], "PING\n");
+        run.expect_code(2);
+        assert!(run.stderr.starts_with("pipelining: --url: Redis URL "), "{url}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{url}: {}", run.stderr);
+        assert!(!run.stderr.contains("topsecret"), "{url}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{url}: {}", run.stdout);
+    }
+    // --url replaces --host.
+    let run = pipelining_with_stdin(&["redis", "--url", "redis://h", "--host", "h:1"], "PING\n");
+    run.expect_code(2);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+}
+
+#[test]
 fn unanswered_commands_are_failure_lines_echoing_each_command() {
     let host = format!("127.0.0.1:{}", refused_port());
     let input = "  GET a  \r\n\nSET \"a key\" \"x\\ty\"\n";

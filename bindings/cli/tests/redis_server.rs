@@ -1,7 +1,9 @@
 //! Pipelined Redis commands against a real redis-server, killed
 //! mid-pipeline with `CLIENT KILL`: reads are replayed and correct, and an
 //! INCR is never applied twice. And the `pipelining redis` command against
-//! it: stdin's lines, quoted arguments included, sent and answered in order.
+//! it: stdin's lines, quoted arguments included, sent and answered in order;
+//! with `--url`, every connection authenticated and in its database first,
+//! and a wrong password one `connect` failure line per command.
 
 mod support;
 
@@ -25,9 +27,15 @@ impl Drop for RedisServer {
 }
 
 fn start_redis() -> RedisServer {
+    start_redis_with(&[])
+}
+
+/// redis-server with `extra` arguments (`--requirepass …`).
+fn start_redis_with(extra: &[&str]) -> RedisServer {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = std::process::Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -148,4 +156,54 @@ fn the_redis_command_sends_each_line_and_prints_each_reply_in_order() {
     assert!(bogus["error_kind"].is_null(), "{bogus}");
     // The server holds exactly what the quoted arguments say.
     assert_eq!(side_command(server.port, "STRLEN esc\r\n"), format!(":{}", "tab\there A \"q\" \\ é".len()));
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn the_redis_command_takes_credentials_and_a_database_from_its_url() {
+    let server = start_redis_with(&["--requirepass", "pw@9"]);
+    // `@` in the password is percent-encoded.
+    let url = format!("redis://:pw%409@127.0.0.1:{}/3", server.port);
+    let input = "SET k v\nINCR n\nSELECT 1\nGET k\n";
+    let run = support::pipelining_with_stdin(&["redis", "--json", "--url", &url], input);
+    run.expect_code(1);
+    let lines = run.lines();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert_eq!(lines[0], r#"{"command":"SET k v","reply":"OK","attempts":1,"error":null,"error_kind":null}"#);
+    assert_eq!(lines[1], r#"{"command":"INCR n","reply":1,"attempts":1,"error":null,"error_kind":null}"#);
+    // SELECT would move one connection of several: refused, pointing at
+    // the URL.
+    let select: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
+    assert_eq!(
+        (select["command"].as_str(), select["error_kind"].as_str()),
+        (Some("SELECT 1"), Some("invalid_request"))
+    );
+    assert!(select["reply"].is_null() && select["attempts"] == 0, "{select}");
+    assert_eq!(lines[3], r#"{"command":"GET k","reply":"v","attempts":1,"error":null,"error_kind":null}"#);
+    // The key is in database 3, not 0.
+    let auth = "*2\r\n$4\r\nAUTH\r\n$4\r\npw@9\r\n";
+    assert_eq!(
+        side_command(server.port, &format!("{auth}*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*1\r\n$6\r\nDBSIZE\r\n")),
+        "+OK\r\n+OK\r\n:2"
+    );
+    assert_eq!(side_command(server.port, &format!("{auth}*1\r\n$6\r\nDBSIZE\r\n")), "+OK\r\n:0");
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn a_wrong_password_in_the_url_fails_every_command_with_the_servers_reply() {
+    let server = start_redis_with(&["--requirepass", "right"]);
+    let url = format!("redis://default:wrong@127.0.0.1:{}", server.port);
+    let started = Instant::now();
+    let run = support::pipelining_with_stdin(&["redis", "--json", "--url", &url], "GET a\nSET b c\nINCR d\n");
+    run.expect_code(1);
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    let lines = run.lines();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    for (line, command) in lines.iter().zip(["GET a", "SET b c", "INCR d"]) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!((v["command"].as_str(), v["error_kind"].as_str()), (Some(command), Some("connect")), "{line}");
+        assert!(v["error"].as_str().is_some_and(|e| e.contains("WRONGPASS")), "{line}");
+        assert!(!line.contains("wrong@"), "the password stays out of the output: {line}");
+    }
 }

@@ -16,7 +16,9 @@ pub(crate) fn authorization(authority: &str) -> Option<String> {
     Some(value)
 }
 
-fn percent_decode(text: &str) -> Vec<u8> {
+/// `text` with its `%XX` escapes decoded (RFC 3986 §2.1); a `%` not
+/// followed by two hex digits stands for itself.
+pub(crate) fn percent_decode(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;

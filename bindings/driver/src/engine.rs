@@ -111,6 +111,7 @@ impl<F: CodecFactory<Codec: SendCodec> + Send + 'static> SendFactory for F {}
 /// The codec of a factory.
 pub(crate) type CodecOf<F> = <F as CodecFactory>::Codec;
 type RequestOf<F> = <CodecOf<F> as Codec>::Request;
+type PartOf<F> = <CodecOf<F> as Codec>::Part;
 
 /// Per-connection plumbing between the dispatcher and the connection's task.
 pub(crate) struct ConnPlumbing {
@@ -148,6 +149,9 @@ pub(crate) struct State<F: SendFactory> {
     /// Streamed request contents being sent, one per such request in
     /// flight.
     uploads: IdMap<RequestId, UploadSlot>,
+    /// The taker of messages that answer no request (a Redis subscriber),
+    /// woken when one arrives or a connection closes.
+    unsolicited_waker: Option<Waker>,
 }
 
 /// What every task of a client shares.
@@ -231,6 +235,7 @@ impl<F: SendFactory> Shared<F> {
                 to_wake: Vec::new(),
                 upgrades: IdMap::default(),
                 uploads: IdMap::default(),
+                unsolicited_waker: None,
             }),
             runtime: config.runtime.clone(),
             connector: config.connector,
@@ -466,6 +471,34 @@ impl<F: SendFactory> Shared<F> {
         Some(plumbing.paused)
     }
 
+    /// The next message that answered no request (kept only when
+    /// `DispatchConfig::unsolicited_buffer` is set), with its connection,
+    /// in arrival order. With none, `waker` is woken when one arrives or a
+    /// connection closes.
+    pub(crate) fn take_unsolicited(self: &Arc<Self>, waker: &Waker) -> Option<(ConnectionId, PartOf<F>)> {
+        let mut state = self.lock();
+        let now = state.now;
+        let taken = state.dispatcher.take_unsolicited(now);
+        if taken.is_none() {
+            register_unsolicited(&mut state, waker);
+        }
+        // Taking may have resumed reading a connection paused for them.
+        self.drive(&mut state);
+        self.wake_collected(state);
+        taken
+    }
+
+    /// Wakes `waker` when a message that answers no request arrives or a
+    /// connection closes, without taking anything (the taker has no room).
+    pub(crate) fn listen_unsolicited(&self, waker: &Waker) {
+        register_unsolicited(&mut self.lock(), waker);
+    }
+
+    /// Whether `conn` is open: not closed, not closing.
+    pub(crate) fn is_open(&self, conn: ConnectionId) -> bool {
+        self.lock().conns.get(&conn).is_some_and(|p| !p.closing)
+    }
+
     /// Whether everything finished after a shutdown.
     pub(crate) fn is_finished(&self) -> bool {
         let state = self.lock();
@@ -535,6 +568,11 @@ impl<F: SendFactory> Shared<F> {
                         self.observe(Observation::Learned { origin, fact });
                     }
                 }
+                Notice::Unsolicited => {
+                    if let Some(waker) = state.unsolicited_waker.take() {
+                        state.to_wake.push(waker);
+                    }
+                }
                 _ => {}
             }
         }
@@ -588,6 +626,11 @@ impl<F: SendFactory> Shared<F> {
                     plumbing.closing = true;
                     let origin = plumbing.origin.clone();
                     if let Some(waker) = plumbing.waker.take() {
+                        state.to_wake.push(waker);
+                    }
+                    // The taker of unsolicited messages learns of the close
+                    // (a subscriber resubscribes elsewhere).
+                    if let Some(waker) = state.unsolicited_waker.take() {
                         state.to_wake.push(waker);
                     }
                     self.observe(Observation::Closed { conn, origin, summary });
@@ -771,6 +814,13 @@ pub(crate) struct Handle<F: SendFactory> {
 impl<F: SendFactory> Drop for Handle<F> {
     fn drop(&mut self) {
         self.shared.shut_down();
+    }
+}
+
+fn register_unsolicited<F: SendFactory>(state: &mut State<F>, waker: &Waker) {
+    match &mut state.unsolicited_waker {
+        Some(old) if old.will_wake(waker) => {}
+        slot => *slot = Some(waker.clone()),
     }
 }
 

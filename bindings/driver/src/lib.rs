@@ -66,14 +66,21 @@ macro_rules! protocol_modules {
         }
 
         /// Redis (RESP2/RESP3) on the same engine: pipelined commands,
-        /// replies in order, reads replayed after a lost connection, writes
-        /// like INCR never.
+        /// replies in order, every connection set up alike (credentials,
+        /// database, protocol, name), reads replayed after a lost
+        /// connection, writes like INCR never; transactions, batches and a
+        /// pub/sub subscriber.
         pub mod redis {
-            pub use $crate::redis::{Command, Value};
+            pub use $crate::redis::{
+                Command, Message, PipeFuture, Protocol, RedisOptions, ReplayClass, SubscribeFuture, Subscriber,
+                SubscriberEvent, Transaction, Value,
+            };
             pub use $crate::{MessageFuture, Reply};
 
             /// A Redis client.
             pub type RedisClient = $crate::redis::RedisClient<$glue>;
+            /// A batch of commands of a [`RedisClient`].
+            pub type Pipe<'c> = $crate::redis::Pipe<'c, $glue>;
         }
     };
 }

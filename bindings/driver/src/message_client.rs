@@ -72,6 +72,11 @@ impl<G: Glue, F: SendFactory> MessageClient<G, F> {
         }
     }
 
+    /// The engine behind it (a Redis subscriber takes its messages there).
+    pub(crate) fn shared(&self) -> &Arc<Shared<F>> {
+        &self.handle.shared
+    }
+
     /// What the client knows of an origin.
     pub fn origin_status(&self, origin: &Origin) -> Option<OriginStatus> {
         let shared = &self.handle.shared;

@@ -8,7 +8,8 @@
 //    --profile wasm-release`;
 // 3. `wasm-bindgen --target nodejs` into pkg/node and `--target web` into
 //    pkg/web;
-// 4. `wasm-opt -Oz` (npm's binaryen) on both modules, then the sizes.
+// 4. `wasm-opt -Oz` (npm's binaryen; OPTIMIZE below) on both modules, then
+//    the sizes.
 //
 // `node scripts/build.mjs --tools-only` does step 1 alone.
 import { execFileSync } from 'node:child_process';
@@ -74,13 +75,33 @@ function targetDir() {
 }
 
 /** Rust's default wasm32 features, for wasm-opt to keep (and not exceed). */
-const FEATURES = [
+export const FEATURES = [
   '--enable-bulk-memory',
   '--enable-mutable-globals',
   '--enable-nontrapping-float-to-int',
   '--enable-sign-ext',
   '--enable-reference-types',
   '--enable-multivalue',
+];
+
+/**
+ * wasm-opt's passes: `-Oz` twice after `--merge-similar-functions` (generic
+ * code instantiated for several types, and functions that differ only in
+ * constants, become one function with a parameter), and two assumptions
+ * that hold for this module. `--low-memory-unused`: the first KiB of memory
+ * is never addressed (rustc's wasm32 layout puts the data above 1 MiB and
+ * the stack below it growing down, which reaches the first KiB only a whole
+ * MiB deep), so a constant offset folds into a load's or store's immediate.
+ * The `producers` and `target_features` sections are read by nothing after
+ * wasm-bindgen. Each is measured in README.md, Size.
+ */
+export const OPTIMIZE = [
+  '--merge-similar-functions',
+  '-Oz',
+  '-Oz',
+  '--low-memory-unused',
+  '--strip-producers',
+  '--strip-target-features',
 ];
 
 function main() {
@@ -95,7 +116,7 @@ function main() {
     mkdirSync(out, { recursive: true });
     run(bindgen, ['--target', target, '--out-dir', out, wasm]);
     const module = join(out, 'pipelining_wasm_bg.wasm');
-    run(wasmOpt, ['-Oz', ...FEATURES, '-o', module, module]);
+    run(wasmOpt, [...OPTIMIZE, ...FEATURES, '-o', module, module]);
     // The package is `type: module`; the Node glue is CommonJS.
     writeFileSync(join(out, 'package.json'), JSON.stringify({ type }, null, 2) + '\n');
   }

@@ -40,6 +40,7 @@
 //! The npm package around this crate (`bindings/wasm/package.json`) adds a
 //! Node driver over `net`/`tls` sockets and the `pipelining-fetch` command.
 
+mod allocator;
 mod config;
 mod connection;
 mod error;

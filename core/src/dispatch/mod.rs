@@ -705,6 +705,15 @@ where
                     message.push_str(&why);
                     self.connect_errors.insert(origin, IoFailure { message, os_code: None });
                 }
+                PoolEvent::SetupLost { origin } => {
+                    let mut message = String::from("the connection was lost before its setup was answered");
+                    if let Some(failure) = &self.transport_failure {
+                        message.push_str(": ");
+                        message.push_str(&failure.message);
+                    }
+                    let os_code = self.transport_failure.as_ref().and_then(|f| f.os_code);
+                    self.connect_errors.insert(origin, IoFailure { message, os_code });
+                }
                 PoolEvent::Upgraded { id, conn, leftover } => {
                     if self.upgrades.len() >= UPGRADES_KEPT {
                         self.upgrades.pop_front();

@@ -96,7 +96,10 @@ pub struct Connection<C: Codec> {
     /// Requests this connection may carry in all, if limited: the smaller of
     /// what the pool learned and what the server announced (P11).
     limit: Option<u64>,
-    /// Requests encoded on it so far.
+    /// The caller's requests encoded on it so far: what a request budget
+    /// counts, as budgets are learned from the responses to them (P11). Its
+    /// own setup requests are not counted: a budget smaller than the setup
+    /// must still let requests through.
     written: u64,
     phase: Phase,
     reuse: Reuse,
@@ -288,6 +291,14 @@ impl<C: Codec> Connection<C> {
     /// Whether request `id` is here and was handed to the transport.
     pub(crate) fn has_written(&self, id: RequestId) -> bool {
         self.entries.iter().take(self.in_flight).any(|e| e.id == id)
+    }
+
+    /// Whether its own setup requests (a Redis connection's `AUTH`,
+    /// `SELECT`, …) are not all answered yet: until they are, it carries
+    /// none of the caller's requests, and its loss is a failed connect's
+    /// (P8).
+    pub fn is_setting_up(&self) -> bool {
+        self.setup_pending > 0
     }
 
     /// How many more requests this connection would write now if they were
@@ -794,7 +805,9 @@ impl<C: Codec> Connection<C> {
             self.blocking_written += 1;
         }
         self.in_flight += 1;
-        self.written += 1;
+        if !entry.internal {
+            self.written += 1;
+        }
         if idx == 0 {
             self.head_since = now;
         }

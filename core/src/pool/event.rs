@@ -134,6 +134,13 @@ pub enum PoolEvent<C: Codec> {
         /// The server's refusal.
         why: alloc::string::String,
     },
+    /// Connections to `origin` were lost before their setup was answered,
+    /// `max_tries` times in a row, with none open: the requests waiting for
+    /// the origin fail with `connect` next.
+    SetupLost {
+        /// The origin.
+        origin: OriginId,
+    },
     /// Request `id`'s connection takes the next piece of its streamed
     /// content now ([`Pool::send_body`](super::Pool::send_body)).
     SendBody {
@@ -231,6 +238,7 @@ impl<C: Codec> fmt::Debug for PoolEvent<C> {
             PoolEvent::Learned { origin, fact } => write!(f, "Learned({origin:?}, {fact:?})"),
             PoolEvent::SendBody { id } => write!(f, "SendBody({id:?})"),
             PoolEvent::SetupRefused { origin, why } => write!(f, "SetupRefused({origin:?}, {why:?})"),
+            PoolEvent::SetupLost { origin } => write!(f, "SetupLost({origin:?})"),
             PoolEvent::Upgraded { id, conn, leftover } => {
                 write!(f, "Upgraded({id:?}, {conn:?}, {} bytes)", leftover.len())
             }

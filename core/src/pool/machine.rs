@@ -45,6 +45,9 @@ enum Slot<C: Codec> {
         armed: Option<Instant>,
         /// Listed in `writable`.
         marked: bool,
+        /// Its setup was answered (or it has none): the origin counts as
+        /// reachable.
+        set_up: bool,
     },
 }
 
@@ -399,7 +402,6 @@ impl<F: CodecFactory> Pool<F> {
         }
         let Some(entry) = self.origins.get_mut(origin) else { return };
         entry.connecting -= 1;
-        entry.failed_connects = 0;
         entry.open.push(conn);
         let mut config: ConnectionConfig = self.config.connection;
         config.capability = starting_capability(&self.config, entry, now);
@@ -412,7 +414,13 @@ impl<F: CodecFactory> Pool<F> {
         if let Some(limit) = idle_limit {
             connection.limit_idle(now, limit);
         }
-        self.slots.insert(conn, Slot::Open { origin, connection, armed: None, marked: false });
+        // A connection with a setup to run is not a connect that succeeded
+        // until its setup is answered (`pump_with`).
+        let set_up = !connection.is_setting_up();
+        if set_up {
+            entry.failed_connects = 0;
+        }
+        self.slots.insert(conn, Slot::Open { origin, connection, armed: None, marked: false, set_up });
         self.rearm_connection(conn);
         self.schedule_origin(now, origin);
     }
@@ -937,9 +945,16 @@ impl<F: CodecFactory> Pool<F> {
 
     fn pump_with(&mut self, now: Instant, conn: ConnectionId, reroute: bool) {
         loop {
-            let Some(Slot::Open { connection, origin, .. }) = self.slots.get_mut(&conn) else { return };
+            let Some(Slot::Open { connection, origin, set_up, .. }) = self.slots.get_mut(&conn) else { return };
             let Some(event) = connection.poll_event() else { return };
             let origin = *origin;
+            if !*set_up && !connection.is_setting_up() {
+                // Its setup was answered: the connect succeeded after all.
+                *set_up = true;
+                if let Some(entry) = self.origins.get_mut(origin) {
+                    entry.failed_connects = 0;
+                }
+            }
             match event {
                 Event::Response { id, part, end } => {
                     if let Some(attempts) = self.attempts_on_success(now, id, conn, end) {
@@ -968,7 +983,9 @@ impl<F: CodecFactory> Pool<F> {
                     }
                 }
                 Event::Closed(summary) => {
+                    let mut lost_in_setup = false;
                     if let Some(Slot::Open { armed, marked, mut connection, .. }) = self.slots.remove(&conn) {
+                        lost_in_setup = connection.is_setting_up();
                         if let Some(at) = armed {
                             self.timers.disarm(at, TimerKey::Connection(conn));
                         }
@@ -981,6 +998,9 @@ impl<F: CodecFactory> Pool<F> {
                         }
                     }
                     self.on_closed(now, conn, origin, summary);
+                    if lost_in_setup {
+                        self.lost_in_setup(origin, summary.reason);
+                    }
                     self.instructions.push_back(Instruction::Close { conn, origin, summary: Some(summary) });
                     return;
                 }
@@ -1080,6 +1100,37 @@ impl<F: CodecFactory> Pool<F> {
             // P8: after max_tries consecutive failed connects every request
             // waiting for the origin fails; later submissions try afresh.
             entry.failed_connects = 0;
+            self.fail_queue(origin, Cause::ConnectFailed);
+        }
+    }
+
+    /// A connection to `origin` closed before its setup was answered, for
+    /// `reason`. Lost that way (the server or the network closed it, as a
+    /// TLS server does that rejects a client certificate after the
+    /// handshake), it counts as a failed connect: the caller's requests
+    /// behind the setup were never written, so they move without spending a
+    /// try, and without this they would move to new connections forever.
+    /// After `max_tries` in a row, with no connection open, the queue fails
+    /// with `connect` (P8, D5).
+    fn lost_in_setup(&mut self, origin: OriginId, reason: CloseReason) {
+        let lost = matches!(
+            reason,
+            CloseReason::PeerClosed
+                | CloseReason::ServerClose
+                | CloseReason::Truncated
+                | CloseReason::Transport
+                | CloseReason::StallTimeout
+                | CloseReason::Protocol
+        );
+        let max_tries = self.config.max_tries.max(1);
+        let Some(entry) = self.origins.get_mut(origin) else { return };
+        if !lost {
+            return;
+        }
+        entry.failed_connects += 1;
+        if entry.failed_connects >= max_tries && entry.open.is_empty() {
+            entry.failed_connects = 0;
+            self.events.push_back(PoolEvent::SetupLost { origin });
             self.fail_queue(origin, Cause::ConnectFailed);
         }
     }

@@ -102,6 +102,9 @@ pub struct RespCodec {
     need: usize,
     /// Replies of the transaction being answered read so far.
     unit_seen: usize,
+    /// Replies of the batch being answered read so far (at most its
+    /// commands' count: bounded by the request).
+    batch_seen: Vec<Value>,
 }
 
 impl RespCodec {
@@ -112,7 +115,7 @@ impl RespCodec {
 
     /// A codec with `config`.
     pub fn with_config(config: RespConfig) -> Self {
-        RespCodec { config, need: 0, unit_seen: 0 }
+        RespCodec { config, need: 0, unit_seen: 0, batch_seen: Vec::new() }
     }
 }
 
@@ -191,24 +194,32 @@ impl Codec for RespCodec {
             Request::Transaction(transaction) => {
                 transaction.commands.iter().try_for_each(|command| check_command(command, false))
             }
+            Request::Batch(_) if self.config.subscriber => {
+                Err(CommandError::NotForSubscriber { command: String::from("a batch") })
+            }
+            Request::Batch(commands) if commands.is_empty() => Err(CommandError::EmptyBatch),
+            Request::Batch(commands) => commands.iter().try_for_each(|command| check_command(command, false)),
         }
     }
 
     fn is_idempotent(&self, request: &Request) -> bool {
+        let replayable = |command: &Command| match command.replay_class() {
+            ReplayClass::Safe => true,
+            ReplayClass::SameState => self.config.replay_same_state,
+            ReplayClass::Never => false,
+        };
         match request {
-            Request::Command(command) => match command.replay_class() {
-                ReplayClass::Safe => true,
-                ReplayClass::SameState => self.config.replay_same_state,
-                ReplayClass::Never => false,
-            },
+            Request::Command(command) => replayable(command),
             // Its replay rule decides.
             Request::Transaction(_) => false,
+            // Resent whole: each command may run twice.
+            Request::Batch(commands) => commands.iter().all(replayable),
         }
     }
 
     fn replay_rule(&self, request: &Request) -> ReplayRule {
         match request {
-            Request::Command(_) => ReplayRule::Standard,
+            Request::Command(_) | Request::Batch(_) => ReplayRule::Standard,
             Request::Transaction(t) if t.watch.is_empty() => ReplayRule::Unit,
             Request::Transaction(_) => ReplayRule::NeverOnceWritten,
         }
@@ -229,6 +240,7 @@ impl Codec for RespCodec {
         match request {
             Request::Command(command) => command.encode(dst),
             Request::Transaction(transaction) => transaction.encode(dst),
+            Request::Batch(commands) => commands.iter().try_for_each(|command| command.encode(dst)),
         }
     }
 
@@ -267,6 +279,19 @@ impl Codec for RespCodec {
                     }
                     self.unit_seen = 0;
                     Recipient::Next
+                }
+                // A batch is answered by all its replies, gathered in order.
+                (_, Some(Request::Batch(commands))) => {
+                    self.batch_seen.push(value);
+                    if self.batch_seen.len() < commands.len() {
+                        continue;
+                    }
+                    let replies = core::mem::take(&mut self.batch_seen);
+                    return Ok(Some(Decoded {
+                        part: Value::Array(replies),
+                        to: Recipient::Next,
+                        role: Role::Whole(SIGNALS),
+                    }));
                 }
                 (_, Some(_)) => Recipient::Next,
                 (_, None) => return Err(RespError::Unsolicited { len: end }),

@@ -65,6 +65,10 @@ pub enum CommandError {
     /// A command needs at least its name.
     #[error("empty command")]
     Empty,
+    /// A batch needs at least one command: an empty one has no reply to
+    /// wait for.
+    #[error("empty batch")]
+    EmptyBatch,
     /// A command that would change the connection's state (or take it
     /// over), which one connection of several must not hold alone.
     #[error("{command} is not sent as an ordinary command: {hint}")]

@@ -1,5 +1,6 @@
-//! What a Redis client sends: one command, or a transaction written and
-//! answered as one unit (`MULTI … EXEC`).
+//! What a Redis client sends: one command, a transaction written and
+//! answered as one unit (`MULTI … EXEC`), or a batch of commands written
+//! together and answered together.
 
 use super::{Command, CommandError};
 use alloc::vec::Vec;
@@ -14,6 +15,14 @@ pub enum Request {
     /// together on one connection, answered by `EXEC`'s reply, resent or
     /// failed as a whole.
     Transaction(Transaction),
+    /// Commands written together on one connection, in order, and answered
+    /// by one array of their replies, in order (redis-rs's `pipe()`). Unlike
+    /// a transaction's, each runs as it arrives, with other clients'
+    /// commands in between, and a lost batch may have run in part: it is
+    /// resent only when every command in it may be (their
+    /// [`ReplayClass`](super::ReplayClass)es), else it fails as a whole.
+    /// At least one command.
+    Batch(Vec<Command>),
 }
 
 impl From<Command> for Request {

@@ -423,6 +423,9 @@ impl Net {
             PoolEvent::SetupRefused { why, .. } => {
                 self.violations.push(format!("HTTP connections have no setup: {why}"));
             }
+            PoolEvent::SetupLost { origin } => {
+                self.violations.push(format!("HTTP connections have no setup to lose: {origin:?}"));
+            }
             PoolEvent::SendBody { id } => {
                 self.violations.push(format!("{id:?} asked for a streamed content: these have whole contents"));
             }

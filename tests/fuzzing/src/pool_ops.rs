@@ -559,6 +559,7 @@ impl Harness {
             PoolEvent::Learned { .. } => {}
             PoolEvent::SendBody { id } => panic!("{id}: these requests have whole contents"),
             PoolEvent::SetupRefused { why, .. } => panic!("HTTP connections have no setup: {why}"),
+            PoolEvent::SetupLost { origin } => panic!("HTTP connections have no setup to lose: {origin:?}"),
             PoolEvent::Upgraded { id, conn, .. } => {
                 let track = self.requests.get(&id).expect("an upgrade by an unknown request");
                 assert!(track.done, "{id} upgraded {conn:?} before its response ended");

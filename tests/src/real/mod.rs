@@ -1,9 +1,10 @@
 //! Real servers run as external programs — nginx, Apache, lighttpd,
-//! Python's `http.server`, a Node `http` server, Squid as a proxy — and what
-//! the suites against them share: temporary directories, free loopback
-//! ports, processes killed when dropped, a tree of files with known content,
-//! the servers' access logs, a client-side record of the requests written on
-//! each connection, and an observer log.
+//! Python's `http.server`, a Node `http` server, Squid as a proxy,
+//! redis-server — and what the suites against them share: temporary
+//! directories, free loopback ports, processes killed when dropped, a tree
+//! of files with known content, the servers' access logs, a client-side
+//! record of the requests written on each connection, an observer log, and
+//! a raw Redis connection of the test's own.
 //!
 //! Each server is started by the test itself on `127.0.0.1`, on a port
 //! below the kernel's ephemeral range (so no client socket or `:0` listener
@@ -21,6 +22,7 @@ mod nginx;
 mod node;
 mod process;
 mod python;
+mod redis;
 mod squid;
 mod tree;
 
@@ -32,6 +34,7 @@ pub use nginx::*;
 pub use node::*;
 pub use process::*;
 pub use python::*;
+pub use redis::*;
 pub use squid::*;
 pub use tree::*;
 
