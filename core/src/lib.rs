@@ -104,6 +104,7 @@ pub mod proxy;
 #[cfg(feature = "resp")]
 pub mod resp;
 mod slab;
+mod sorted;
 mod time;
 
 pub use error_kind::ErrorKind;

@@ -20,8 +20,9 @@ use crate::outcome::{Cause, CloseReason, CodecError};
 use crate::pipeline::{Codec, CodecFactory, Refused, RequestId, RequestOptions, SubmitError};
 use crate::pool::{ConfigError, ConnectionId, Instruction, OriginId, Pool, PoolConfig, PoolEvent};
 use crate::slab::IdSlab;
+use crate::sorted::{SortedMap, SortedSet};
 use crate::{Duration, ErrorKind, Instant};
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use mailbox::Mailbox;
@@ -58,22 +59,25 @@ pub struct Dispatcher<F: CodecFactory> {
     mailboxes: IdSlab<Mailbox<F::Codec>>,
     waiters: Waiters,
     /// Waiters whose deadline passed while they waited, until they learn it.
-    expired: BTreeSet<WaiterId>,
+    expired: SortedSet<WaiterId>,
     /// A request deadline, counted from submission (or from the first try to
     /// submit, for a waiter).
     request_timeout: Option<Duration>,
     notices: VecDeque<Notice>,
     instructions: VecDeque<Instruction>,
+    // The sorted maps below hold one entry per connection, waiter or origin
+    // with a failed connect: small, and connection and waiter ids only grow,
+    // so new entries join at the back.
     /// Connects under way, with their origins (for connect errors).
-    connecting: BTreeMap<ConnectionId, OriginId>,
+    connecting: SortedMap<ConnectionId, OriginId>,
     /// The last reason a connect to an origin failed, while the pool knows
     /// the origin.
-    connect_errors: BTreeMap<OriginId, IoFailure>,
+    connect_errors: SortedMap<OriginId, IoFailure>,
     /// The transport failure being absorbed: the requests it fails say it.
     transport_failure: Option<IoFailure>,
     /// Connections not being read because this request's consumer is
     /// behind.
-    paused: BTreeMap<ConnectionId, RequestId>,
+    paused: SortedMap<ConnectionId, RequestId>,
     shutting_down: bool,
     /// The pool was closed after the shutdown drained it.
     closed: bool,
@@ -115,16 +119,16 @@ where
             config,
             mailboxes: IdSlab::default(),
             waiters: Waiters::default(),
-            expired: BTreeSet::new(),
+            expired: SortedSet::new(),
             request_timeout: None,
             notices: VecDeque::new(),
             instructions: VecDeque::new(),
-            connecting: BTreeMap::new(),
-            connect_errors: BTreeMap::new(),
+            connecting: SortedMap::new(),
+            connect_errors: SortedMap::new(),
             transport_failure: None,
             upgrades: VecDeque::new(),
             unsolicited: VecDeque::new(),
-            paused: BTreeMap::new(),
+            paused: SortedMap::new(),
             shutting_down: false,
             closed: false,
         })

@@ -4,6 +4,7 @@
 use super::event::{Fact, Failure, Instruction, PoolEvent};
 use super::origins::{OriginEntry, OriginId, OriginTable};
 use super::requests::{Place, Record, Rescue};
+use super::slots::Slots;
 use super::timers::{TimerKey, Timers};
 use super::{ConfigError, ConnectionId, OriginStatus, PoolConfig};
 use crate::Instant;
@@ -15,7 +16,7 @@ use crate::pipeline::{
 };
 use crate::slab::IdSlab;
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -78,7 +79,7 @@ pub struct Pool<F: CodecFactory> {
     factory: F,
     config: PoolConfig,
     origins: OriginTable<F::Codec>,
-    slots: BTreeMap<ConnectionId, Slot<F::Codec>>,
+    slots: Slots<Slot<F::Codec>>,
     requests: IdSlab<Record<F::Codec>>,
     instructions: VecDeque<Instruction>,
     events: VecDeque<PoolEvent<F::Codec>>,
@@ -112,7 +113,7 @@ impl<F: CodecFactory> Pool<F> {
             factory,
             config,
             origins: OriginTable::new(),
-            slots: BTreeMap::new(),
+            slots: Slots::new(),
             requests: IdSlab::default(),
             instructions: VecDeque::new(),
             events: VecDeque::new(),
@@ -336,7 +337,7 @@ impl<F: CodecFactory> Pool<F> {
 
     /// Closes every connection; every unfinished request fails.
     pub fn close(&mut self, now: Instant) {
-        let conns: Vec<ConnectionId> = self.slots.keys().copied().collect();
+        let conns: Vec<ConnectionId> = self.slots.ids().collect();
         for conn in conns {
             match self.slots.get_mut(&conn) {
                 Some(Slot::Open { connection, .. }) => {
@@ -371,8 +372,9 @@ impl<F: CodecFactory> Pool<F> {
             return Err(ConfigError::Zero { setting: "depth" });
         }
         self.config.connection.depth = depth;
-        for (&conn, slot) in &mut self.slots {
-            if let Slot::Open { connection, marked, .. } = slot {
+        let conns: Vec<ConnectionId> = self.slots.ids().collect();
+        for conn in conns {
+            if let Some(Slot::Open { connection, marked, .. }) = self.slots.get_mut(&conn) {
                 connection.set_depth(depth);
                 if !*marked {
                     *marked = true;
@@ -536,13 +538,8 @@ impl<F: CodecFactory> Pool<F> {
         let mut ids = core::mem::take(&mut self.scratch_ids);
         ids.clear();
         let cursor = ConnectionId::from_raw(self.transmit_cursor);
-        ids.extend(
-            self.slots
-                .range(cursor..)
-                .chain(self.slots.range(..cursor))
-                .filter(|(_, slot)| matches!(slot, Slot::Open { .. }))
-                .map(|(&id, _)| id),
-        );
+        // Connections still connecting are passed over by `first_transmit`.
+        ids.extend(self.slots.ids_from(cursor));
         let found = self.first_transmit(now, buf, &ids);
         self.scratch_ids = ids;
         // Round-robin transmits serve every connection: the list of those

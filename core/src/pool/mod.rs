@@ -15,6 +15,7 @@ mod machine;
 mod memory;
 mod origins;
 mod requests;
+mod slots;
 mod status;
 mod timers;
 

@@ -8,8 +8,9 @@ use super::memory::OriginMemory;
 use crate::Instant;
 use crate::origin::{Origin, OriginRef};
 use crate::pipeline::{Codec, RequestId};
+use crate::sorted::{SortedMap, SortedSet};
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -62,8 +63,10 @@ pub(crate) struct OriginEntry<C: Codec> {
     pub(crate) replay_alone: bool,
     /// A codec kept to validate requests and judge idempotency.
     pub(crate) validator: C,
-    /// Wire correlation ids in use by the origin's unfinished requests.
-    pub(crate) correlations: BTreeSet<u32>,
+    /// Wire correlation ids in use by the origin's unfinished requests:
+    /// handed out in turn and mostly released in the order taken, so they
+    /// join at the back of the set and leave from its front.
+    pub(crate) correlations: SortedSet<u32>,
     pub(crate) next_correlation: u32,
     /// When its memory is forgotten, once it is idle (nothing queued, no
     /// connection): armed in the pool's timers.
@@ -149,9 +152,15 @@ impl KeyBuf {
 pub(crate) struct OriginTable<C: Codec> {
     slots: Vec<Slot<C>>,
     free: Vec<u32>,
-    by_key: BTreeMap<Box<[u8]>, u32>,
-    /// Idle origins that are remembered, by recency.
-    idle: BTreeSet<(u64, u32)>,
+    /// Found by binary search; adding or forgetting an origin moves up to
+    /// half the keys, O(n) for the n origins remembered (at most
+    /// `max_origins` idle ones plus those in use): once per origin met or
+    /// forgotten, never per request.
+    by_key: SortedMap<Box<[u8]>, u32>,
+    /// Idle origins that are remembered, by recency: one going idle joins
+    /// near the back, the least recently used leaves from the front, one
+    /// used again leaves from where it is (O(n) moves at worst).
+    idle: SortedSet<(u64, u32)>,
     clock: u64,
     /// The origin found last: most requests go where the one before went,
     /// and comparing with it costs less than building a key.
@@ -168,8 +177,8 @@ impl<C: Codec> OriginTable<C> {
         OriginTable {
             slots: Vec::new(),
             free: Vec::new(),
-            by_key: BTreeMap::new(),
-            idle: BTreeSet::new(),
+            by_key: SortedMap::new(),
+            idle: SortedSet::new(),
             clock: 0,
             last_found: core::cell::Cell::new(None),
         }
@@ -221,7 +230,7 @@ impl<C: Codec> OriginTable<C> {
             failed_connects: 0,
             replay_alone: false,
             validator,
-            correlations: BTreeSet::new(),
+            correlations: SortedSet::new(),
             next_correlation: 0,
             forget_at: None,
             last_closed: None,

@@ -1,11 +1,18 @@
 //! Every deadline of a pool in one ordered table, so finding the next one
 //! and firing the due ones cost the same however many origins, connections
 //! and requests the pool holds (`docs/DESIGN.md` P10).
+//!
+//! The table is a [`SortedSet`]: the next deadline and the due ones come
+//! off the front in O(1); arming or disarming one is a binary search plus
+//! the entries it moves on its shorter side. Deadlines are armed at now
+//! plus a timeout, so most join near the back, and most end (fire, or are
+//! disarmed as their requests finish) near the front: O(1) moves. One in
+//! the middle of n armed deadlines moves at most n/2 entries.
 
 use super::{ConnectionId, OriginId};
 use crate::Instant;
 use crate::pipeline::RequestId;
-use alloc::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 /// What a deadline belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,7 +34,7 @@ pub(crate) enum TimerKey {
 /// than the rare spurious wake-up).
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
-    armed: BTreeSet<(Instant, TimerKey)>,
+    armed: SortedSet<(Instant, TimerKey)>,
     /// Entries `next` has looked at, for the tests that show finding the
     /// next deadline does not walk the origins.
     #[cfg(feature = "fuzzing")]
