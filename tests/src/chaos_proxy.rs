@@ -5,7 +5,9 @@
 //! Each accepted connection gets a [`Plan`] drawn from the seed, the
 //! listener and the connection's number on that listener (so the plans
 //! replay with the seed; which client connection gets which plan depends
-//! on the order the client connects in). A plan has a **shaping**, which
+//! on the order the client connects in); the first connections of the
+//! first listeners are a tour of every fault ([`Plan::for_connection`]).
+//! A plan has a **shaping**, which
 //! changes timing but never bytes:
 //!
 //! - `Delay`: every piece forwarded, either way, waits 0..=`max_ms` ms;
@@ -193,7 +195,46 @@ impl Default for FaultMix {
     }
 }
 
+/// The endings and shapings of the tour (see [`Plan::for_connection`]).
+const TOUR_ENDINGS: [fn(u64) -> Ending; 6] = [
+    |at| Ending::Reset { direction: Direction::Up, at },
+    |at| Ending::Reset { direction: Direction::Down, at },
+    |at| Ending::Fin { direction: Direction::Up, at },
+    |at| Ending::Fin { direction: Direction::Down, at },
+    |at| Ending::Stall { direction: Direction::Up, at },
+    |at| Ending::Stall { direction: Direction::Down, at },
+];
+/// Connections on each listener that may be on the tour.
+const TOUR_SERIALS: u64 = 2;
+/// The tour's largest ending offset: inside the first request or the
+/// first response head, which every connection that carries a request
+/// reaches.
+const TOUR_MAX_OFFSET: u64 = 64;
+
 impl Plan {
+    /// The plan of connection `serial` of listener `listener`.
+    ///
+    /// The first [`TOUR_SERIALS`] connections of the first listeners make
+    /// a **tour**: each fault is planned on at least two of them, at a
+    /// small offset, so that every kind of fault happens even in a short
+    /// soak (drawn at the mix's odds alone, a run of a hundred connections
+    /// can miss one). Every other connection's plan is drawn from `rng`.
+    pub fn for_connection(mix: &FaultMix, listener: usize, serial: u64, rng: &mut SeededRng) -> Plan {
+        let key = listener as u64 * TOUR_SERIALS + serial;
+        if serial >= TOUR_SERIALS || key >= 2 * TOUR_ENDINGS.len() as u64 {
+            return Plan::draw(mix, rng);
+        }
+        let ending = TOUR_ENDINGS[(key % TOUR_ENDINGS.len() as u64) as usize](rng.log_uniform(TOUR_MAX_OFFSET));
+        let direction = if key % 2 == 0 { Direction::Up } else { Direction::Down };
+        let shaping = match key % 3 {
+            0 => Shaping::Delay { max_ms: 1 + rng.below(mix.max_delay_ms) },
+            _ => {
+                Shaping::Split { direction, from: rng.log_uniform(TOUR_MAX_OFFSET), len: 1 + rng.below(mix.max_split) }
+            }
+        };
+        Plan { shaping, ending }
+    }
+
     /// A plan drawn from `rng` with `mix`'s odds.
     pub fn draw(mix: &FaultMix, rng: &mut SeededRng) -> Plan {
         let shaping = {
@@ -376,7 +417,7 @@ async fn accept_loop(
     loop {
         let Ok((client, peer)) = listener.accept().await else { continue };
         let mut rng = SeededRng::stream(config.seed ^ PLAN_SALT, (index as u64) << 32 | serial);
-        let plan = Plan::draw(&config.mix, &mut rng);
+        let plan = Plan::for_connection(&config.mix, index, serial, &mut rng);
         let record = ConnRecord {
             listener: index,
             serial,
@@ -642,6 +683,25 @@ mod tests {
         for name in ["clean", "delay", "split_up", "split_down"] {
             assert!(plans.iter().any(|p| p.shaping.name() == name), "no {name}");
         }
+    }
+
+    #[test]
+    fn the_tour_plans_every_fault_on_the_first_connections() {
+        let mix = FaultMix::default();
+        let plans: Vec<Plan> = (0..6)
+            .flat_map(|listener| (0..TOUR_SERIALS).map(move |serial| (listener, serial)))
+            .map(|(listener, serial)| Plan::for_connection(&mix, listener, serial, &mut SeededRng::new(3)))
+            .collect();
+        for name in ["reset_up", "reset_down", "fin_up", "fin_down", "stall_up", "stall_down"] {
+            assert_eq!(plans.iter().filter(|p| p.ending.name() == name).count(), 2, "{name}");
+        }
+        for name in ["delay", "split_up", "split_down"] {
+            assert!(plans.iter().any(|p| p.shaping.name() == name), "no {name}");
+        }
+        assert!(plans.iter().all(|p| p.ending.offset().is_some_and(|(_, at)| at <= TOUR_MAX_OFFSET)));
+        // Past the tour, plans are drawn.
+        let later = Plan::for_connection(&mix, 0, TOUR_SERIALS, &mut SeededRng::new(3));
+        assert_eq!(later, Plan::draw(&mix, &mut SeededRng::new(3)));
     }
 
     #[test]

@@ -22,7 +22,8 @@ use std::time::Duration;
 /// Sizes of the soak's files, in the three classes the schedule draws
 /// from: small ones (most requests), medium, and large ones that pass the
 /// client's 256 KiB large-response threshold (docs/DESIGN.md P13).
-const SMALL: [usize; 18] = [0, 1, 2, 3, 10, 100, 500, 1000, 1460, 2000, 4095, 4096, 4097, 8000, 8192, 10_000, 16_384, 16_385];
+const SMALL: [usize; 18] =
+    [0, 1, 2, 3, 10, 100, 500, 1000, 1460, 2000, 4095, 4096, 4097, 8000, 8192, 10_000, 16_384, 16_385];
 const MEDIUM: [usize; 5] = [32_768, 65_535, 65_536, 65_537, 100_000];
 const LARGE: [usize; 4] = [262_144, 262_145, 300_000, 1 << 20];
 
@@ -206,8 +207,8 @@ impl Schedule {
             JobKind::Post => "/post/p".to_owned(),
         };
         let epoch = (u128::from(id) * self.epochs as u128 / u128::from(self.requests.max(1))) as usize;
-        let origin = epoch.min(self.epochs - 1) * self.origins_per_epoch
-            + rng.below(self.origins_per_epoch as u64) as usize;
+        let origin =
+            epoch.min(self.epochs - 1) * self.origins_per_epoch + rng.below(self.origins_per_epoch as u64) as usize;
         Job { id, kind, target: format!("{path}?r={id}"), path, origin }
     }
 }

@@ -70,16 +70,18 @@ mod tests {
 
     #[test]
     fn the_same_seed_replays_and_streams_differ() {
-        let a: Vec<u64> = (0..5).map({
-            let mut r = SeededRng::stream(7, 3);
-            move |_| r.next_u64()
-        })
-        .collect();
-        let b: Vec<u64> = (0..5).map({
-            let mut r = SeededRng::stream(7, 3);
-            move |_| r.next_u64()
-        })
-        .collect();
+        let a: Vec<u64> = (0..5)
+            .map({
+                let mut r = SeededRng::stream(7, 3);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..5)
+            .map({
+                let mut r = SeededRng::stream(7, 3);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(SeededRng::stream(7, 3).next_u64(), SeededRng::stream(7, 4).next_u64());
         assert_ne!(SeededRng::stream(7, 3).next_u64(), SeededRng::stream(8, 3).next_u64());

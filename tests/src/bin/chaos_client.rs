@@ -27,12 +27,12 @@
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use pipelining::Lesson;
-use pipelining_tokio::Observation;
 use pipelining_peer::RequestParser;
 use pipelining_tests::chaos_proxy::partial_target;
 use pipelining_tests::chaos_workload::{Job, JobKind, REQUEST_DEADLINE, STALL_TIMEOUT, Schedule, SoakFiles, job_id};
 use pipelining_tests::memory::rss_bytes;
 use pipelining_tokio::Client;
+use pipelining_tokio::Observation;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
