@@ -48,7 +48,7 @@
 //! ```
 //!
 //! With `CHAOS_RESULTS=FILE` the run's figures are also written to `FILE`
-//! in Markdown, naming the commit (refused when the work tree has changes);
+//! (relative to the workspace's root) in Markdown, naming the commit (refused when the work tree has changes);
 //! `tests/results-chaos.md` was written so.
 
 #![cfg(target_os = "linux")]
@@ -59,6 +59,7 @@ use pipelining_tests::memory::{Report, mib, run_child, size};
 use pipelining_tests::real::{Nginx, NginxConfig};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_chaos_client");
@@ -216,10 +217,10 @@ fn chaos_soak_every_request_ends_once_with_its_own_body() {
     .markdown();
     eprintln!("{summary}");
     if let Some((path, commit)) = &results {
+        let given = std::env::var("CHAOS_RESULTS").unwrap_or_default();
         let text = format!(
             "# Chaos soak results\n\ncommit: {commit}\n\nWritten by `tests/tests/chaos_soak.rs` (`CHAOS_RESULTS`), \
-             run as:\n\n```sh\n{replay_results}\n```\n\n{summary}",
-            replay_results = format!("CHAOS_RESULTS={} {replay}", path.display()),
+             run as:\n\n```sh\nCHAOS_RESULTS={given} {replay}\n```\n\n{summary}",
         );
         std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
@@ -515,7 +516,9 @@ impl Summary<'_> {
 /// would not be of.
 fn results_file() -> Option<(std::path::PathBuf, String)> {
     let path = std::path::PathBuf::from(std::env::var_os("CHAOS_RESULTS")?);
-    let path = if path.is_absolute() { path } else { std::env::current_dir().expect("current directory").join(path) };
+    // Relative to the workspace's root, where the command is typed (cargo
+    // runs the test in the crate's directory).
+    let path = if path.is_absolute() { path } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path) };
     let git = |args: &[&str]| {
         let output = std::process::Command::new("git")
             .args(args)
