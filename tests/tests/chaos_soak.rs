@@ -75,6 +75,10 @@ const ORIGINS_PER_EPOCH: usize = 4;
 /// it should (docs/DESIGN.md P11); with longer epochs the soak would spend
 /// most of its time there.
 const REQUESTS_PER_EPOCH: u64 = 1000;
+/// The names of the proxy's endings.
+const ENDINGS: [&str; 7] = ["natural", "reset_up", "reset_down", "fin_up", "fin_down", "stall_up", "stall_down"];
+/// The names of the proxy's shapings.
+const SHAPINGS: [&str; 4] = ["clean", "delay", "split_up", "split_down"];
 /// How long the proxy waits for the client to close a connection it sent
 /// a FIN or stalled.
 const CLOSE_WAIT: Duration = Duration::from_secs(30);
@@ -181,9 +185,7 @@ fn chaos_soak_every_request_ends_once_with_its_own_body() {
         problems.push(format!("the proxy could not connect to nginx for connection {record:?}"));
     }
     let fired = fault_counts(&records);
-    for name in
-        ["reset_up", "reset_down", "fin_up", "fin_down", "stall_up", "stall_down", "delay", "split_up", "split_down"]
-    {
+    for name in ENDINGS.iter().chain(&SHAPINGS).filter(|name| !["clean", "natural"].contains(name)) {
         problems.check(fired.get(name).is_some_and(|n| n.1 > 0), || format!("no {name} fault happened"));
     }
     let checkpoints: Vec<(u64, u64)> =
@@ -478,7 +480,9 @@ impl Summary<'_> {
         let _ = writeln!(out, "## Seed {}, {} requests\n", self.seed, self.requests);
         let verdict =
             if self.problems == 0 { "passed".to_owned() } else { format!("failed: {} problems", self.problems) };
-        let _ = writeln!(out, "{verdict}; the client ran for {:.1} s.\n", self.client_done.as_secs_f64());
+        let build = if cfg!(debug_assertions) { "debug" } else { "release" };
+        let _ =
+            writeln!(out, "{verdict}; the client ({build} build) ran for {:.1} s.\n", self.client_done.as_secs_f64());
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
         let mut resent = 0;
         for outcome in self.outcomes.iter().flatten() {
@@ -494,6 +498,10 @@ impl Summary<'_> {
         for (name, (planned, happened)) in self.fired {
             let _ = writeln!(out, "| `{name}` | {planned} | {happened} |");
         }
+        let connections: u64 = ENDINGS.iter().filter_map(|name| self.fired.get(name)).map(|(planned, _)| planned).sum();
+        let faults: u64 =
+            self.fired.iter().filter(|(name, _)| !["clean", "natural"].contains(name)).map(|(_, (_, n))| n).sum();
+        let _ = writeln!(out, "\n{faults} faults happened on {connections} proxied connections.");
         let mut client: Vec<_> = self.done.iter().collect();
         client.sort();
         let client: Vec<String> = client.iter().map(|(k, v)| format!("{k}={v}")).collect();
