@@ -70,7 +70,7 @@ const RSS_GROWTH: u64 = 8 * MIB;
 /// Origins in use at a time.
 const ORIGINS_PER_EPOCH: usize = 4;
 /// Requests sent to one set of origins before the soak moves to fresh
-/// ones. A FIN in the first response of a few connections in a row teaches
+/// ones (`CHAOS_EPOCH` sets another number). A FIN in the first response of a few connections in a row teaches
 /// the client a budget of one request per connection for five minutes, as
 /// it should (docs/DESIGN.md P11); with longer epochs the soak would spend
 /// most of its time there.
@@ -105,6 +105,12 @@ fn requests() -> u64 {
     }
 }
 
+/// A number from the environment, if set.
+fn env_number(name: &str) -> Option<u64> {
+    let value = std::env::var(name).ok()?;
+    Some(value.parse().unwrap_or_else(|_| panic!("{name}={value:?} is not a number")))
+}
+
 fn seed() -> u64 {
     match std::env::var("CHAOS_SEED") {
         Ok(n) => n.parse().unwrap_or_else(|_| panic!("CHAOS_SEED={n:?} is not a number")),
@@ -120,9 +126,10 @@ fn seed() -> u64 {
 fn chaos_soak_every_request_ends_once_with_its_own_body() {
     let requests = requests();
     let seed = seed();
+    let epoch = env_number("CHAOS_EPOCH").map(|n| format!("CHAOS_EPOCH={n} ")).unwrap_or_default();
     let replay = format!(
-        "CHAOS_SEED={seed} CHAOS_REQUESTS={requests} cargo test -p pipelining-tests --release --test chaos_soak -- \
-         --include-ignored --nocapture"
+        "{epoch}CHAOS_SEED={seed} CHAOS_REQUESTS={requests} cargo test -p pipelining-tests --release --test \
+         chaos_soak -- --include-ignored --nocapture"
     );
     eprintln!("chaos soak: seed {seed}, {requests} requests; replay with:\n  {replay}");
     let results = results_file();
@@ -135,7 +142,8 @@ fn chaos_soak_every_request_ends_once_with_its_own_body() {
         seed,
         requests,
         origins_per_epoch: ORIGINS_PER_EPOCH,
-        epochs: requests.div_ceil(REQUESTS_PER_EPOCH).clamp(1, 1000) as usize,
+        epochs: requests.div_ceil(env_number("CHAOS_EPOCH").unwrap_or(REQUESTS_PER_EPOCH).max(1)).clamp(1, 2000)
+            as usize,
     };
     // A debug build runs some 1,000 requests a second, with stalls.
     let limit = Duration::from_secs(60) + Duration::from_millis(10 * requests);
@@ -188,20 +196,28 @@ fn chaos_soak_every_request_ends_once_with_its_own_body() {
     for name in ENDINGS.iter().chain(&SHAPINGS).filter(|name| !["clean", "natural"].contains(name)) {
         problems.check(fired.get(name).is_some_and(|n| n.1 > 0), || format!("no {name} fault happened"));
     }
-    let checkpoints: Vec<(u64, u64)> =
-        report.all("checkpoint").iter().map(|c| (Report::number(c, "requests"), Report::number(c, "rss"))).collect();
-    let warm = checkpoints.iter().find(|(n, _)| *n >= requests / 10).copied().unwrap_or_default();
+    let checkpoints: Vec<Checkpoint> = report
+        .all("checkpoint")
+        .iter()
+        .map(|c| Checkpoint {
+            requests: Report::number(c, "requests"),
+            rss: Report::number(c, "rss"),
+            origins: Report::number(c, "origins"),
+            connections: Report::number(c, "connections"),
+        })
+        .collect();
+    let warm = checkpoints.iter().find(|c| c.requests >= requests / 10).copied().unwrap_or_default();
     let last = checkpoints.last().copied().unwrap_or_default();
-    problems.check(last.0 == requests, || format!("the last checkpoint is at {} requests", last.0));
-    let growth = last.1.saturating_sub(warm.1);
+    problems.check(last.requests == requests, || format!("the last checkpoint is at {} requests", last.requests));
+    let growth = last.rss.saturating_sub(warm.rss);
     problems.check(growth <= RSS_GROWTH, || {
         format!(
             "the client's resident set grew by {:.2} MiB from {} to {} requests ({:.2} → {:.2} MiB)",
             mib(growth),
-            warm.0,
-            last.0,
-            mib(warm.1),
-            mib(last.1)
+            warm.requests,
+            last.requests,
+            mib(warm.rss),
+            mib(last.rss)
         )
     });
 
@@ -461,13 +477,22 @@ fn fault_counts(records: &[ConnRecord]) -> BTreeMap<&'static str, (u64, u64)> {
     counts
 }
 
+/// The client's state every twentieth of the way.
+#[derive(Clone, Copy, Debug, Default)]
+struct Checkpoint {
+    requests: u64,
+    rss: u64,
+    origins: u64,
+    connections: u64,
+}
+
 struct Summary<'a> {
     requests: u64,
     seed: u64,
     client_done: Duration,
     outcomes: &'a [Option<Outcome>],
     fired: &'a BTreeMap<&'static str, (u64, u64)>,
-    checkpoints: &'a [(u64, u64)],
+    checkpoints: &'a [Checkpoint],
     done: &'a HashMap<String, String>,
     logged: &'a Logged,
     problems: usize,
@@ -511,9 +536,12 @@ impl Summary<'_> {
             "nginx logged {} whole request lines ({} read pipelined, {} POSTs) and {} cut short.\n",
             self.logged.whole, self.logged.pipelined, self.logged.posts, self.logged.cut
         );
-        let _ = writeln!(out, "| requests done | client RSS (MiB) |\n|---:|---:|");
-        for (n, rss) in self.checkpoints {
-            let _ = writeln!(out, "| {n} | {:.2} |", mib(*rss));
+        let _ = writeln!(
+            out,
+            "| requests done | client RSS (MiB) | origins remembered | connections open |\n|---:|---:|---:|---:|"
+        );
+        for c in self.checkpoints {
+            let _ = writeln!(out, "| {} | {:.2} | {} | {} |", c.requests, mib(c.rss), c.origins, c.connections);
         }
         out
     }
