@@ -3,9 +3,10 @@
 #
 # Installs what is missing (cargo-fuzz, a nightly toolchain), then fuzzes
 # each target for SECONDS, one after another. The working corpus is
-# fuzz/corpus/TARGET (git-ignored); fuzz/seeds/TARGET and
-# fuzz/regressions/TARGET are read as extra corpora, so a fresh checkout
-# starts from the committed seeds. Crashes land in fuzz/artifacts/TARGET:
+# fuzz/corpus/TARGET (git-ignored); fuzz/seeds/TARGET,
+# fuzz/regressions/TARGET and fuzz/minimized/TARGET (the last campaign's
+# corpus, minimised by fuzz/finish.sh) are read as extra corpora, so a fresh
+# checkout starts where the last campaign ended. Crashes land in fuzz/artifacts/TARGET:
 # replay one with
 #   cargo run -p pipelining-fuzzing --example replay --features trace -- TARGET FILE
 # and commit it under fuzz/regressions/TARGET once fixed.
@@ -51,12 +52,12 @@ if [ -n "${CARGO_TARGET_DIR:-}" ]; then
 fi
 
 for target in "${targets[@]}"; do
-    mkdir -p "corpus/$target" "seeds/$target" "regressions/$target" "artifacts/$target"
+    mkdir -p "corpus/$target" "seeds/$target" "regressions/$target" "minimized/$target" "artifacts/$target"
     log="artifacts/$target/run.log"
     echo "== $target: ${seconds}s, sanitizer $sanitizer, log $log"
     status=0
     cargo +nightly fuzz run "${target_dir[@]}" -s "$sanitizer" "$target" \
-        "corpus/$target" "seeds/$target" "regressions/$target" -- \
+        "corpus/$target" "seeds/$target" "regressions/$target" "minimized/$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
         "${jobs[@]}" \
         >"$log" 2>&1 || status=$?

@@ -15,6 +15,10 @@
 //!   [`tls`] makes the certificate authorities and certificates;
 //! - [`memory`]: a process's resident set, and the `client_memory` child
 //!   process the memory tests measure a client in;
+//! - [`chaos_proxy`]: a TCP proxy that resets, half-closes, stalls,
+//!   delays and splits connections at offsets drawn from a seed
+//!   ([`seeded_rng`]), between a client and a real server; the chaos
+//!   soak's requests and files are in [`chaos_workload`];
 //! - [`real`]: real servers run as external programs (nginx, Apache,
 //!   lighttpd, Python's `http.server`, Node's `http`), with a client-side
 //!   record of what was written on each connection;
@@ -27,6 +31,8 @@
 //! stops when its handle is dropped, and stops by itself after
 //! [`SERVER_LIFETIME`] in any case.
 
+pub mod chaos_proxy;
+pub mod chaos_workload;
 pub mod cutting_server;
 pub mod hyper_server;
 pub mod memory;
@@ -34,6 +40,7 @@ pub mod pattern_server;
 pub mod raw;
 pub mod real;
 pub mod scenarios;
+pub mod seeded_rng;
 mod server_thread;
 pub mod stats;
 pub mod tls;

@@ -5,8 +5,12 @@
 //! * no panic, and the same values and error for every split;
 //! * a push message (`>`) never answers a command (docs/DESIGN.md P2);
 //! * on one `Connection<RespCodec>` answered by all the bytes: P12 on the
-//!   connection's own events (every id ends once, none not submitted) and
-//!   the transactions' replay rules;
+//!   connection's own events (every id ends once, none not submitted), the
+//!   replay rules of transactions and batches, and each reply matched in
+//!   order (a command's one value, a transaction's `EXEC` reply, a batch's
+//!   values gathered into one array);
+//! * batches (`Request::Batch`): an empty one or one holding a
+//!   state-changing command refused at submit;
 //! * through the pool (a connection setup or not; one connection at a time,
 //!   each ended by EOF or a transport error at a byte offset the input
 //!   picks, sometimes with a transmit half written): P12 — every submitted
@@ -15,7 +19,10 @@
 //! * P8 as the servers saw the wire: an `INCR` and a transaction under
 //!   `WATCH` are written at most once; a transaction's `EXEC` runs at most
 //!   once, and nothing of it is written again after it ran; a command or
-//!   transaction that ran never fails as unwritten.
+//!   transaction that ran never fails as unwritten; a batch is written
+//!   whole, in order, on one connection (never split across connections,
+//!   never resent in part), at most once if it holds an `INCR`, and
+//!   answered by an array of one reply per command.
 
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
@@ -40,22 +47,31 @@ struct Kill {
     half_write: Option<u16>,
 }
 
-/// The input: a connection setup or not, up to 32 requests (GET, INCR, a
-/// transaction, one under WATCH), up to 4 split points, then the bytes the
-/// decoder and the single connection read.
+/// The input: a connection setup or not (and whether command bytes may
+/// make batches), up to 32 requests (GET, INCR, a transaction, one under
+/// WATCH, batches), up to 4 split points, then the bytes the decoder and
+/// the single connection read.
 ///
 /// The pool's servers read the same bytes parsed once more: whether they
 /// accept the setup, `max_tries`, up to 4 kills, whether the last
 /// connection ends with EOF, then their replies. The single connection's
 /// layout is the one this target had before the pool was added, so the
-/// committed regression inputs keep their meaning byte for byte.
+/// committed regression inputs keep their meaning byte for byte. Batches
+/// came later: they are on only when the first byte has bit
+/// [`BATCHES`] set, which no input committed before them sets, so those
+/// still decode to the requests they did.
 struct Input {
     bytes: Vec<u8>,
     splits: Vec<u16>,
     commands: Vec<u8>,
     setup: bool,
+    batches: bool,
     pool: PoolInput,
 }
+
+/// The first byte's bit that turns batches on (bit 0 is the setup; the
+/// others were ignored before batches).
+const BATCHES: u8 = 0x10;
 
 /// The pool's part of the input (see [`Input`]).
 struct PoolInput {
@@ -70,12 +86,14 @@ struct PoolInput {
 impl Input {
     fn parse(data: &[u8]) -> arbitrary::Result<Input> {
         let mut u = Unstructured::new(data);
-        let setup = bool::arbitrary(&mut u)?;
+        // `bool::arbitrary` reads bit 0 of a byte.
+        let flags = u8::arbitrary(&mut u)?;
+        let (setup, batches) = (flags & 1 == 1, flags & BATCHES != 0);
         let commands = (0..u.int_in_range(0..=32)?).map(|_| u8::arbitrary(&mut u)).collect::<Result<_, _>>()?;
         let splits = (0..u.int_in_range(0..=4)?).map(|_| u16::arbitrary(&mut u)).collect::<Result<_, _>>()?;
         let bytes = u.take_rest().to_vec();
         let pool = PoolInput::parse(&bytes)?;
-        Ok(Input { bytes, splits, commands, setup, pool })
+        Ok(Input { bytes, splits, commands, setup, batches, pool })
     }
 }
 
@@ -118,10 +136,17 @@ impl Kind {
         [Kind::Get, Kind::Incr, Kind::Unit, Kind::Watched][usize::from(n % 4)]
     }
 
+    /// The command of a `GET` or `INCR` (inside a batch too).
+    fn command(self, idx: usize) -> Command {
+        match self {
+            Kind::Incr => Command::new(["INCR".to_string(), format!("n{idx}")]),
+            _ => Command::new(["GET".to_string(), format!("k{idx}")]),
+        }
+    }
+
     fn request(self, idx: usize) -> Request {
         match self {
-            Kind::Get => Command::new(["GET".to_string(), format!("k{idx}")]).into(),
-            Kind::Incr => Command::new(["INCR".to_string(), format!("n{idx}")]).into(),
+            Kind::Get | Kind::Incr => self.command(idx).into(),
             Kind::Unit => Transaction::new([
                 Command::new(["INCR".to_string(), format!("a{idx}")]),
                 Command::new(["INCR".to_string(), format!("b{idx}")]),
@@ -130,6 +155,76 @@ impl Kind {
             Kind::Watched => Transaction::new([Command::new(["SET".to_string(), format!("k{idx}"), "v".to_string()])])
                 .watching([format!("k{idx}")])
                 .into(),
+        }
+    }
+}
+
+/// A request the input builds from its command bytes.
+#[derive(Clone, Debug)]
+enum Planned {
+    /// A request of a kind, named by its index.
+    One(usize, Kind),
+    /// A batch of `GET`s and `INCR`s, each named by its own index.
+    Batch(Vec<(usize, Kind)>),
+    /// A batch the codec refuses at submit: empty (for a byte naming
+    /// [`Kind::Unit`]), or holding `SELECT` (for [`Kind::Watched`]).
+    Refused(usize, Kind),
+}
+
+/// The requests of `commands`, each byte `n` naming the request at its
+/// index. Without batches, each is `Kind::of(n)`. With them, bit 2 of `n`
+/// set makes a `GET` or `INCR` join the batch before it (or the command
+/// before it, or start a batch of its own), and turns a transaction into
+/// a batch the codec refuses (empty for `n % 4 == 2`, holding `SELECT`
+/// for `n % 4 == 3`).
+fn plan(commands: &[u8], batches: bool) -> Vec<Planned> {
+    let mut planned: Vec<Planned> = Vec::new();
+    for (idx, &n) in commands.iter().take(32).enumerate() {
+        let kind = Kind::of(n);
+        if !batches || n & 4 == 0 {
+            planned.push(Planned::One(idx, kind));
+            continue;
+        }
+        if matches!(kind, Kind::Unit | Kind::Watched) {
+            planned.push(Planned::Refused(idx, kind));
+            continue;
+        }
+        match planned.last_mut() {
+            Some(Planned::Batch(members)) => members.push((idx, kind)),
+            Some(last @ Planned::One(_, Kind::Get | Kind::Incr)) => {
+                if let Planned::One(before, before_kind) = *last {
+                    *last = Planned::Batch(vec![(before, before_kind), (idx, kind)]);
+                }
+            }
+            _ => planned.push(Planned::Batch(vec![(idx, kind)])),
+        }
+    }
+    planned
+}
+
+impl Planned {
+    fn request(&self) -> Request {
+        match self {
+            Planned::One(idx, kind) => kind.request(*idx),
+            Planned::Batch(members) => Request::Batch(members.iter().map(|&(idx, kind)| kind.command(idx)).collect()),
+            Planned::Refused(_, Kind::Unit) => Request::Batch(Vec::new()),
+            Planned::Refused(idx, _) => Request::Batch(vec![Kind::Get.command(*idx), Command::new(["SELECT", "3"])]),
+        }
+    }
+
+    /// Whether the codec must refuse it at submit.
+    fn refused(&self) -> bool {
+        matches!(self, Planned::Refused(..))
+    }
+
+    /// The values the server sends for it: one per command, `WATCH`'s,
+    /// `MULTI`'s, each `QUEUED` and `EXEC`'s for a transaction.
+    fn replies(&self) -> usize {
+        match self {
+            Planned::One(_, Kind::Get | Kind::Incr) => 1,
+            Planned::One(_, Kind::Unit | Kind::Watched) => 4,
+            Planned::Refused(..) => 0,
+            Planned::Batch(members) => members.len(),
         }
     }
 }
@@ -188,38 +283,77 @@ pub fn run(data: &[u8]) {
 }
 
 /// The requests on one `Connection<RespCodec>` answered by all the bytes:
-/// P12 and the replay rules of transactions on the connection's own
-/// events, which a pool would hide (a setup request's event, say).
+/// P12, the replay rules of transactions and batches on the connection's
+/// own events, which a pool would hide (a setup request's event, say), and
+/// each reply matched in order against the values the bytes hold.
 fn one_connection(input: &Input, bytes: &[u8], cuts: &[usize]) {
     let now = Instant::ZERO;
     let mut conn = Connection::new(RespCodec::with_config(resp_config(input.setup)), ConnectionConfig::default(), now);
     conn.set_capability(Capability::Pipelining);
-    let mut submitted: Vec<RequestId> = Vec::new();
-    for (idx, &n) in input.commands.iter().take(32).enumerate() {
-        if let Ok(id) = conn.submit(now, Kind::of(n).request(idx), RequestOptions::default()) {
-            submitted.push(id);
+    // The values the server sends, in order, pushes aside (they answer
+    // nothing); the setup's come first.
+    let (values, _) = decode(bytes, &[]);
+    let values: Vec<Value> =
+        values.into_iter().filter(|(_, to)| *to != Recipient::Unsolicited).map(|(value, _)| value).collect();
+    let mut offset = if input.setup { resp_config(true).setup.commands().len() } else { 0 };
+    // Per submitted id: its reply, as the values say (`None`: beyond them).
+    let mut submitted: BTreeMap<RequestId, Option<Value>> = BTreeMap::new();
+    for planned in plan(&input.commands, input.batches) {
+        let outcome = conn.submit(now, planned.request(), RequestOptions::default());
+        if planned.refused() {
+            assert!(outcome.is_err(), "{planned:?} accepted: {:?}", planned.request());
+            continue;
+        }
+        if let Ok(id) = outcome {
+            let replies = values.get(offset..offset + planned.replies());
+            let expected = replies.map(|replies| match planned {
+                Planned::Batch(_) => Value::Array(replies.to_vec()),
+                _ => replies[replies.len() - 1].clone(),
+            });
+            offset += planned.replies();
+            submitted.insert(id, expected);
         }
     }
     let mut ended = BTreeSet::new();
     let drain = |conn: &mut Connection<RespCodec>, ended: &mut BTreeSet<RequestId>| {
         while let Some(event) = conn.poll_event() {
             if let Some(id) = event.terminal_id() {
-                assert!(submitted.contains(&id), "an event for {id:?}, not submitted (a setup request?)");
+                assert!(submitted.contains_key(&id), "an event for {id:?}, not submitted (a setup request?)");
                 assert!(ended.insert(id), "two terminal events for {id:?} (P12)");
             }
             if let Event::Response { part: Value::Push(_), .. } = event {
                 panic!("a push message answered a command");
             }
+            if let Event::Response { id, part, .. } = &event {
+                // In order: the reply the values hold at its place (NaN
+                // doubles compare unequal: compare the debug text).
+                let expected = submitted.get(id).and_then(Option::as_ref);
+                assert_eq!(
+                    format!("{:?}", Some(part)),
+                    format!("{expected:?}"),
+                    "{id:?} answered out of order or with another reply"
+                );
+            }
             if let Event::Unanswered(u) = &event {
-                if let Request::Transaction(t) = &u.request {
-                    // P8 for units: never resent once EXEC may have run.
-                    if u.retry == Retry::Replay {
-                        assert!(t.watch.is_empty(), "a WATCH transaction resent");
-                        assert!(u.progress < Progress::Written, "a transaction resent after its EXEC was written");
+                match &u.request {
+                    Request::Transaction(t) => {
+                        // P8 for units: never resent once EXEC may have run.
+                        if u.retry == Retry::Replay {
+                            assert!(t.watch.is_empty(), "a WATCH transaction resent");
+                            assert!(u.progress < Progress::Written, "a transaction resent after its EXEC was written");
+                        }
+                        if !t.watch.is_empty() && u.progress > Progress::NotWritten {
+                            assert_eq!(u.retry, Retry::Never, "a written WATCH transaction must not be resent");
+                        }
                     }
-                    if !t.watch.is_empty() && u.progress > Progress::NotWritten {
-                        assert_eq!(u.retry, Retry::Never, "a written WATCH transaction must not be resent");
+                    // P8 for batches: resent whole only when each command
+                    // may be; holding an INCR, never once written.
+                    Request::Batch(commands)
+                        if u.progress.was_written() && commands.iter().any(|c| c.name() == b"INCR") =>
+                    {
+                        assert_eq!(u.retry, Retry::Never, "a written batch with an INCR must not be resent");
                     }
+                    _ => {}
                 }
             }
         }
@@ -240,7 +374,7 @@ fn one_connection(input: &Input, bytes: &[u8], cuts: &[usize]) {
     conn.close(now);
     drain(&mut conn, &mut ended);
     // P12: after the final close, every submitted request has ended once.
-    for id in &submitted {
+    for id in submitted.keys() {
         assert!(ended.contains(id), "{id:?} never ended (P12)");
     }
 }
@@ -262,8 +396,10 @@ struct Servers {
     pool: Pool<RespFactory>,
     origin: Origin,
     now: Instant,
-    /// Per submitted id: its index and kind.
-    submitted: BTreeMap<RequestId, (usize, Kind)>,
+    /// The requests the input builds.
+    planned: Vec<Planned>,
+    /// Per submitted id: what it is.
+    submitted: BTreeMap<RequestId, Planned>,
     /// Ids that ended.
     ended: BTreeMap<RequestId, Ended>,
     /// Per open connection: the bytes its server read.
@@ -271,8 +407,10 @@ struct Servers {
     /// Per connection: how often each request's command or `EXEC` ran
     /// there, by request index.
     ran: BTreeMap<ConnectionId, BTreeMap<usize, u32>>,
-    /// Each request's kind, by index.
+    /// Each request's (or batch member's) kind, by index.
     kinds: Vec<Kind>,
+    /// Per index of a batch member: the indexes of its batch, in order.
+    batches: BTreeMap<usize, Vec<usize>>,
     /// The connection the servers' bytes go to now.
     current: Option<ConnectionId>,
     /// How many `+OK` each new connection's server sends first, one per
@@ -301,20 +439,37 @@ impl Servers {
             pool,
             origin: Origin::new("redis", "127.0.0.1", 6379),
             now: Instant::ZERO,
+            planned: plan(&input.commands, input.batches),
             submitted: BTreeMap::new(),
             ended: BTreeMap::new(),
             wire: BTreeMap::new(),
             ran: BTreeMap::new(),
             kinds: input.commands.iter().take(32).map(|&n| Kind::of(n)).collect(),
+            batches: BTreeMap::new(),
             current: None,
             setup_replies,
         }
     }
 
     fn run(mut self, input: &Input, bytes: &[u8], cuts: &[usize]) {
-        for (idx, &kind) in self.kinds.clone().iter().enumerate() {
-            if let Ok(id) = self.pool.submit(self.now, &self.origin, kind.request(idx), RequestOptions::default()) {
-                self.submitted.insert(id, (idx, kind));
+        if input.batches {
+            crate::trace!("planned {:?}", self.planned);
+        }
+        for planned in self.planned.clone() {
+            let request = planned.request();
+            let outcome = self.pool.submit(self.now, &self.origin, request, RequestOptions::default());
+            if planned.refused() {
+                assert!(outcome.is_err(), "{planned:?} accepted by the pool");
+                continue;
+            }
+            if let Ok(id) = outcome {
+                if let Planned::Batch(members) = &planned {
+                    let indexes: Vec<usize> = members.iter().map(|&(idx, _)| idx).collect();
+                    for &idx in &indexes {
+                        self.batches.insert(idx, indexes.clone());
+                    }
+                }
+                self.submitted.insert(id, planned);
             }
         }
         let mut kills: Vec<(usize, Kill)> =
@@ -373,9 +528,9 @@ impl Servers {
         // P12: after the final close, every submitted request has ended,
         // once (a second end failed at its event).
         assert_eq!(self.pool.pending(), 0, "requests pending after close (P12)");
-        for (id, (idx, kind)) in &self.submitted {
-            let ended = self.ended.get(id).unwrap_or_else(|| panic!("{id:?} ({kind:?} {idx}) never ended (P12)"));
-            self.check_ran(*idx, *kind, ended);
+        for (id, planned) in &self.submitted {
+            let ended = self.ended.get(id).unwrap_or_else(|| panic!("{id:?} ({planned:?}) never ended (P12)"));
+            self.check_ran(planned, ended);
         }
     }
 
@@ -469,6 +624,13 @@ impl Servers {
                 assert!(self.submitted.contains_key(&id), "an event for {id:?}, not submitted (a setup request?)");
                 assert!(!self.ended.contains_key(&id), "an event for {id:?} after its terminal event (P12): {event:?}");
             }
+            if let PoolEvent::Response { id, part, end: true, .. } = &event {
+                // A batch is answered by one reply per command, gathered.
+                if let Some(Planned::Batch(members)) = self.submitted.get(id) {
+                    let Value::Array(replies) = part else { panic!("a batch answered by {part:?}") };
+                    assert_eq!(replies.len(), members.len(), "a batch answered by {} replies", replies.len());
+                }
+            }
             match event {
                 PoolEvent::Response { part: Value::Push(_), .. } => panic!("a push message answered a command"),
                 PoolEvent::Response { id, end: true, attempts, .. } | PoolEvent::Complete { id, attempts, .. } => {
@@ -491,8 +653,13 @@ impl Servers {
         let mut named: Vec<usize> = Vec::new();
         // Inside MULTI: the request whose commands are queued.
         let mut queued: Option<Option<usize>> = None;
-        for args in commands(&self.wire[&conn]) {
-            let idx = args.get(1).and_then(|key| std::str::from_utf8(key.get(1..)?).ok()?.parse::<usize>().ok());
+        let wire = commands(&self.wire[&conn]);
+        let indexes: Vec<Option<usize>> = wire
+            .iter()
+            .map(|args| args.get(1).and_then(|key| std::str::from_utf8(key.get(1..)?).ok()?.parse::<usize>().ok()))
+            .collect();
+        self.check_batches(&indexes);
+        for (args, &idx) in wire.iter().zip(&indexes) {
             match (args.first().map(|a| &a[..]), idx) {
                 (Some(b"MULTI"), _) => queued = Some(None),
                 (Some(b"EXEC"), _) => {
@@ -523,8 +690,52 @@ impl Servers {
         self.ran.insert(conn, ran);
     }
 
+    /// A batch on one server's wire (the request indexes its commands
+    /// name, in order): whole, in order, nothing between its commands —
+    /// written together on one connection, never split across connections
+    /// nor resent in part; only the end of the wire may cut it (the rest
+    /// is still to be written, or the connection was lost there).
+    fn check_batches(&self, indexes: &[Option<usize>]) {
+        let mut at = 0;
+        while at < indexes.len() {
+            let Some(members) = indexes[at].and_then(|idx| self.batches.get(&idx)) else {
+                at += 1;
+                continue;
+            };
+            assert_eq!(
+                indexes[at],
+                Some(members[0]),
+                "a batch {members:?} written from the middle (split or resent in part)"
+            );
+            let written = members.len().min(indexes.len() - at);
+            for (i, &idx) in members.iter().enumerate().take(written) {
+                assert_eq!(indexes[at + i], Some(idx), "batch {members:?} not written whole and in order");
+            }
+            at += written;
+        }
+    }
+
     /// The P8 checks at the end, from what the servers ran.
-    fn check_ran(&self, idx: usize, kind: Kind, ended: &Ended) {
+    fn check_ran(&self, planned: &Planned, ended: &Ended) {
+        if let Planned::Batch(members) = planned {
+            let has_incr = members.iter().any(|&(_, kind)| kind == Kind::Incr);
+            assert!(
+                !has_incr || ended.attempts <= 1,
+                "batch {members:?} with an INCR written {} times (P8)",
+                ended.attempts
+            );
+            let mut ran_any = false;
+            for &(idx, kind) in members.iter().filter(|&&(_, kind)| kind == Kind::Incr) {
+                let ran: u32 = self.ran.values().filter_map(|ran| ran.get(&idx)).sum();
+                assert!(ran <= 1, "{kind:?} {idx} of batch {members:?} ran {ran} times (P8)");
+                ran_any |= ran > 0;
+            }
+            if let (true, Some(progress)) = (ran_any, ended.failed) {
+                assert!(progress.was_written(), "batch {members:?} ran in part but failed as {progress:?} (P8)");
+            }
+            return;
+        }
+        let Planned::One(idx, kind) = *planned else { return };
         if kind == Kind::Get {
             // Idempotent: replayed as often as `max_tries` allows.
             return;

@@ -93,6 +93,13 @@ impl Nginx {
         pipelining_tokio::Origin::new("http", "127.0.0.1", self.process.port())
     }
 
+    /// The access log's file, for a test that reads lines
+    /// [`access_log_now`](Self::access_log_now) would refuse (a request
+    /// line cut short, logged `400`).
+    pub fn access_log_path(&self) -> &Path {
+        &self.access_log
+    }
+
     /// The access log's complete lines so far.
     pub fn access_log_now(&self) -> Vec<LogLine> {
         let text = std::fs::read_to_string(&self.access_log).unwrap_or_default();

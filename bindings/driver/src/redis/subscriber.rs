@@ -22,6 +22,7 @@ use pipelining::{ConnectionId, ErrorKind, Idempotency, Origin};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -105,6 +106,8 @@ pub enum SubscriberEvent {
 pub struct Subscriber {
     control: Arc<Mutex<Control>>,
     events: mpsc::Receiver<SubscriberEvent>,
+    /// Events sent into `events` and not taken yet.
+    buffered: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Subscriber {
@@ -130,13 +133,16 @@ impl Subscriber {
         builder.dispatch.unsolicited_buffer = ENGINE_BUFFER;
         let client = MessageClient::new(builder, RespFactory { config })?;
         let control = Arc::new(Mutex::new(Control::default()));
-        let (sender, events) = mpsc::channel(STREAM_BUFFER);
+        // A futures channel holds its buffer plus one event per sender.
+        let (sender, events) = mpsc::channel(STREAM_BUFFER - 1);
+        let buffered = Arc::new(AtomicUsize::new(0));
         let runtime = client.shared().runtime.clone();
         let task = Task {
             client,
             server: options.origin(),
             control: control.clone(),
             events: sender,
+            buffered: buffered.clone(),
             held: None,
             outbox: VecDeque::new(),
             subscriptions: HashMap::new(),
@@ -147,7 +153,7 @@ impl Subscriber {
             backoff: RETRY_FIRST,
         };
         runtime.spawn(Box::pin(task));
-        Ok(Subscriber { control, events })
+        Ok(Subscriber { control, events, buffered })
     }
 
     /// A subscriber for a Redis URL ([`RedisOptions::from_url`]).
@@ -182,6 +188,12 @@ impl Subscriber {
         self.ask(Op::Unsubscribe, Kind::Pattern, pattern.into())
     }
 
+    /// How many events wait in the stream for the caller to take them: at
+    /// most 64 (what else arrives waits in the engine, then in the server).
+    pub fn events_waiting(&self) -> usize {
+        self.buffered.load(Ordering::SeqCst)
+    }
+
     fn ask(&self, op: Op, kind: Kind, name: Bytes) -> SubscribeFuture {
         let (done, answer) = oneshot::channel();
         let waker = {
@@ -200,7 +212,11 @@ impl Stream for Subscriber {
     type Item = SubscriberEvent;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SubscriberEvent>> {
-        self.events.poll_next_unpin(cx)
+        let next = self.events.poll_next_unpin(cx);
+        if let Poll::Ready(Some(_)) = next {
+            self.buffered.fetch_sub(1, Ordering::SeqCst);
+        }
+        next
     }
 }
 
@@ -334,6 +350,9 @@ struct Task<G: Glue> {
     server: Origin,
     control: Arc<Mutex<Control>>,
     events: mpsc::Sender<SubscriberEvent>,
+    /// Events sent and not taken by the caller yet (counted before they are
+    /// sent: never fewer than the stream holds).
+    buffered: Arc<AtomicUsize>,
     /// A message taken from the engine and not sent on yet.
     held: Option<Value>,
     /// `Gap` and `Resubscribed` waiting for room (at most one of each).
@@ -515,6 +534,7 @@ impl<G: Glue> Task<G> {
                 }
             };
             if let Some(event) = event {
+                self.buffered.fetch_add(1, Ordering::SeqCst);
                 if self.events.start_send(event).is_err() {
                     return Delivered::Gone;
                 }
