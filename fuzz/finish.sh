@@ -16,7 +16,7 @@
 # Needs nightly with llvm-tools-preview (installed when missing).
 set -euo pipefail
 
-TARGETS=(h1_response connection_ops pool_ops request_encode dns_ops resp_reply)
+TARGETS=(h1_response connection_ops pool_ops request_encode dns_ops resp_reply dispatch_ops)
 [ $# -eq 1 ] || { echo "usage: $0 TARGET|all" >&2; exit 2; }
 if [ "$1" = all ]; then targets=("${TARGETS[@]}"); else targets=("$1"); fi
 

@@ -16,7 +16,7 @@
 # libFuzzer jobs per target, default 1), CARGO_TARGET_DIR (honoured).
 set -euo pipefail
 
-TARGETS=(h1_response connection_ops pool_ops request_encode dns_ops resp_reply)
+TARGETS=(h1_response connection_ops pool_ops request_encode dns_ops resp_reply dispatch_ops)
 usage() {
     echo "usage: $0 TARGET|all SECONDS   (targets: ${TARGETS[*]})" >&2
     exit 2

@@ -648,7 +648,10 @@ where
                     if woken {
                         self.notices.push_back(Notice::Request(id));
                     }
-                    if behind && !end && !self.paused.contains_key(&conn) {
+                    // A part read before its connection closed (the close
+                    // was drained above) pauses nothing: no reader is left.
+                    let open = self.pool.connection(conn).is_some();
+                    if behind && !end && open && !self.paused.contains_key(&conn) {
                         self.pause(now, id, conn);
                     }
                 }

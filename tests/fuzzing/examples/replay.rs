@@ -11,6 +11,7 @@ fn main() {
         "request_encode" => pipelining_fuzzing::request_encode::run,
         "dns_ops" => pipelining_fuzzing::dns_ops::run,
         "resp_reply" => pipelining_fuzzing::resp_reply::run,
+        "dispatch_ops" => pipelining_fuzzing::dispatch_ops::run,
         other => {
             eprintln!("unknown target {other:?}: see fuzz/run.sh for the list");
             std::process::exit(2);

@@ -13,12 +13,14 @@
 //! | [`pool_ops`] | `Pool<H1Factory>`, several origins | the same, plus replay and connect failures |
 //! | [`request_encode`] | `encode_request` | what it accepts parses back identically |
 //! | [`dns_ops`] | `Connection<DnsCodec>`, answers in any order | P1, P2 by correlation id, P12 |
+//! | [`dispatch_ops`] | `Dispatcher<H1Factory>`, waiters, a slow consumer | P12 per taken outcome, typed refusals, no stuck pause, bounded mailboxes |
 //! | [`resp_reply`] | `RespCodec` and `Connection<RespCodec>` | same result for every split, pushes never answer, P12 |
 //!
 //! The `trace` feature prints every operation and event to stderr, for
 //! reproducing a failure.
 
 pub mod connection_ops;
+pub mod dispatch_ops;
 pub mod dns_ops;
 pub mod h1_response;
 pub mod pool_ops;

@@ -92,3 +92,8 @@ fn dns_ops_smoke() {
 fn resp_reply_smoke() {
     smoke("resp_reply", pipelining_fuzzing::resp_reply::run, 3_000, 800, 6);
 }
+
+#[test]
+fn dispatch_ops_smoke() {
+    smoke("dispatch_ops", pipelining_fuzzing::dispatch_ops::run, 3_000, 1_500, 7);
+}
