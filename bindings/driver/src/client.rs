@@ -6,11 +6,11 @@ use crate::config::{Builder, Glue};
 use crate::engine::{Handle, Shared, Ticket, Written};
 use crate::request_body::{self, BoxError, Prepared};
 use crate::upgrade::OnUpgrade;
-use crate::{Error, convert, proxy};
+use crate::{Error, convert};
 use bytes::Bytes;
 use pipelining::dispatch::Delivery;
 use pipelining::h1::{H1Factory, Header, ResponsePart};
-use pipelining::proxy::ProxyConfig;
+use pipelining::proxy::{self, ProxyConfig};
 use pipelining::{ErrorKind, Idempotency, Origin, OriginStatus, RequestOptions};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -183,7 +183,10 @@ impl<G: Glue> Client<G> {
         let submitted = convert::origin_ref(&parts.uri).and_then(|origin| {
             let content = request_body::prepare(body)?;
             let mut core = convert::core_request(&parts, &content, &self.defaults)?;
-            let origin = proxy::route(self.proxies.as_deref(), origin, &mut core, &mut options);
+            let origin = match self.proxies.as_deref() {
+                Some(proxies) => proxies.route(origin, &mut core, &mut options),
+                None => origin,
+            };
             let upload = match content {
                 Prepared::Streamed(upload) => Some(upload),
                 Prepared::Whole(_) => None,
@@ -216,7 +219,7 @@ impl<G: Glue> Client<G> {
             Err(error) => return Ok(ResponseFuture::failed(error)),
         };
         let shared = &self.handle.shared;
-        let via = proxy::forwarding(self.proxies.as_deref(), origin.borrowed());
+        let via = self.proxies.as_deref().and_then(|proxies| proxies.forwarder_for(origin.borrowed()));
         let mut request = Some(request);
         let mut upload = None;
         let made = shared.submit_if_room(via.map_or(origin.borrowed(), |p| p.origin().borrowed()), || {

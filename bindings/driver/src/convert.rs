@@ -57,8 +57,9 @@ fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
 
 /// The core's request for `parts` and its content: the URL's userinfo as
 /// `Authorization: Basic`, the builder's default fields where the request
-/// has none of that name, `Expect: 100-continue` for a large or unsized
-/// streamed content.
+/// has none of that name, and a streamed content as its plan says
+/// (`Expect: 100-continue` when large or unsized, unless the request or
+/// the defaults have an `Expect` field already).
 pub(crate) fn core_request(
     parts: &http::request::Parts,
     content: &Prepared,
@@ -107,12 +108,7 @@ pub(crate) fn core_request(
     match content {
         Prepared::Whole(bytes) if bytes.is_empty() => {}
         Prepared::Whole(bytes) => core.body = Content::Full(bytes.clone()),
-        Prepared::Streamed(upload) => {
-            core.body = Content::Streamed { length: upload.length };
-            if upload.expects_continue() && !parts.headers.contains_key(http::header::EXPECT) {
-                core.headers.push(Header::new(&b"expect"[..], &b"100-continue"[..]));
-            }
-        }
+        Prepared::Streamed(upload) => upload.plan.apply(&mut core),
     }
     Ok(core)
 }

@@ -1,10 +1,11 @@
-//! HTTP proxies in the driver: the builder's settings, the rewriting of a
-//! request for an `http://` origin into absolute form on the proxy's
-//! connections, and the connector that tunnels `https://` origins through
-//! `CONNECT` and speaks TLS inside the tunnel.
+//! HTTP proxies in the driver: the builder's settings and the connector
+//! that tunnels `https://` origins through `CONNECT` and speaks TLS inside
+//! the tunnel.
 //!
-//! The rules (which variables, `NO_PROXY` matching, proxy URLs) are the
-//! core's ([`pipelining::proxy`]), shared with the JavaScript driver. What
+//! The rules (which variables, `NO_PROXY` matching, proxy URLs, the
+//! absolute-form rewriting of `http://` requests:
+//! [`ProxyConfig::route`], [`pipelining::proxy::forward`]) are the core's
+//! ([`pipelining::proxy`]), shared with the JavaScript driver. What
 //! the pool learns of absolute-form requests (capability, budgets) is kept
 //! under the proxy's origin: those requests share the proxy's connections.
 //! A tunnel is kept under its target's origin: one client has one proxy
@@ -14,9 +15,8 @@ use crate::config::{Builder, Glue};
 use crate::runtime::{BoxFuture, BoxTransport, Connector, FuturesIo};
 use crate::{Error, ErrorKind};
 use bytes::{Buf, BytesMut};
-use pipelining::h1::{Header, Request};
+use pipelining::Origin;
 use pipelining::proxy::{ConnectHandshake, NoProxy, Proxy, ProxyConfig, TunnelState};
-use pipelining::{Origin, OriginRef, RequestOptions};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -139,67 +139,6 @@ impl<G: Glue> Builder<G> {
             .map_err(|e| Error::new(ErrorKind::InvalidRequest, format!("TLS configuration: {e}")))?;
         Ok(Arc::new(ProxyConnector { inner: connector, proxies: self.proxy.config.clone(), tls }))
     }
-}
-
-/// The proxy an `http://` request to `origin` is forwarded through in
-/// absolute form, if any.
-pub(crate) fn forwarding<'a>(proxies: Option<&'a ProxyConfig>, origin: OriginRef<'_>) -> Option<&'a Proxy> {
-    if !origin.scheme().eq_ignore_ascii_case("http") {
-        return None;
-    }
-    proxies?.proxy_for(origin)
-}
-
-/// Where a request for `origin` goes in the pool: to the proxy's origin,
-/// rewritten for it, when an `http://` origin goes through a proxy;
-/// unchanged otherwise (tunnels are the connector's business).
-pub(crate) fn route<'a>(
-    proxies: Option<&'a ProxyConfig>,
-    origin: OriginRef<'a>,
-    request: &mut Request,
-    options: &mut RequestOptions,
-) -> OriginRef<'a> {
-    match forwarding(proxies, origin) {
-        Some(proxy) => {
-            forward(proxy, origin, request, options);
-            proxy.origin().borrowed()
-        }
-        None => origin,
-    }
-}
-
-/// Rewrites `request` for `origin` to go through `proxy` (RFC 9112
-/// §3.2.2): the target in absolute form, a `Host` field for the origin
-/// (the codec would add the proxy's), `Proxy-Authorization` when the proxy
-/// has credentials and the caller set none, and written alone unless the
-/// proxy is trusted to pipeline.
-pub(crate) fn forward(proxy: &Proxy, origin: OriginRef<'_>, request: &mut Request, options: &mut RequestOptions) {
-    let authority = authority(origin);
-    let mut target = BytesMut::with_capacity(7 + authority.len() + request.target.len());
-    target.extend_from_slice(b"http://");
-    target.extend_from_slice(authority.as_bytes());
-    target.extend_from_slice(&request.target);
-    request.target = target.freeze();
-    if !request.headers.iter().any(|h| h.is("host")) {
-        request.headers.insert(0, Header::new("Host", authority));
-    }
-    if let Some(credentials) = proxy.authorization() {
-        if !request.headers.iter().any(|h| h.is("proxy-authorization")) {
-            request.headers.push(Header::new("Proxy-Authorization", credentials.to_owned()));
-        }
-    }
-    if !proxy.pipelining() {
-        *options = options.alone();
-    }
-}
-
-/// `host[:port]` of an `http` origin, as `Host` and the absolute-form
-/// target carry it: the port left out when it is 80, an IPv6 address in
-/// brackets (RFC 9110 §4.2.1, §7.2).
-fn authority(origin: OriginRef<'_>) -> String {
-    let host = origin.host();
-    let host = if host.contains(':') { format!("[{host}]") } else { host.to_ascii_lowercase() };
-    if origin.port() == 80 { host } else { format!("{host}:{}", origin.port()) }
 }
 
 /// Opens transports through the proxies: `https://` origins through a
@@ -336,54 +275,6 @@ impl futures_io::AsyncWrite for TunnelIo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pipelining::h1::Method;
-
-    fn config(url: &str) -> ProxyConfig {
-        ProxyConfig::all(Proxy::parse(url).unwrap())
-    }
-
-    #[test]
-    fn http_requests_through_a_proxy_go_in_absolute_form_to_the_proxys_origin() {
-        let proxies = config("http://u:p@proxy:3128");
-        let mut request = Request::get("/a?b=c").with_header("x-k", "v");
-        let mut options = RequestOptions::default();
-        let origin = route(Some(&proxies), OriginRef::new("http", "Example.com", 8080), &mut request, &mut options);
-        assert_eq!(origin, OriginRef::new("http", "proxy", 3128));
-        assert_eq!(&request.target[..], b"http://example.com:8080/a?b=c");
-        assert_eq!(
-            request.headers,
-            vec![
-                Header::new("Host", "example.com:8080"),
-                Header::new("x-k", "v"),
-                Header::new("Proxy-Authorization", "Basic dTpw")
-            ]
-        );
-        assert!(options.alone, "no pipelining through a proxy unless it allows it");
-    }
-
-    #[test]
-    fn the_default_port_is_left_out_and_ipv6_is_bracketed() {
-        let proxies = config("proxy:1");
-        let mut request = Request::new(Method::POST, "/").with_header("Host", "custom");
-        let mut options = RequestOptions::default();
-        route(Some(&proxies), OriginRef::new("http", "h", 80), &mut request, &mut options);
-        assert_eq!(&request.target[..], b"http://h/");
-        assert_eq!(request.headers, vec![Header::new("Host", "custom")], "the caller's Host stays");
-        let mut request = Request::get("/");
-        route(Some(&proxies), OriginRef::new("http", "[::1]", 8080), &mut request, &mut options);
-        assert_eq!(&request.target[..], b"http://[::1]:8080/");
-    }
-
-    #[test]
-    fn a_pipelining_proxy_keeps_the_options_and_a_callers_proxy_authorization_stays() {
-        let proxies = ProxyConfig::all(Proxy::parse("http://u:p@proxy:1").unwrap().with_pipelining(true));
-        let mut request = Request::get("/").with_header("Proxy-Authorization", "Bearer x");
-        let mut options = RequestOptions::default();
-        route(Some(&proxies), OriginRef::new("http", "h", 80), &mut request, &mut options);
-        assert!(!options.alone);
-        let auth: Vec<_> = request.headers.iter().filter(|h| h.is("proxy-authorization")).collect();
-        assert_eq!(auth, [&Header::new("Proxy-Authorization", "Bearer x")]);
-    }
 
     /// Glue for builders that are never built.
     struct NoGlue;
@@ -434,22 +325,5 @@ mod tests {
         let off = from_vars(broken).no_proxy("*");
         assert!(off.proxy.error.is_none());
         assert!(from_vars(broken).no_proxy("other").proxy.error.is_some(), "a partial list leaves the error");
-    }
-
-    #[test]
-    fn https_and_excepted_origins_are_not_rewritten() {
-        let mut proxies = config("proxy:1");
-        proxies.no_proxy = NoProxy::parse("direct.example");
-        for origin in [OriginRef::new("https", "h", 443), OriginRef::new("http", "direct.example", 80)] {
-            let mut request = Request::get("/x");
-            let mut options = RequestOptions::default();
-            assert_eq!(route(Some(&proxies), origin, &mut request, &mut options), origin);
-            assert_eq!(request, Request::get("/x"));
-            assert!(!options.alone);
-        }
-        let mut request = Request::get("/x");
-        let mut options = RequestOptions::default();
-        let origin = OriginRef::new("http", "h", 80);
-        assert_eq!(route(None, origin, &mut request, &mut options), origin);
     }
 }

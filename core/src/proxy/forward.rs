@@ -21,16 +21,25 @@ impl ProxyConfig {
         request: &mut Request,
         options: &mut RequestOptions,
     ) -> OriginRef<'a> {
-        if !origin.scheme().eq_ignore_ascii_case("http") {
-            return origin;
-        }
-        match self.proxy_for(origin) {
+        match self.forwarder_for(origin) {
             Some(proxy) => {
                 forward(proxy, origin, request, options);
                 proxy.origin().borrowed()
             }
             None => origin,
         }
+    }
+
+    /// The proxy a request for `origin` is forwarded through in absolute
+    /// form ([`forward`]): the `http://` proxy for an `http://` origin that
+    /// is not excepted; none for any other origin (an `https://` origin goes
+    /// through a tunnel instead). A driver that must know the pool's origin
+    /// before it builds the request asks this, then calls [`forward`].
+    pub fn forwarder_for(&self, origin: OriginRef<'_>) -> Option<&Proxy> {
+        if !origin.scheme().eq_ignore_ascii_case("http") {
+            return None;
+        }
+        self.proxy_for(origin)
     }
 }
 
@@ -120,7 +129,10 @@ mod tests {
             assert_eq!(proxies.route(origin, &mut request, &mut options), origin);
             assert_eq!(request, Request::get("/x"));
             assert!(!options.alone);
+            assert!(proxies.forwarder_for(origin).is_none());
         }
+        let proxied = proxies.forwarder_for(OriginRef::new("HTTP", "h", 80));
+        assert_eq!(proxied.map(Proxy::authority).as_deref(), Some("proxy:1"));
     }
 
     #[test]
