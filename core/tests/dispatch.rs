@@ -274,3 +274,22 @@ fn shutting_down_refuses_new_requests_finishes_the_rest_then_closes() {
     assert!(matches!(taken.last().map(|t| &t.item), Some(Delivery::End)));
     assert!(d.is_finished());
 }
+
+#[test]
+fn taking_the_last_part_and_the_end_together_resumes_reading() {
+    // The body past the buffer and the response's end come in one read:
+    // the connection pauses for a reader who then takes both at once
+    // (`take_last`, as the Rust driver does); the pause must not outlive it.
+    let mut d = dispatcher(pipelining_pool(8, 16), 100);
+    let id = get(&mut d, T0, "/big").expect("admitted");
+    let conn = connect(&mut d, T0);
+    write(&mut d, T0, conn);
+    d.handle_received(T0, conn, b"HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n");
+    d.handle_received(T0, conn, &[b'z'; 300]);
+    assert_eq!(instructions(&mut d), [Instruction::PauseReading { conn }]);
+    assert!(matches!(d.take(T0, id).map(|t| t.item), Some(Delivery::Part(ResponsePart::Head(_)))));
+    let (last, _) = d.take_last(T0, id).expect("the body and the end, together");
+    assert!(matches!(last, Some(ResponsePart::Data(_))));
+    assert!(!d.holds(id));
+    assert_eq!(instructions(&mut d), [Instruction::ResumeReading { conn }]);
+}

@@ -359,7 +359,7 @@ impl<F: SendFactory> Shared<F> {
                 // end: all in one go.
                 let mut then = None;
                 let then_end = match &item {
-                    Delivery::Part(_) => match state.dispatcher.take_last(id) {
+                    Delivery::Part(_) => match state.dispatcher.take_last(now, id) {
                         Some((last, at)) => {
                             then = last;
                             ended_at = at;

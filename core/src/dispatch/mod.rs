@@ -303,7 +303,7 @@ where
     /// arrived and is at most one part: `Some((part, ended_at))`, the part
     /// absent when only the end was left. A caller that took the head can so
     /// finish a small response without asking again.
-    pub fn take_last(&mut self, id: RequestId) -> Option<(Option<PartOf<F>>, Option<Instant>)> {
+    pub fn take_last(&mut self, now: Instant, id: RequestId) -> Option<(Option<PartOf<F>>, Option<Instant>)> {
         let mailbox = self.mailboxes.get_mut(id.get())?;
         let whole = match mailbox.items.len() {
             1 => matches!(mailbox.items.front(), Some(Delivery::End)),
@@ -324,7 +324,9 @@ where
             _ => None,
         };
         let ended_at = mailbox.ended_at;
+        let conn = mailbox.conn;
         self.mailboxes.release(id.get());
+        self.resume_if_paused_for(now, conn, id);
         Some((part, ended_at))
     }
 
@@ -378,7 +380,7 @@ where
     /// Takes the request's next item only if it is the end of its streamed
     /// response, returning when the response ended: lets a caller that just
     /// took the last content learn the end without asking again.
-    pub fn take_end(&mut self, id: RequestId) -> Option<Option<Instant>> {
+    pub fn take_end(&mut self, now: Instant, id: RequestId) -> Option<Option<Instant>> {
         let mailbox = self.mailboxes.get_mut(id.get())?;
         if !matches!(mailbox.items.front(), Some(Delivery::End)) {
             return None;
@@ -387,15 +389,19 @@ where
         mailbox.pop();
         let conn = mailbox.conn;
         self.mailboxes.release(id.get());
+        self.resume_if_paused_for(now, conn, id);
+        Some(ended_at)
+    }
+
+    /// A request's mailbox was released: a connection paused for it (its
+    /// part past the buffer and its end came in one read) resumes, since
+    /// a pause must never outlive its reader.
+    fn resume_if_paused_for(&mut self, now: Instant, conn: Option<ConnectionId>, id: RequestId) {
         if let Some(conn) = conn {
             if self.paused.get(&conn) == Some(&id) {
-                // Not reachable in practice (the end means the response was
-                // read), but a pause must never outlive its reader.
-                self.paused.remove(&conn);
-                self.instructions.push_back(Instruction::ResumeReading { conn });
+                self.resume(now, conn);
             }
         }
-        Some(ended_at)
     }
 
     /// Whether the request's outcome is still held (its terminal item not

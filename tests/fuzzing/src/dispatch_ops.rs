@@ -248,7 +248,7 @@ impl Harness {
                 let id = RequestId::from_raw(known.saturating_add(raw));
                 assert!(!self.d.holds(id), "{id} held but never handed out");
                 assert!(self.d.take(now, id).is_none(), "an item for {id}, never handed out");
-                assert!(self.d.take_last(id).is_none() && self.d.take_end(id).is_none(), "{id}");
+                assert!(self.d.take_last(now, id).is_none() && self.d.take_end(now, id).is_none(), "{id}");
                 assert!(self.d.take_upgrade(id).is_none(), "an upgrade for {id}, never handed out");
             }
             Op::Connected(k) => {
@@ -426,12 +426,12 @@ impl Harness {
                 }
             }
             Taking::Last => {
-                if let Some((part, _)) = self.d.take_last(id) {
+                if let Some((part, _)) = self.d.take_last(self.now, id) {
                     if let Some(part) = part {
                         self.on_item(id, Delivery::Part(part));
                     }
                     self.on_item(id, Delivery::End);
-                } else if self.d.take_end(id).is_some() {
+                } else if self.d.take_end(self.now, id).is_some() {
                     self.on_item(id, Delivery::End);
                 }
             }
