@@ -251,11 +251,13 @@ mod tests {
         // Valid addresses of every shape, each with one character replaced,
         // inserted or removed at every position.
         let mut random = Xorshift(0x2545_f491_4f6c_dd1d);
-        let bases = ["0.0.0.0", "192.168.100.255", "::", "::ffff:10.0.0.1", "1:0:0:0:0:0:0:8", "fd12:3456::abcd", "1::8"];
+        let bases =
+            ["0.0.0.0", "192.168.100.255", "::", "::ffff:10.0.0.1", "1:0:0:0:0:0:0:8", "fd12:3456::abcd", "1::8"];
         let mut texts: Vec<String> = Vec::new();
         for _ in 0..200 {
             // Random valid addresses, written long and short.
-            let groups: Vec<u16> = (0..8).map(|_| if random.below(3) == 0 { 0 } else { random.below(0x10000) as u16 }).collect();
+            let groups: Vec<u16> =
+                (0..8).map(|_| if random.below(3) == 0 { 0 } else { random.below(0x10000) as u16 }).collect();
             let address = core::net::Ipv6Addr::from(<[u16; 8]>::try_from(groups).unwrap_or_default());
             texts.push(alloc::format!("{address}"));
             let s = address.segments();
