@@ -106,7 +106,7 @@ export const OPTIMIZE = [
 
 function main() {
   const bindgen = ensureTools();
-  run('cargo', ['build', '-p', 'pipelining-wasm', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release']);
+  run('cargo', ['build', '-p', 'pipelining-wasm', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release', '--features', 'trap-on-panic']);
   const wasm = join(targetDir(), 'wasm32-unknown-unknown', 'wasm-release', 'pipelining_wasm.wasm');
   rmSync(pkg, { recursive: true, force: true });
   const wasmOpt = join(here, 'node_modules', '.bin', 'wasm-opt');

@@ -3,6 +3,7 @@
 use crate::error::submit_error;
 use crate::types::{ConnectionOptions, SubmitOptions, or_undefined};
 use crate::{config, events, js, request, time};
+use alloc::vec::Vec;
 use pipelining::RequestId;
 use pipelining::h1::H1Codec;
 use wasm_bindgen::prelude::*;

@@ -2,6 +2,7 @@
 //! (docs/DESIGN.md C5) and, for a refused submission, a `code`.
 
 use crate::js;
+use alloc::string::ToString;
 use pipelining::{ErrorKind, SubmitError};
 use wasm_bindgen::JsValue;
 

@@ -1,6 +1,7 @@
 //! The core's events as plain JavaScript objects, each with a `type`.
 
 use crate::{js, time};
+use alloc::string::{String, ToString};
 use js_sys::{Array, Object};
 use pipelining::h1::{H1Codec, Header, Response, ResponseHead, ResponsePart, Version};
 use pipelining::{

@@ -2,6 +2,8 @@
 //! (a smaller module).
 
 use crate::error::invalid;
+use alloc::string::String;
+use alloc::vec::Vec;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -52,11 +54,18 @@ pub(crate) fn number(source: &JsValue, key: &str) -> Result<Option<f64>, JsValue
     }
 }
 
+/// `n` is a whole number (`f64::fract` is zero), without the standard
+/// library: below 2⁵², exactly when truncating changes nothing; above, every
+/// finite number is whole.
+pub(crate) fn is_whole(n: f64) -> bool {
+    if n.abs() >= 4_503_599_627_370_496.0 { n.is_finite() } else { (n as i64) as f64 == n }
+}
+
 /// An optional count option: a whole number ≥ 0 (saturating at the type's
 /// maximum).
 pub(crate) fn count(source: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
     match number(source, key)? {
-        Some(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Some(n)),
+        Some(n) if n >= 0.0 && is_whole(n) => Ok(Some(n)),
         Some(_) => Err(invalid(&text(&[key, " must be a whole number ≥ 0"]))),
         None => Ok(None),
     }

@@ -40,6 +40,27 @@
 //! The npm package around this crate (`bindings/wasm/package.json`) adds a
 //! Node driver over `net`/`tls` sockets and the `pipelining-fetch` command.
 
+// No standard library: the core needs only `alloc`, and without `std` the
+// shipped module (built with `trap-on-panic`) carries no panic message
+// formatting (README.md, Size).
+#![no_std]
+
+extern crate alloc;
+#[cfg(not(feature = "trap-on-panic"))]
+extern crate std;
+
+/// A panic (a bug: the module is written not to panic on any input) traps
+/// at once, as `panic = "abort"` did after the standard library's handler
+/// formatted a message that wasm32-unknown-unknown has nowhere to write.
+#[cfg(feature = "trap-on-panic")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    loop {}
+}
+
 mod allocator;
 mod config;
 mod connection;

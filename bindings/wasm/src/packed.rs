@@ -22,6 +22,7 @@
 //!   UTF-8;
 //! * the body (a whole response's content, or a piece of it).
 
+use alloc::vec::Vec;
 use pipelining::dispatch::Delivery;
 use pipelining::h1::{H1Codec, Header, HeaderBlock, ResponsePart, Version};
 

@@ -5,6 +5,8 @@ use crate::error::{error_with_code, invalid, submit_error};
 use crate::proxy::ProxiedConnect;
 use crate::types::{PoolOptions, or_undefined};
 use crate::{config, events, js, packed, proxy, request, time};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 use pipelining::dispatch::{DispatchConfig, Dispatcher, Notice, WaiterId};
 use pipelining::h1::{H1Factory, Request};
@@ -70,7 +72,7 @@ fn origin<'a>(scheme: &'a str, host: &'a str, port: f64) -> Result<OriginRef<'a>
         || origin.host().is_empty()
         || !origin.host().bytes().all(printable)
         || !(0.0..=65_535.0).contains(&port)
-        || port.fract() != 0.0
+        || !js::is_whole(port)
     {
         return Err(invalid("an origin is a scheme, a host and a port below 65536"));
     }

@@ -21,6 +21,7 @@
 
 use crate::error::invalid;
 use crate::js;
+use alloc::string::{String, ToString};
 use bytes::BytesMut;
 use pipelining::ConnectionId;
 use pipelining::proxy::{ConnectHandshake, NoProxy, Proxy, ProxyConfig};

@@ -109,7 +109,7 @@ pub(crate) fn raw(method: &str, target: &str, headers: &JsValue, body: &JsValue)
     if let Some(n) = body.as_f64() {
         let length = if n == -1.0 {
             declared_length(&request.headers)
-        } else if n >= 0.0 && n.fract() == 0.0 {
+        } else if n >= 0.0 && js::is_whole(n) {
             Some(n as u64)
         } else {
             return Err(invalid("a streamed body's length must be a whole number ≥ 0, or -1 when unknown"));

@@ -71,6 +71,7 @@
 //! - An entry that cannot match anything (a CIDR block with a bad prefix, a
 //!   bad port) is ignored.
 
+mod address;
 mod config;
 mod credentials;
 mod error;

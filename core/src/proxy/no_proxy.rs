@@ -1,9 +1,9 @@
 //! `NO_PROXY`: the hosts reached directly, not through a proxy. The rules
 //! are in the [module docs](super).
 
+use super::address::IpAddress;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::net::IpAddr;
 
 /// A parsed `NO_PROXY` list: which origins bypass the proxy.
 ///
@@ -23,9 +23,9 @@ enum Entry {
     /// trailing dot.
     Domain { name: String, port: Option<u16> },
     /// One address.
-    Address { address: IpAddr, port: Option<u16> },
+    Address { address: IpAddress, port: Option<u16> },
     /// The addresses whose first `prefix` bits are the network's.
-    Block { network: IpAddr, prefix: u8 },
+    Block { network: IpAddress, prefix: u8 },
 }
 
 impl NoProxy {
@@ -60,7 +60,7 @@ impl NoProxy {
         }
         let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
         let host = host.strip_suffix('.').unwrap_or(host);
-        let address = host.parse::<IpAddr>().ok();
+        let address = IpAddress::parse(host);
         self.entries.iter().any(|entry| match (entry, address) {
             (Entry::Address { address: listed, port: p }, Some(address)) => {
                 *listed == address && p.is_none_or(|p| p == port)
@@ -78,8 +78,8 @@ impl Entry {
             return None;
         }
         if let Some((network, prefix)) = item.split_once('/') {
-            let network = strip_brackets(network).parse::<IpAddr>().ok()?;
-            let prefix = prefix.parse::<u8>().ok().filter(|&p| p <= max_prefix(network))?;
+            let network = IpAddress::parse(strip_brackets(network))?;
+            let prefix = prefix.parse::<u8>().ok().filter(|&p| p <= network.bits())?;
             return Some(Entry::Block { network, prefix });
         }
         // `[v6]` or `[v6]:port`.
@@ -89,17 +89,17 @@ impl Entry {
                 "" => None,
                 _ => Some(parse_port(after.strip_prefix(':')?)?),
             };
-            return Some(Entry::Address { address: address.parse().ok()?, port });
+            return Some(Entry::Address { address: IpAddress::parse(address)?, port });
         }
         // A bare IPv6 address has several colons and no port.
-        if let Ok(address) = item.parse::<IpAddr>() {
+        if let Some(address) = IpAddress::parse(item) {
             return Some(Entry::Address { address, port: None });
         }
         let (host, port) = match item.rsplit_once(':') {
             Some((host, port)) => (host, Some(parse_port(port)?)),
             None => (item, None),
         };
-        if let Ok(address) = host.parse::<IpAddr>() {
+        if let Some(address) = IpAddress::parse(host) {
             return Some(Entry::Address { address, port });
         }
         let name = host.strip_prefix("*.").or_else(|| host.strip_prefix('.')).unwrap_or(host);
@@ -122,13 +122,6 @@ fn parse_port(digits: &str) -> Option<u16> {
     digits.parse().ok()
 }
 
-fn max_prefix(address: IpAddr) -> u8 {
-    match address {
-        IpAddr::V4(_) => 32,
-        IpAddr::V6(_) => 128,
-    }
-}
-
 /// `host` is `name` or a name under it, ignoring case: a whole label must
 /// match, so `badexample.com` is not under `example.com`.
 fn is_within(host: &str, name: &str) -> bool {
@@ -143,15 +136,15 @@ fn is_within(host: &str, name: &str) -> bool {
 
 /// `address` is in `network/prefix`; an IPv4 address is never in an IPv6
 /// block nor the reverse.
-fn in_block(address: IpAddr, network: IpAddr, prefix: u8) -> bool {
+fn in_block(address: IpAddress, network: IpAddress, prefix: u8) -> bool {
     match (address, network) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => {
+        (IpAddress::V4(a), IpAddress::V4(n)) => {
             let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-            (u32::from(a) & mask) == (u32::from(n) & mask)
+            (a & mask) == (n & mask)
         }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
+        (IpAddress::V6(a), IpAddress::V6(n)) => {
             let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
-            (u128::from(a) & mask) == (u128::from(n) & mask)
+            (a & mask) == (n & mask)
         }
         _ => false,
     }

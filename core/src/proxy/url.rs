@@ -2,6 +2,7 @@
 //! pipelined to.
 
 use super::ProxyError;
+use super::address::IpAddress;
 use super::credentials::{basic, percent_decode};
 use crate::origin::Origin;
 use alloc::string::String;
@@ -191,7 +192,7 @@ fn is_scheme(s: &str) -> bool {
 fn split_host_port(authority: &str) -> Result<(&str, u16), ProxyError> {
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         let (host, after) = bracketed.split_once(']').ok_or(ProxyError::InvalidHost)?;
-        if host.parse::<core::net::Ipv6Addr>().is_err() {
+        if !IpAddress::is_ipv6(host) {
             return Err(ProxyError::InvalidHost);
         }
         match after.strip_prefix(':') {
