@@ -76,7 +76,7 @@ pub(crate) fn core_request(
         t => Bytes::copy_from_slice(t.as_bytes()),
     };
     let mut core = Request::new(method, target);
-    core.headers.reserve(parts.headers.len() + defaults.len());
+    core.headers = Vec::with_capacity(parts.headers.len() + defaults.len());
     if !parts.headers.is_empty() {
         // Every name and value copied into one block, each field a slice of
         // it: one allocation for the lot, not two per field.
@@ -94,7 +94,8 @@ pub(crate) fn core_request(
         }
     }
     for (name, field) in defaults {
-        if !parts.headers.contains_key(name) {
+        // An empty map is the common case: no lookup (hashing the name) then.
+        if parts.headers.is_empty() || !parts.headers.contains_key(name) {
             core.headers.push(field.clone());
         }
     }
