@@ -33,11 +33,12 @@ for (const target of ['node', 'web']) {
   });
 }
 
-// The target is 61,440 bytes gzipped (issue 21); the build is at 72,800
-// (README.md, Size, names what each change saved). This budget sits about
-// 4% above that, so a regression fails here; it comes down to the target
-// as the module does.
-const BUDGET = 74 * 1024;
+// The target is 61,440 bytes gzipped (issue 21), not met: the build is at
+// 85,717 since the undici dispatcher, streaming both ways, upgrades and the
+// proxy rules came in (README.md, Size, names what each change cost and
+// saved, and what is left to take). This budget sits just above it, so a
+// regression fails here; it comes down to the target as the module does.
+const BUDGET = 84 * 1024;
 
 test('the module stays within its size budget', LIMIT, (t) => {
   const bytes = module('node');

@@ -656,7 +656,7 @@ where
                     }
                     // A part read before its connection closed (the close
                     // was drained above) pauses nothing: no reader is left.
-                    let open = self.pool.connection(conn).is_some();
+                    let open = self.pool.is_open(conn);
                     if behind && !end && open && !self.paused.contains_key(&conn) {
                         self.pause(now, id, conn);
                     }

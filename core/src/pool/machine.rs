@@ -223,6 +223,12 @@ impl<F: CodecFactory> Pool<F> {
         self.timers.looked_at()
     }
 
+    /// Whether `conn` is open (connected and not yet closed).
+    #[must_use]
+    pub fn is_open(&self, conn: ConnectionId) -> bool {
+        matches!(self.slots.get(&conn), Some(Slot::Open { .. }))
+    }
+
     /// The open connection `conn`, for inspection (fuzzing and tests only).
     #[cfg(feature = "fuzzing")]
     pub fn connection(&self, conn: ConnectionId) -> Option<&Connection<F::Codec>> {
