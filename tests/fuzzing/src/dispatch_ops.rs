@@ -497,6 +497,7 @@ impl Harness {
     fn connected(&mut self, conn: ConnectionId) {
         let Some(&(_, origin)) = self.connecting.iter().find(|&&(c, _)| c == conn) else { return };
         self.connecting.retain(|&(c, _)| c != conn);
+        crate::trace!("connected {conn:?}");
         let host = self.origins[origin].authority();
         self.open.insert(conn, Open { origin, link: Link::new(&host) });
         self.d.handle_connected(self.now, conn);
@@ -608,7 +609,12 @@ impl Harness {
                 if summary.is_some() {
                     assert!(self.open.remove(&conn).is_some(), "a close for a connection never opened");
                 } else {
+                    // A connect the pool gave up on. The driver may have seen
+                    // it finish meanwhile (its `Connected` crossed this
+                    // instruction, and the pool ignored it): the transport
+                    // closes either way.
                     self.connecting.retain(|&(c, _)| c != conn);
+                    self.open.remove(&conn);
                 }
                 self.paused.remove(&conn);
             }
