@@ -348,7 +348,9 @@ impl Harness {
         self.subs.push(sub);
         let o = self.origins[origin].clone();
         let had_room = self.d.has_room(&o);
-        let waited_for = self.waiters.values().any(|w| w.origin == origin);
+        // A waiter told of room (or of its deadline) no longer holds its
+        // place: it tries again or gives up, and a newcomer may go first.
+        let waited_for = self.waiters.values().any(|w| w.origin == origin && !w.told);
         match self.d.submit(self.now, &o, sub.request(idx), sub.options(self.now)).map_err(|refused| refused.error) {
             Ok(id) => {
                 assert!(!self.shut_down, "{id} accepted while shutting down");
