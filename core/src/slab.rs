@@ -25,6 +25,9 @@ impl Index {
     }
 
     fn get(&self, id: u64) -> Option<u32> {
+        // `u64::MAX` has no key: it is never handed out (ids count up from
+        // 0), but a caller may still ask for it (`RequestId::from_raw`).
+        let key = id.checked_add(1)?;
         if self.buckets.is_empty() {
             return None;
         }
@@ -33,7 +36,7 @@ impl Index {
         loop {
             match self.buckets[at] {
                 (0, _) => return None,
-                (key, slot) if key == id + 1 => return Some(slot),
+                (stored, slot) if stored == key => return Some(slot),
                 _ => at = (at + 1) & mask,
             }
         }
@@ -53,6 +56,7 @@ impl Index {
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
+        let key = id.checked_add(1)?;
         if self.buckets.is_empty() {
             return None;
         }
@@ -61,7 +65,7 @@ impl Index {
         let slot = loop {
             match self.buckets[at] {
                 (0, _) => return None,
-                (key, slot) if key == id + 1 => break slot,
+                (stored, slot) if stored == key => break slot,
                 _ => at = (at + 1) & mask,
             }
         };
@@ -193,6 +197,16 @@ impl<T> IdSlab<T> {
 mod tests {
     use super::*;
     use alloc::collections::BTreeMap;
+
+    #[test]
+    fn the_largest_id_is_simply_absent() {
+        // Never handed out, but a caller may ask (found by `dispatch_ops`).
+        let mut slab = IdSlab::default();
+        slab.insert(7, 'x');
+        assert_eq!(slab.get(u64::MAX), None);
+        assert_eq!(slab.remove(u64::MAX), None);
+        assert_eq!(slab.get(7), Some(&'x'));
+    }
 
     #[test]
     fn the_slab_agrees_with_a_map_through_inserts_and_removals() {
