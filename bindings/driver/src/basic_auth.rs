@@ -8,12 +8,7 @@
 pub(crate) fn authorization(authority: &str) -> Option<String> {
     let (userinfo, _) = authority.rsplit_once('@')?;
     let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-    let mut plain = percent_decode(user);
-    plain.push(b':');
-    plain.extend_from_slice(&percent_decode(password));
-    let mut value = String::from("Basic ");
-    base64(&plain, &mut value);
-    Some(value)
+    Some(pipelining::proxy::basic_credentials(&percent_decode(user), &percent_decode(password)))
 }
 
 /// `text` with its `%XX` escapes decoded (RFC 3986 §2.1); a `%` not
@@ -38,22 +33,6 @@ pub(crate) fn percent_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// Standard base64 with padding (RFC 4648 §4).
-fn base64(input: &[u8], out: &mut String) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for group in input.chunks(3) {
-        let b = [group[0], group.get(1).copied().unwrap_or(0), group.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= group.len() {
-                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,14 +44,5 @@ mod tests {
         assert_eq!(authorization("user@host:8080").as_deref(), Some("Basic dXNlcjo="));
         assert_eq!(authorization("a:b:c@h").as_deref(), Some("Basic YTpiOmM="), "the first colon splits");
         assert_eq!(authorization("host:80"), None);
-    }
-
-    #[test]
-    fn base64_pads_every_length() {
-        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")] {
-            let mut out = String::new();
-            base64(input.as_bytes(), &mut out);
-            assert_eq!(out, expected, "{input:?}");
-        }
     }
 }

@@ -40,8 +40,10 @@ fn hex_value(digit: u8) -> Option<u8> {
 }
 
 /// The `Basic` credentials for `user` and `password` (RFC 7617 §2):
-/// `Basic base64(user ":" password)`.
-pub(crate) fn basic(user: &[u8], password: &[u8]) -> String {
+/// `Basic base64(user ":" password)`. The one encoder of the workspace:
+/// proxy URLs here, origin URLs' userinfo in the Rust driver, and the
+/// command line's `-u`.
+pub fn basic(user: &[u8], password: &[u8]) -> String {
     let mut pair = Vec::with_capacity(user.len() + 1 + password.len());
     pair.extend_from_slice(user);
     pair.push(b':');

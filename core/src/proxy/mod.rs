@@ -81,6 +81,7 @@ mod tunnel;
 mod url;
 
 pub use config::{ProxyConfig, ProxyVarError};
+pub use credentials::basic as basic_credentials;
 pub use error::ProxyError;
 pub use forward::forward;
 pub use no_proxy::NoProxy;
