@@ -27,6 +27,11 @@ rustup component list --toolchain nightly --installed | grep -q '^llvm-tools' ||
 sysroot=$(rustc +nightly --print sysroot)
 host=$(rustc +nightly -vV | sed -n 's/^host: //p')
 llvm_cov="$sysroot/lib/rustlib/$host/bin/llvm-cov"
+# llvm-cov's per-file report of the core's lines only: the harness and the
+# dependencies are not what a campaign measures.
+core_report() {
+    "$llvm_cov" report "$@" --ignore-filename-regex='(\.cargo|rustc|tests/fuzzing|/fuzz/)' 2>/dev/null
+}
 target_dir=${CARGO_TARGET_DIR:-$here/target}
 # The coverage build is instrumented differently; in a directory of its own
 # it does not overwrite the fuzzing binaries (or rebuild them after).
@@ -59,10 +64,7 @@ for target in "${targets[@]}"; do
     cargo +nightly fuzz coverage --target-dir "$coverage_dir" "$target" "minimized/$target" \
         >"coverage/$target.cov.log" 2>&1
     binary="$coverage_dir/$host/release/$target"
-    # Lines of the core only: the harness and the dependencies are not what
-    # the campaign is measuring.
-    report=$("$llvm_cov" report "$binary" -instr-profile="coverage/$target/coverage.profdata" \
-        --ignore-filename-regex='(\.cargo|rustc|tests/fuzzing|/fuzz/)' 2>/dev/null | tail -n 1)
+    report=$(core_report "$binary" -instr-profile="coverage/$target/coverage.profdata" | tail -n 1)
     # TOTAL regions missed cover% functions missed executed% lines missed cover% ...
     lines=$(awk '{print $8, $9, $10}' <<<"$report")
     echo "   core lines: total, missed, covered: $lines"
@@ -79,11 +81,9 @@ if [ "$1" = all ]; then
         objects+=(-object "$coverage_dir/$host/release/$target")
     done
     "$llvm_profdata" merge -sparse "${profiles[@]}" -o coverage/all.profdata
-    report=$("$llvm_cov" report "${objects[@]}" -instr-profile=coverage/all.profdata \
-        --ignore-filename-regex='(\.cargo|rustc|tests/fuzzing|/fuzz/)' 2>/dev/null | tail -n 1)
+    core_report "${objects[@]}" -instr-profile=coverage/all.profdata >coverage/all.txt
+    report=$(tail -n 1 coverage/all.txt)
     lines=$(awk '{print $8, $9, $10}' <<<"$report")
     echo "== all targets: core lines: total, missed, covered: $lines"
     echo "all lines(total missed cover)=$lines" >>coverage/summary.txt
-    "$llvm_cov" report "${objects[@]}" -instr-profile=coverage/all.profdata \
-        --ignore-filename-regex='(\.cargo|rustc|tests/fuzzing|/fuzz/)' >coverage/all.txt 2>/dev/null
 fi
